@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# kafka.sh: a real single-node Apache Kafka (KRaft, broker+controller) on 127.0.0.1
+# for development and tests. Jars come from Maven Central (pom.xml beside this
+# script) into a cache outside the repo; state lives in one directory.
+#
+#   kafka.sh fetch                               download the jars (idempotent)
+#   kafka.sh start  [--dir D] [--fresh] [--watch-pid PID] [--sasl]
+#                                                format + start, wait for metadata,
+#                                                print the bootstrap address
+#   kafka.sh stop   [--dir D]                    SIGTERM, wait, SIGKILL if it must
+#   kafka.sh restart [--dir D]                   stop + start on the same ports and data
+#   kafka.sh status [--dir D]                    "running <bootstrap>" or "stopped" (exit 1)
+#   kafka.sh create-topic NAME [PARTITIONS] [--dir D]
+#
+# Ports are chosen free at start (never fixed); --dir D/bootstrap holds
+# "127.0.0.1:PORT" while the broker runs. --watch-pid stops the broker when that
+# process exits (so an interrupted test run leaves nothing behind).
+# --sasl adds a SASL_PLAINTEXT (SCRAM-SHA-256) listener; its address goes to
+# D/bootstrap.sasl and user "stemtag" / password in D/sasl.password.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")
+CACHE=${STEMTAG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stemtag}
+LIBS=$CACHE/kafka-$KAFKA_VERSION/libs
+DIR=${STEMTAG_KAFKA_DIR:-${TMPDIR:-/tmp}/stemtag-kafka-$(id -u)}
+HEAP=${STEMTAG_KAFKA_HEAP:-512m}
+
+say() { printf 'kafka.sh: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+fetch() {
+	[ -f "$LIBS/.complete" ] && return 0
+	command -v mvn >/dev/null || die "mvn not found: run tools/bootstrap.sh first"
+	mkdir -p "$LIBS"
+	# One download at a time even when several test runs start together.
+	exec 9>"$CACHE/kafka-$KAFKA_VERSION.lock"
+	flock 9
+	if [ ! -f "$LIBS/.complete" ]; then
+		say "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $LIBS"
+		mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies \
+			-DoutputDirectory="$LIBS" -DincludeScope=runtime >&2 ||
+			die "maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION"
+		touch "$LIBS/.complete"
+	fi
+	flock -u 9
+}
+
+java_run() { java -Xmx"$HEAP" -cp "$LIBS/*" -Dlog4j.configuration="file:$DIR/log4j.properties" "$@"; }
+
+# A TCP port nobody listens on right now (bash /dev/tcp probe; no fixed ports).
+free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	die "no free port found"
+}
+
+pid_alive() { [ -f "$DIR/broker.pid" ] && kill -0 "$(cat "$DIR/broker.pid")" 2>/dev/null; }
+
+write_config() {
+	local port=$1 cport=$2 sport=${3:-}
+	local listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+	local advertised="PLAINTEXT://127.0.0.1:$port"
+	local protomap="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+	if [ -n "$sport" ]; then
+		listeners="$listeners,SASL_PLAINTEXT://127.0.0.1:$sport"
+		advertised="$advertised,SASL_PLAINTEXT://127.0.0.1:$sport"
+		protomap="$protomap,SASL_PLAINTEXT:SASL_PLAINTEXT"
+	fi
+	cat >"$DIR/server.properties" <<CONF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=$listeners
+advertised.listeners=$advertised
+listener.security.protocol.map=$protomap
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$DIR/data
+auto.create.topics.enable=false
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=4
+group.initial.rebalance.delay.ms=0
+log.segment.bytes=67108864
+log.retention.check.interval.ms=600000
+CONF
+	if [ -n "$sport" ]; then
+		cat >>"$DIR/server.properties" <<CONF
+sasl.enabled.mechanisms=SCRAM-SHA-256
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+CONF
+	fi
+	cat >"$DIR/log4j.properties" <<CONF
+log4j.rootLogger=WARN, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaServer=INFO
+log4j.logger.kafka.server.BrokerServer=INFO
+CONF
+}
+
+wait_ready() {
+	local boot=$1 deadline=$((SECONDS + 90))
+	while [ $SECONDS -lt $deadline ]; do
+		pid_alive || { tail -n 30 "$DIR/broker.log" >&2; die "broker exited during start (log: $DIR/broker.log)"; }
+		if kcat -L -b "$boot" -m 2 -J 2>/dev/null | grep -q '"brokers":\[{'; then
+			return 0
+		fi
+		sleep 0.3   # polling interval while the JVM starts; the deadline is what bounds it
+	done
+	die "broker did not answer metadata within 90 s (log: $DIR/broker.log)"
+}
+
+launch() {
+	setsid java -Xmx"$HEAP" -XX:+UseSerialGC -cp "$LIBS/*" \
+		-Dlog4j.configuration="file:$DIR/log4j.properties" \
+		kafka.Kafka "$DIR/server.properties" >>"$DIR/broker.log" 2>&1 </dev/null &
+	echo $! >"$DIR/broker.pid"
+}
+
+watchdog() {
+	local watched=$1
+	# Detached so it outlives this script; exits when the broker or the watched process is gone.
+	setsid bash -c '
+		while kill -0 "$1" 2>/dev/null && kill -0 "$(cat "$2/broker.pid" 2>/dev/null)" 2>/dev/null; do
+			sleep 2
+		done
+		exec "$3" stop --dir "$2" >/dev/null 2>&1' watchdog "$watched" "$DIR" "$here/kafka.sh" \
+		</dev/null >/dev/null 2>&1 &
+}
+
+start() {
+	local fresh=0 watch="" sasl=0
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--fresh) fresh=1 ;;
+		--watch-pid) watch=$2; shift ;;
+		--sasl) sasl=1 ;;
+		*) die "start: unknown option $1" ;;
+		esac
+		shift
+	done
+	command -v java >/dev/null || die "java not found: run tools/bootstrap.sh first"
+	command -v kcat >/dev/null || die "kcat not found: run tools/bootstrap.sh first"
+	fetch
+	if pid_alive; then
+		[ $fresh = 1 ] || { cat "$DIR/bootstrap"; return 0; }
+		stop
+	fi
+	[ $fresh = 1 ] && rm -rf "$DIR"
+	mkdir -p "$DIR"
+	local t0=$SECONDS port cport sport=""
+	port=$(free_port)
+	cport=$(free_port)
+	while [ "$cport" = "$port" ]; do cport=$(free_port); done
+	if [ $sasl = 1 ]; then
+		sport=$(free_port)
+		while [ "$sport" = "$port" ] || [ "$sport" = "$cport" ]; do sport=$(free_port); done
+	fi
+	write_config "$port" "$cport" "$sport"
+	echo "$port $cport $sport" >"$DIR/ports"
+	if [ ! -f "$DIR/data/meta.properties" ]; then
+		local id
+		id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+		local scram=()
+		if [ $sasl = 1 ]; then
+			head -c 12 /dev/urandom | base64 | tr -d '+/=' >"$DIR/sasl.password"
+			scram=(--add-scram "SCRAM-SHA-256=[name=stemtag,password=$(cat "$DIR/sasl.password")]")
+		fi
+		java_run kafka.tools.StorageTool format -t "$id" -c "$DIR/server.properties" "${scram[@]}" \
+			>>"$DIR/format.log" 2>&1 || { cat "$DIR/format.log" >&2; die "storage format failed"; }
+	fi
+	launch
+	wait_ready "127.0.0.1:$port"
+	echo "127.0.0.1:$port" >"$DIR/bootstrap"
+	[ -n "$sport" ] && echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
+	[ -n "$watch" ] && watchdog "$watch"
+	say "broker up at 127.0.0.1:$port in $((SECONDS - t0)) s (dir $DIR)"
+	echo "127.0.0.1:$port"
+}
+
+stop() {
+	if ! pid_alive; then
+		rm -f "$DIR/bootstrap"
+		return 0
+	fi
+	local pid
+	pid=$(cat "$DIR/broker.pid")
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 1 300); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		say "broker $pid ignored SIGTERM for 30 s; killing"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$DIR/bootstrap" "$DIR/broker.pid"
+}
+
+# Same ports and data: for the broker-outage tests.
+restart_same() {
+	local port cport sport
+	[ -f "$DIR/ports" ] || die "restart: no previous broker in $DIR"
+	read -r port cport sport <"$DIR/ports"
+	stop
+	launch
+	wait_ready "127.0.0.1:$port"
+	echo "127.0.0.1:$port" >"$DIR/bootstrap"
+	echo "127.0.0.1:$port"
+}
+
+status() {
+	if pid_alive && [ -f "$DIR/bootstrap" ]; then
+		echo "running $(cat "$DIR/bootstrap")"
+	else
+		echo stopped
+		return 1
+	fi
+}
+
+create_topic() {
+	local name=$1 parts=${2:-1}
+	[ -f "$DIR/bootstrap" ] || die "no broker running in $DIR"
+	java_run org.apache.kafka.tools.TopicCommand --bootstrap-server "$(cat "$DIR/bootstrap")" \
+		--create --if-not-exists --topic "$name" --partitions "$parts" --replication-factor 1
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--dir) DIR=$2; shift ;;
+	*) args+=("$1") ;;
+	esac
+	shift
+done
+case $cmd in
+fetch) fetch ;;
+start) start "${args[@]+"${args[@]}"}" ;;
+stop) stop ;;
+restart) restart_same ;;
+status) status ;;
+create-topic) create_topic "${args[@]}" ;;
+*) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac

@@ -1,0 +1,9 @@
+set(STEMTAG_CLI_SOURCES
+  cli/main.c
+  cli/cmd_run.c
+  cli/cmd_classify.c
+  cli/cmd_train.c
+  cli/cmd_eval.c
+  cli/cmd_train_lang.c
+  cli/cmd_check_config.c
+)

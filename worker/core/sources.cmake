@@ -1,0 +1,4 @@
+# Sources of the pure core library (stemtag_core). Paths relative to worker/.
+set(STEMTAG_CORE_SOURCES
+  core/hash.c
+)

@@ -1,0 +1,3 @@
+set(STEMTAG_KAFKA_SOURCES
+  kafka/kafka_placeholder.c
+)

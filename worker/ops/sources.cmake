@@ -1,0 +1,3 @@
+set(STEMTAG_OPS_SOURCES
+  ops/log.c
+)
