@@ -29,22 +29,22 @@ static const char *const required_langs[] = {"de", "en", "fr", "es", "it", "pt",
 
 /* The IPTC Media Topics top level the default sections must carry, with codes. */
 static const char *const required_sections[][2] = {
-        {"politics", "medtop:11000000"},
-        {"economy-business-finance", "medtop:04000000"},
-        {"sport", "medtop:15000000"},
-        {"arts-culture-entertainment", "medtop:01000000"},
-        {"science-technology", "medtop:13000000"},
-        {"health", "medtop:07000000"},
-        {"environment", "medtop:06000000"},
-        {"crime-law-justice", "medtop:02000000"},
-        {"conflict-war-peace", "medtop:16000000"},
-        {"disaster-accident", "medtop:03000000"},
-        {"education", "medtop:05000000"},
-        {"lifestyle-leisure", "medtop:10000000"},
-        {"society", "medtop:14000000"},
-        {"religion", "medtop:12000000"},
-        {"weather", "medtop:17000000"},
-        {"labour", "medtop:09000000"},
+    {"politics", "medtop:11000000"},
+    {"economy-business-finance", "medtop:04000000"},
+    {"sport", "medtop:15000000"},
+    {"arts-culture-entertainment", "medtop:01000000"},
+    {"science-technology", "medtop:13000000"},
+    {"health", "medtop:07000000"},
+    {"environment", "medtop:06000000"},
+    {"crime-law-justice", "medtop:02000000"},
+    {"conflict-war-peace", "medtop:16000000"},
+    {"disaster-accident", "medtop:03000000"},
+    {"education", "medtop:05000000"},
+    {"lifestyle-leisure", "medtop:10000000"},
+    {"society", "medtop:14000000"},
+    {"religion", "medtop:12000000"},
+    {"weather", "medtop:17000000"},
+    {"labour", "medtop:09000000"},
 };
 
 struct tx_file {
@@ -151,7 +151,7 @@ static char *fold(const char *s)
         utf8proc_uint8_t *out = NULL;
         utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
                                           UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-                                                  UTF8PROC_CASEFOLD);
+                                              UTF8PROC_CASEFOLD);
         return r < 0 ? NULL : (char *)out;
 }
 
@@ -408,7 +408,7 @@ static void test_keywords(void **state)
                                                                  "stems to \"%s\" like \"%s\"",
                                                                  path, id, lang, s, stems[j],
                                                                  json_string_value(
-                                                                         json_array_get(list, p)));
+                                                                     json_array_get(list, p)));
                                         total++;
                                 }
                                 free(stems);
@@ -421,8 +421,8 @@ static void test_keywords(void **state)
                                 /* A country may be named the same everywhere ("*"). */
                                 if (is_geo && json_object_get(kws, "*"))
                                         continue;
-                                fail_msg("%s: label %s: no keywords for required language %s",
-                                         path, id, *rl);
+                                fail_msg("%s: label %s: no keywords for required language %s", path,
+                                         id, *rl);
                         }
                 }
         }
@@ -522,12 +522,9 @@ int main(void)
         }
         snprintf(g_dir, sizeof(g_dir), "%s/config/taxonomy", src);
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_headers),
-                cmocka_unit_test(test_labels),
-                cmocka_unit_test(test_keywords),
-                cmocka_unit_test(test_sections_iptc_top_level),
-                cmocka_unit_test(test_aliases),
-                cmocka_unit_test(test_sections_file),
+            cmocka_unit_test(test_headers),  cmocka_unit_test(test_labels),
+            cmocka_unit_test(test_keywords), cmocka_unit_test(test_sections_iptc_top_level),
+            cmocka_unit_test(test_aliases),  cmocka_unit_test(test_sections_file),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
