@@ -56,7 +56,7 @@ static void fz_check_redacted(struct config *c)
         config_dump(c, f);
         fclose(f);
         for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-                if (strncmp(line, "kafka.sasl.password", 19) == 0 && strstr(line, secret)) {
+                if (strncmp(line, "kafka.sasl.password = ", 22) == 0 && strstr(line + 22, secret)) {
                         fprintf(stderr, "fuzz_config: secret shown by config_dump: %s\n", line);
                         abort();
                 }

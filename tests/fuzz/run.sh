@@ -26,7 +26,6 @@ JOBS=${JOBS:-2}
 command -v clang >/dev/null || { echo "run.sh: clang not found (tools/bootstrap.sh)" >&2; exit 1; }
 CC=clang cmake -S . -B "$BUILD_DIR" -DSTEMTAG_FUZZ=ON -DSTEMTAG_WERROR=ON \
 	-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD_DIR" -j "$JOBS" --target fuzz
 
 if [ $# -gt 0 ]; then
 	targets=("$@")
@@ -37,6 +36,7 @@ else
 		targets+=("${n#fuzz_}")
 	done
 fi
+cmake --build "$BUILD_DIR" -j "$JOBS" --target "${targets[@]/#/fuzz_}"
 
 # Sanitizers stop at the first report, so any finding ends the run non-zero.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
