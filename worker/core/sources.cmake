@@ -6,4 +6,6 @@ set(STEMTAG_CORE_SOURCES
   core/stem.c
   core/record.c
   core/pipeline.c
+  core/langid.c
+  core/langid_train.c
 )
