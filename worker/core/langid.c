@@ -589,13 +589,16 @@ unsigned langid_detect_scores(const struct langid_model *m, const char *title, s
                         set_code(out, "und", 0); /* Persian, Urdu, ... */
                         return m->nlang;
                 }
-                if (dom == LANGID_SCRIPT_HEBREW && !st.hebrew_yiddish &&
-                    st.hebrew_ayin * 20u < st.script[dom]) {
-                        if (st.script[dom] >= 20) {
-                                set_code(out, "und", 0); /* Hebrew */
+                if (dom == LANGID_SCRIPT_HEBREW && !st.hebrew_yiddish) {
+                        /* Without Yiddish spelling marks, tell Hebrew (not ours)
+                         * from Yiddish by how much of the text the Yiddish
+                         * n-grams know: ~0.3 for Hebrew, > 0.5 for Yiddish. */
+                        if (d.grams3 < 8) {
+                                conf *= 0.5;
+                        } else if (d.hits[l] < 0.45 * d.grams3) {
+                                set_code(out, "und", 0);
                                 return m->nlang;
                         }
-                        conf *= 0.5;
                 }
                 set_code(out, m->code[l], conf);
                 return m->nlang;
