@@ -48,7 +48,7 @@ static void usage(FILE *out)
                 "  --alpha A         additive smoothing (default 0.03)\n"
                 "  --min-count N     drop (feature, language) pairs seen fewer times (default 2)\n"
                 "  --order-weights W1,..,W6  evidence weight of n-gram orders 1-5 and words\n"
-                "                    (default 1,1,1,1,1,2)\n"
+                "                    (default 0,0,1,1,1,2; 0 = order not used)\n"
                 "  --train-out DIR   also write the training lines (for tuning splits)\n"
                 "  --no-calibrate    keep temperature 1 (skips the calibration pass)\n");
 }

@@ -1,12 +1,13 @@
 /* langid: multinomial naive Bayes over hashed character n-grams (1..5, within
  * words, with word-boundary padding) and whole words, with script shortcuts.
  *
- * Model file format "stemtag.langid v1" (all integers little-endian, floats
+ * Model file format "stemtag.langid v2" (all integers little-endian, floats
  * IEEE-754 binary32 stored as their 32-bit pattern):
  *   magic    8 bytes "STLANGID"
- *   u32      version (1)
+ *   u32      version (2)
  *   u32      nlang, nfeat, npost
  *   f32 x 6  alpha, q_scale, temperature, hint_bonus, min_hit_rate, early_margin
+ *   u32      order_mask: bit o set = features of order o (1..6) are used
  *   nlang x  { char code[8] (NUL padded); u32 script_mask (bit = enum langid_script);
  *              f32 unseen[7] (index = order 1..6; log-probability of a feature of
  *              that order the language never showed; [0] unused) }
@@ -37,7 +38,7 @@
 #include "hash.h"
 
 #define LANGID_MAGIC "STLANGID"
-#define LANGID_VERSION 1u
+#define LANGID_VERSION 2u
 #define LANGID_MAX_FILE (64u << 20)
 #define WORD_MAX 64 /* codepoints kept per word; the rest of a longer word is ignored */
 
@@ -53,6 +54,7 @@ struct langid_model {
         double unseen[LANGID_MAX_LANGS][LANGID_WORD_ORDER + 1];
         double alpha, q_scale, temperature, hint_bonus, min_hit_rate, early_margin;
         uint32_t early_min; /* features between two early-stop checks */
+        uint32_t order_mask;
         uint32_t nfeat, npost;
         struct langid_slot *slots;
         uint32_t mask;
@@ -485,6 +487,8 @@ static int sink_detect(void *ud, uint32_t key, unsigned order)
         const struct langid_model *m = d->m;
 
         if (key) {
+                if (!(m->order_mask & (1u << order)))
+                        return 0;
                 d->kb[d->nb] = key;
                 d->ob[d->nb] = (uint8_t)order;
                 if (++d->nb == BATCH)
@@ -680,7 +684,7 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
                 LOAD_FAIL("%s: %s", path, strerror(errno));
         if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
                 LOAD_FAIL("%s: cannot determine size", path);
-        if ((unsigned long)size > LANGID_MAX_FILE || size < 56)
+        if ((unsigned long)size > LANGID_MAX_FILE || size < 60)
                 LOAD_FAIL("%s: size %ld is not that of a language model", path, size);
         buf = malloc((size_t)size);
         if (!buf)
@@ -711,18 +715,19 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
         m->min_hit_rate = rdf(buf + 40);
         m->early_margin = rdf(buf + 44);
         m->early_min = 256;
+        m->order_mask = rd32(buf + 48);
         if (m->nlang < 1 || m->nlang > LANGID_MAX_LANGS)
                 LOAD_FAIL("%s: %u languages (1..%d allowed)", path, m->nlang, LANGID_MAX_LANGS);
         if (!(m->q_scale > 0) || !(m->temperature > 0))
                 LOAD_FAIL("%s: q_scale and temperature must be positive", path);
         /* Sizes are bounded by the file size checked above, so no overflow. */
-        size_t need = 48 + (size_t)m->nlang * 40 + (size_t)m->nfeat * 5 + (size_t)m->npost * 2 + 8;
+        size_t need = 52 + (size_t)m->nlang * 40 + (size_t)m->nfeat * 5 + (size_t)m->npost * 2 + 8;
         if (m->nfeat > sz || m->npost > sz || need != sz)
                 LOAD_FAIL("%s: header counts (%u features, %u postings) do not match the size",
                           path, m->nfeat, m->npost);
         if (m->npost >= (1u << 25))
                 LOAD_FAIL("%s: too many postings", path);
-        const unsigned char *p = buf + 48;
+        const unsigned char *p = buf + 52;
         for (unsigned l = 0; l < m->nlang; l++, p += 40) {
                 memcpy(m->code[l], p, 8);
                 if (m->code[l][7] || !m->code[l][0])
