@@ -63,7 +63,6 @@ printf '{"id":"u","body":"beyond U+10FFFF \xf4\x90\x80\x80"}' | bad invalid_utf8
 printf '{"id":"u","body":"CESU lone surrogate \xed\xa0\x80"}' | bad invalid_utf8 cesu-surrogate
 printf '{"id":"u","body":"lone surrogate \\ud800 escape"}' | bad json_syntax escaped-lone-surrogate
 printf '{"id":"u","body":"lone low \\udc00 escape"}' | bad json_syntax escaped-lone-low-surrogate
-: | bad empty empty
 printf '  \n\t  \r\n' | bad empty whitespace
 printf '[{"id":"a","body":"an array of articles"}]' | bad json_not_object array
 printf '42' | bad json_not_object number
@@ -88,13 +87,17 @@ for f in "$C"/*; do
 		fail "kcat could not produce $(basename "$f")"
 	n=$((n + 1))
 done
-# The tombstone: a null value (-Z turns the empty message into NULL).
-kcat -P -b "$BOOTSTRAP" -t "$in" -k hostile-bad-empty-0 -Z /dev/null ||
+# kcat skips empty files: the empty message and the tombstone (null value, -Z)
+# go as "KEY<TAB>" lines.
+printf 'hostile-bad-empty-0\t\n' | kcat -P -b "$BOOTSTRAP" -t "$in" -K $'\t' ||
+	fail "kcat could not produce the empty message"
+printf 'hostile-bad-empty-00\t\n' | kcat -P -b "$BOOTSTRAP" -t "$in" -K $'\t' -Z ||
 	fail "kcat could not produce the tombstone"
-n=$((n + 1))
+n=$((n + 2))
 [ "$(topic_count "$in")" -eq $n ] || fail "input topic holds $(topic_count "$in"), expected $n"
-tomb=$(kcat -C -b "$BOOTSTRAP" -t "$in" -o beginning -e -q -f '%k %S\n' | grep '^hostile-bad-empty-0 ' || true)
-[ "$tomb" = "hostile-bad-empty-0 -1" ] || fail "the tombstone is not a null value: '$tomb'"
+kcat -C -b "$BOOTSTRAP" -t "$in" -o beginning -e -q -f '%k %S\n' >"$TMP/in.sizes" || fail "cannot read $in"
+grep -qx 'hostile-bad-empty-0 0' "$TMP/in.sizes" || fail "the empty message is not empty"
+grep -qx 'hostile-bad-empty-00 -1' "$TMP/in.sizes" || fail "the tombstone is not a null value"
 
 worker_setup "$in" "$out" "$dlq" "$group"
 cat >>"$TMP/worker.conf" <<CONF
@@ -115,7 +118,7 @@ stop_worker "$w1" || fail "worker exited with status $? after SIGTERM"
 
 # Exact accounting, reason by reason (check_accounting reads "-bad-<reason>-" from the key).
 ls "$C" | sed 's/$/\tx/' >"$TMP/keys.txt"
-echo "hostile-bad-empty-0	x" >>"$TMP/keys.txt"
+printf 'hostile-bad-empty-0\tx\nhostile-bad-empty-00\tx\n' >>"$TMP/keys.txt"
 check_accounting "$TMP/keys.txt" "$out" "$dlq" 0
 total=$(processed "$out" "$dlq")
 [ "$total" -eq $n ] || fail "output + dead-letter = $total, expected exactly $n"
