@@ -181,7 +181,8 @@ start() {
 		id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
 		local scram=()
 		if [ $sasl = 1 ]; then
-			head -c 12 /dev/urandom | base64 | tr -d '+/=' >"$DIR/sasl.password"
+			# Owner-only: the password is a secret even on a test machine.
+			(umask 077 && head -c 12 /dev/urandom | base64 | tr -d '+/=' >"$DIR/sasl.password")
 			scram=(--add-scram "SCRAM-SHA-256=[name=stemtag,password=$(cat "$DIR/sasl.password")]")
 		fi
 		java_run kafka.tools.StorageTool format -t "$id" -c "$DIR/server.properties" "${scram[@]}" \
@@ -190,15 +191,15 @@ start() {
 	launch
 	wait_ready "127.0.0.1:$port"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
-	[ -n "$sport" ] && echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
-	[ -n "$watch" ] && watchdog "$watch"
+	[ -z "$sport" ] || echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
+	[ -z "$watch" ] || watchdog "$watch"
 	say "broker up at 127.0.0.1:$port in $((SECONDS - t0)) s (dir $DIR)"
 	echo "127.0.0.1:$port"
 }
 
 stop() {
 	if ! pid_alive; then
-		rm -f "$DIR/bootstrap"
+		rm -f "$DIR/bootstrap" "$DIR/bootstrap.sasl"
 		return 0
 	fi
 	local pid
@@ -212,7 +213,7 @@ stop() {
 		say "broker $pid ignored SIGTERM for 30 s; killing"
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	rm -f "$DIR/bootstrap" "$DIR/broker.pid"
+	rm -f "$DIR/bootstrap" "$DIR/bootstrap.sasl" "$DIR/broker.pid"
 }
 
 # Same ports and data: for the broker-outage tests.
@@ -224,6 +225,7 @@ restart_same() {
 	launch
 	wait_ready "127.0.0.1:$port"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
+	[ -z "$sport" ] || echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
 	echo "127.0.0.1:$port"
 }
 

@@ -1,9 +1,10 @@
-/* pipeline: parse -> [langid] -> tokenize -> stem -> [classify] -> record.
+/* pipeline: parse -> langid -> tokenize -> stem -> [classify] -> record.
  *
- * Steps in brackets are seams for modules that land separately (langid.h,
- * classify.h); until then the record says "language": null, "section": null,
- * "topics": null, and tokens are stemmed with the article's own language hint
- * when it names a Snowball language.
+ * Steps in brackets are seams for modules that land separately (classify.h);
+ * until then the record says "section": null, "topics": null. The detected
+ * language picks the stemmer; without a language model ("language": null) or
+ * when detection says "und", the article's own language hint does, when it
+ * names a Snowball language.
  *
  * Language detection runs before tokenizing (not after) because the
  * tokenizer's rules depend on the language: Turkish dotless i folding and
@@ -16,13 +17,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "langid.h"
 #include "record.h"
 #include "stem.h"
 #include "text.h"
 
 struct pipeline_model {
         atomic_int refs;
-        /* [langid] struct langid_model *langid; */
+        struct langid_model *langid; /* NULL: detection off */
         /* [classify] struct taxonomy *taxonomy; */
 };
 
@@ -32,6 +34,7 @@ struct pipeline_ctx {
         struct text_tokens toks;
         struct stem_pool *stems;
         struct record_buf rec;
+        struct langid_result lang;
         /* [classify] struct classify_ctx *classify; */
         char processed_at[40];
         uint64_t processed, rejected;
@@ -58,14 +61,19 @@ void pipeline_options_default(struct pipeline_options *opts)
 struct pipeline_model *pipeline_model_load(const struct pipeline_options *opts, char *errstr,
                                            size_t errstr_size)
 {
-        (void)opts;
         struct pipeline_model *m = calloc(1, sizeof(*m));
         if (!m) {
                 snprintf(errstr, errstr_size, "out of memory loading the model");
                 return NULL;
         }
         atomic_init(&m->refs, 1);
-        /* [langid] load opts->langid_model_path here */
+        if (opts->langid_model_path) {
+                m->langid = langid_model_load(opts->langid_model_path, errstr, errstr_size);
+                if (!m->langid) {
+                        free(m);
+                        return NULL;
+                }
+        }
         /* [classify] load opts->taxonomy_paths here */
         return m;
 }
@@ -81,6 +89,7 @@ void pipeline_model_unref(struct pipeline_model *m)
 {
         if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
                 return;
+        langid_model_destroy(m->langid);
         free(m);
 }
 
@@ -136,7 +145,6 @@ static const char *now_iso(char *buf, size_t size)
 int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model, const char *data,
                      size_t len, const struct pipeline_source *src, struct pipeline_result *out)
 {
-        (void)model;
         memset(out, 0, sizeof(*out));
         out->language = "und";
         out->article = &c->art;
@@ -154,11 +162,20 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
         const struct article *a = &c->art;
         out->id = a->id;
 
-        /* 2. [langid] language of title + body. Until langid lands: none
-         *    detected; the article's hint picks the stemmer if it names one. */
+        /* 2. langid: language of title + body; the article's own language
+         *    field is only a prior. "und" falls back to that hint for stemming. */
         const char *detected = NULL;
         double confidence = 0.0;
-        int lang = stem_lang_from_iso(a->language);
+        int lang = -1;
+        if (model && model->langid) {
+                langid_detect(model->langid, a->title, a->title_len, a->body, a->body_len,
+                              a->language, c->opts.langid_prefix_bytes, &c->lang);
+                detected = c->lang.code;
+                confidence = c->lang.confidence;
+                lang = stem_lang_from_iso(detected);
+        }
+        if (lang < 0)
+                lang = stem_lang_from_iso(a->language);
         const char *lang_code = lang >= 0 ? stem_lang_iso(lang) : NULL;
 
         /* 3. tokenize: NFC + casefold, words with byte offsets */
