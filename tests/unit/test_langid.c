@@ -94,6 +94,16 @@ static void test_title_and_body(void **state)
         const char *body = "Der Bundestag hat am Donnerstag mit großer Mehrheit zugestimmt.";
         langid_detect(model, title, strlen(title), body, strlen(body), NULL, 4096, &r);
         assert_string_equal(r.code, "de");
+        /* a long English title does not decide a Russian article */
+        const char *en = "Apple unveils the new iPhone and a range of other products at its "
+                         "annual press event in California on Tuesday evening";
+        const char *ru = "Компания представила новый телефон и другие устройства на ежегодной "
+                         "презентации в Калифорнии во вторник вечером. Новая модель получила "
+                         "более мощный процессор, улучшенную камеру и батарею, которая работает "
+                         "дольше. Продажи начнутся в конце месяца во многих странах мира, "
+                         "включая страны Европы и Азии, а цены останутся на прежнем уровне.";
+        langid_detect(model, en, strlen(en), ru, strlen(ru), NULL, 4096, &r);
+        assert_string_equal(r.code, "ru");
         /* title only, body NULL */
         langid_detect(model, title, strlen(title), NULL, 0, NULL, 4096, &r);
         assert_string_equal(r.code, "de");

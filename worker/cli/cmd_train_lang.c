@@ -50,6 +50,8 @@ static void usage(FILE *out)
                 "  --order-weights W1,..,W6  evidence weight of n-gram orders 1-5 and words\n"
                 "                    (default 0,0,1,1,1,2; 0 = order not used)\n"
                 "  --train-out DIR   also write the training lines (for tuning splits)\n"
+                "  --early-margin M  stop reading once the best language leads by M\n"
+                "                    (calibrated log-odds; default 20; 0 = read everything)\n"
                 "  --no-calibrate    keep temperature 1 (skips the calibration pass)\n");
 }
 
@@ -497,6 +499,8 @@ int cmd_train_lang(int argc, char **argv)
                         dev_every = (unsigned)strtoul(v, NULL, 10);
                 else if (!strcmp(a, "--alpha"))
                         p.alpha = strtod(v, NULL);
+                else if (!strcmp(a, "--early-margin"))
+                        p.early_margin = strtod(v, NULL);
                 else if (!strcmp(a, "--min-count"))
                         p.min_count = (unsigned)strtoul(v, NULL, 10);
                 else {

@@ -200,6 +200,7 @@ struct extract_state {
         unsigned n;
         int has_combining; /* U+0300..036F inside the word: compose to NFC */
         int stop;
+        uint32_t order_mask; /* orders to emit (bit o) */
 };
 
 static inline __attribute__((always_inline)) void emit_word(struct extract_state *x, sink_fn sink,
@@ -230,7 +231,7 @@ static inline __attribute__((always_inline)) void emit_word(struct extract_state
                 cur[0] = HASH_FNV_SEED;
                 for (unsigned o = 1; o <= maxo; o++) {
                         cur[o] = (prev[o - 1] ^ c) * FNV_PRIME;
-                        if (o == 1 && i == n)
+                        if ((o == 1 && i == n) || !(x->order_mask & (1u << o)))
                                 continue;
                         sink(ud, feature_key(cur[o], o), o);
                 }
@@ -239,7 +240,8 @@ static inline __attribute__((always_inline)) void emit_word(struct extract_state
                 if (i < n)
                         word = (word ^ c) * FNV_PRIME;
         }
-        sink(ud, feature_key(word, LANGID_WORD_ORDER), LANGID_WORD_ORDER);
+        if (x->order_mask & (1u << LANGID_WORD_ORDER))
+                sink(ud, feature_key(word, LANGID_WORD_ORDER), LANGID_WORD_ORDER);
         x->n = 0;
         x->has_combining = 0;
         if (sink(ud, 0, 0))
@@ -292,12 +294,14 @@ static inline __attribute__((always_inline)) void extract_segment(struct extract
 /* One pass over title then body (together at most max_bytes). */
 static inline __attribute__((always_inline)) void
 extract_features(const char *title, size_t title_len, const char *body, size_t body_len,
-                 size_t max_bytes, struct langid_text_stats *st, sink_fn sink, void *ud)
+                 size_t max_bytes, uint32_t order_mask, struct langid_text_stats *st, sink_fn sink,
+                 void *ud)
 {
         struct extract_state x;
 
         memset(st, 0, sizeof(*st));
         x.st = st;
+        x.order_mask = order_mask;
         x.n = 0;
         x.has_combining = 0;
         x.stop = 0;
@@ -315,6 +319,7 @@ extract_features(const char *title, size_t title_len, const char *body, size_t b
                         emit_word(&x, sink, ud);
         }
         if (body_len && !x.stop) {
+                sink(ud, 0, 1); /* the body begins */
                 extract_segment(&x, body, body_len, sink, ud);
                 if (x.n && !x.stop)
                         emit_word(&x, sink, ud);
@@ -340,7 +345,8 @@ void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
         struct langid_text_stats dummy;
         struct public_sink p = {fn, ud};
 
-        extract_features(NULL, 0, s, len, (size_t)-1, stats ? stats : &dummy, sink_public, &p);
+        extract_features(NULL, 0, s, len, (size_t)-1, ~0u, stats ? stats : &dummy, sink_public,
+                         &p);
 }
 
 /* ---------------------------------------------------------------- detection */
@@ -359,6 +365,7 @@ struct detect_state {
         uint32_t found[LANGID_WORD_ORDER + 1];
         uint32_t grams3;  /* all 3..5-grams seen */
         uint32_t since_check;
+        int in_body;
         unsigned nb;
         uint32_t kb[BATCH];
         uint8_t ob[BATCH];
@@ -445,37 +452,47 @@ static void flush_batch(struct detect_state *d)
 {
         const struct langid_model *m = d->m;
         const struct langid_slot *slots = m->slots;
-        unsigned nb = d->nb;
+        uint32_t val[BATCH];
+        unsigned nb = d->nb, nv = 0;
+        uint8_t g3[BATCH];
 
+        /* Three passes so that the cache misses of a batch overlap: prefetch
+         * the slots, probe them and prefetch the rows, then add the rows. */
         for (unsigned i = 0; i < nb; i++)
                 __builtin_prefetch(&slots[d->kb[i] & m->mask]);
         for (unsigned i = 0; i < nb; i++) {
                 uint32_t key = d->kb[i], j = key & m->mask;
-                unsigned order = d->ob[i];
                 while (slots[j].key != key && slots[j].key)
                         j = (j + 1) & m->mask;
                 if (!slots[j].key)
                         continue;
                 uint32_t v = slots[j].val;
-                int g3 = order >= 3 && order <= LANGID_MAX_ORDER;
+                unsigned order = d->ob[i];
                 d->found[order]++;
+                if (v & SLOT_DENSE)
+                        __builtin_prefetch(m->rows[v & ~SLOT_DENSE]);
+                else if (!(v & SLOT_INLINE))
+                        __builtin_prefetch(m->post + (v >> 6));
+                val[nv] = v;
+                g3[nv++] = order >= 3 && order <= LANGID_MAX_ORDER;
+        }
+        for (unsigned i = 0; i < nv; i++) {
+                uint32_t v = val[i];
                 if (v & SLOT_INLINE) {
                         unsigned l = (v >> 8) & 0xff;
                         d->acc[l] += v & 0xff;
-                        d->hits[l] += (uint32_t)g3;
-                        continue;
-                }
-                if (v & SLOT_DENSE) {
-                        add_row(d, m->rows[v & ~SLOT_DENSE], g3);
+                        d->hits[l] += g3[i];
+                } else if (v & SLOT_DENSE) {
+                        add_row(d, m->rows[v & ~SLOT_DENSE], g3[i]);
                         if (++d->dense_n == 256) /* 256 * 255 < 65536 */
                                 spill_dense(d);
-                        continue;
-                }
-                uint32_t n = v & 63;
-                const uint8_t(*p)[2] = m->post + (v >> 6);
-                for (uint32_t k = 0; k < n; k++) {
-                        d->acc[p[k][0]] += p[k][1];
-                        d->hits[p[k][0]] += (uint32_t)g3;
+                } else {
+                        uint32_t n = v & 63;
+                        const uint8_t(*p)[2] = m->post + (v >> 6);
+                        for (uint32_t k = 0; k < n; k++) {
+                                d->acc[p[k][0]] += p[k][1];
+                                d->hits[p[k][0]] += g3[i];
+                        }
                 }
         }
         d->nb = 0;
@@ -487,8 +504,6 @@ static int sink_detect(void *ud, uint32_t key, unsigned order)
         const struct langid_model *m = d->m;
 
         if (key) {
-                if (!(m->order_mask & (1u << order)))
-                        return 0;
                 d->kb[d->nb] = key;
                 d->ob[d->nb] = (uint8_t)order;
                 if (++d->nb == BATCH)
@@ -497,14 +512,24 @@ static int sink_detect(void *ud, uint32_t key, unsigned order)
                 d->grams3 += order >= 3 && order <= LANGID_MAX_ORDER;
                 return 0;
         }
+        if (order == 1) {
+                d->in_body = 1;
+                d->since_check = 0;
+                return 0;
+        }
         /* Word end: stop once the margin between the two best candidates of
-         * the dominant script makes the answer certain. */
-        if (d->since_check < m->early_min || m->early_margin <= 0)
+         * the dominant script makes the answer certain. Never on the title
+         * alone (an English title over a Russian body), and only once one
+         * script has 90 % of the letters. */
+        if (!d->in_body || d->since_check < m->early_min || m->early_margin <= 0)
+                return 0;
+        enum langid_script dom = dominant_script(d->st);
+        if (d->st->script[dom] * 10u < d->st->letters * 9u)
                 return 0;
         d->since_check = 0;
         flush_batch(d);
         spill_dense(d);
-        uint32_t cand = script_candidates(m, dominant_script(d->st));
+        uint32_t cand = script_candidates(m, dom);
         double sc[LANGID_MAX_LANGS], b1 = -HUGE_VAL, b2 = -HUGE_VAL;
         final_scores(d, cand, sc);
         for (unsigned l = 0; l < m->nlang; l++) {
@@ -564,7 +589,8 @@ unsigned langid_detect_scores(const struct langid_model *m, const char *title, s
                 set_code(out, "und", 0);
                 return 0;
         }
-        extract_features(title, title_len, body, body_len, max_bytes, &st, sink_detect, &d);
+        extract_features(title, title_len, body, body_len, max_bytes, m->order_mask, &st,
+                         sink_detect, &d);
         flush_batch(&d);
         spill_dense(&d);
 
