@@ -1,3 +1,5 @@
 set(STEMTAG_OPS_SOURCES
   ops/log.c
+  ops/config.c
+  ops/config_pipeline.c
 )
