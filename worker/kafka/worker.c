@@ -119,7 +119,8 @@ __attribute__((format(printf, 2, 3))) static void worker_fail(struct worker *w, 
 /* ---- producing (pipeline threads) ---- */
 
 /* Produces one message, waiting while the producer queue is full (the poller
- * thread keeps draining it): never drops. Takes over @p hdrs on success. */
+ * thread keeps draining it): never drops. Takes over @p hdrs. On error the
+ * entry is not marked: the caller decides (worker_mark_failed or dead-letter). */
 static rd_kafka_resp_err_t worker_produce(struct worker *w, rd_kafka_topic_t *rkt,
                                           const void *value, size_t value_len, const void *key,
                                           size_t key_len, rd_kafka_headers_t *hdrs,
@@ -141,9 +142,16 @@ static rd_kafka_resp_err_t worker_produce(struct worker *w, rd_kafka_topic_t *rk
         }
         if (err) {
                 rd_kafka_headers_destroy(hdrs);
-                otrack_entry_release(e, err);
+                otrack_entry_release(e, 0);
         }
         return err;
+}
+
+/* The entry's offset must never be stored (nor committed in a transaction). */
+static void worker_mark_failed(struct otrack_entry *e, rd_kafka_resp_err_t err)
+{
+        otrack_entry_hold(e);
+        otrack_entry_release(e, err);
 }
 
 static rd_kafka_headers_t *worker_copy_headers(rd_kafka_message_t *m)
@@ -173,6 +181,8 @@ static void worker_dead_letter(struct worker *w, rd_kafka_message_t *m, struct o
         snprintf(num, sizeof(num), "%" PRId64, ts);
         rd_kafka_header_add(h, "stemtag-source-timestamp", -1, num, -1);
         err = worker_produce(w, w->dlq_rkt, m->payload, m->len, m->key, m->key_len, h, e);
+        if (err)
+                worker_mark_failed(e, err);
         if (err)
                 log_event(LOG_ERROR, "dlq_produce_failed", "dead-letter for %s [%d] @%lld: %s",
                           rd_kafka_topic_name(m->rkt), (int)m->partition, (long long)m->offset,
@@ -211,8 +221,8 @@ static void worker_produce_record(struct worker *w, rd_kafka_message_t *m, struc
                         worker_sleep_ms(500);
                 }
                 if (rc == 0) {
-                        char msg[600];
-                        snprintf(msg, sizeof(msg), "output topic %s (template %s) does not exist",
+                        char msg[1024];
+                        snprintf(msg, sizeof(msg), "output topic %.250s (template %.250s) does not exist",
                                  names[n], w->routes.tmpl[i]);
                         worker_dead_letter(w, m, e, "route_missing", msg);
                         return;
@@ -231,12 +241,13 @@ static void worker_produce_record(struct worker *w, rd_kafka_message_t *m, struc
                 err = worker_produce(w, rkts[i], res->json, res->json_len, m->key, m->key_len, h,
                                      e);
                 if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && i == 0) {
-                        /* nothing produced yet: the entry's failure mark must not
-                         * stick, so this is handled as a bad input instead */
-                        snprintf(errstr, sizeof(errstr), "record of %zu bytes is too large for %s",
+                        /* nothing produced yet: a bad input, not a broken worker */
+                        snprintf(errstr, sizeof(errstr), "record of %zu bytes is too large for %.250s",
                                  res->json_len, names[i]);
-                        log_event(LOG_WARN, "record_too_large", "%s", errstr);
+                        worker_dead_letter(w, m, e, "produce_error", errstr);
+                        return;
                 } else if (err) {
+                        worker_mark_failed(e, err);
                         log_event(LOG_ERROR, "produce_failed", "%s for %s [%d] @%lld: %s", names[i],
                                   rd_kafka_topic_name(m->rkt), (int)m->partition,
                                   (long long)m->offset, rd_kafka_err2str(err));
@@ -393,6 +404,9 @@ static void worker_on_error(rd_kafka_t *rk, int err, const char *reason, void *o
 
 static void worker_on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+        /* kafka.* keys go to both clients; each ignores the other's keys */
+        if (!strcmp(fac, "CONFWARN") && strstr(buf, "will be ignored by this"))
+                level = 7;
         log_event(level <= 3 ? LOG_ERROR : level <= 4 ? LOG_WARN : level <= 6 ? LOG_INFO : LOG_DEBUG,
                   "librdkafka", "%s: %s", fac, buf);
 }
