@@ -57,3 +57,12 @@ int config_to_pipeline_options(const struct config *c, struct pipeline_options *
         opts->stem_cache_entries = (size_t)config_get_int(c, "stem.cache.entries");
         return 0;
 }
+
+struct pipeline_model *config_load_model(const struct config *c, char *errstr, size_t errstr_size)
+{
+        struct pipeline_options opts;
+
+        if (config_to_pipeline_options(c, &opts, errstr, errstr_size) < 0)
+                return NULL;
+        return pipeline_model_load(&opts, errstr, errstr_size);
+}

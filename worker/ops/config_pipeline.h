@@ -8,6 +8,7 @@
 
 struct config;
 struct pipeline_options;
+struct pipeline_model;
 
 /**
  * @brief Fills @p opts from @p c (input.*, langid.*, taxonomy.files, classify.*,
@@ -18,5 +19,13 @@ struct pipeline_options;
  */
 int config_to_pipeline_options(const struct config *c, struct pipeline_options *opts, char *errstr,
                                size_t errstr_size);
+
+/**
+ * @brief config_to_pipeline_options() + pipeline_model_load(): the model the
+ * config names. Used at start-up and by the SIGHUP reload (reload_load_fn).
+ * The model may keep pointers into @p c: keep @p c alive as long as the model.
+ * @returns a new model with one reference, or NULL with @p errstr.
+ */
+struct pipeline_model *config_load_model(const struct config *c, char *errstr, size_t errstr_size);
 
 #endif
