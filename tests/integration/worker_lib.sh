@@ -46,6 +46,7 @@ output.topics = $2
 dlq.topic = $3
 shutdown.timeout.ms = 30000
 log.level = info
+metrics.listen =
 CONF
 	WORKER_GROUP=$4
 }

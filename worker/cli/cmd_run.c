@@ -11,7 +11,10 @@
 #include "commands.h"
 #include "config.h"
 #include "config_pipeline.h"
+#include "http.h"
 #include "log.h"
+#include "metrics.h"
+#include "reload.h"
 #include "pipeline.h"
 #include "worker.h"
 
@@ -24,6 +27,11 @@ static void run_on_signal(int sig)
         (void)sig;
         if (run_worker)
                 worker_stop(run_worker);
+}
+
+static void run_swap_model(void *opaque, struct pipeline_model *model)
+{
+        worker_swap_model(opaque, model);
 }
 
 static void run_usage(FILE *out)
@@ -74,7 +82,7 @@ int cmd_run(int argc, char **argv)
         const char *path = NULL;
         const char **xs;
         size_t n_x = 0, n_kafka = 0;
-        int opt;
+        int opt, rc;
         struct config *c;
         struct pipeline_options popts;
         struct pipeline_model *model;
@@ -82,7 +90,11 @@ int cmd_run(int argc, char **argv)
         struct run_kafka_kv kafka = {0};
         struct worker *w;
         struct sigaction sa;
-        const char *guarantee, *level;
+        struct metrics *metrics;
+        struct http_server *http = NULL;
+        struct reloader *reloader;
+        struct reload_options ro;
+        const char *guarantee, *level, *listen;
         char err[1024];
 
         xs = calloc((size_t)argc + 1, sizeof(*xs));
@@ -120,14 +132,13 @@ int cmd_run(int argc, char **argv)
         if (config_load(c, path, environ, xs, n_x, err, sizeof(err)) < 0 ||
             config_validate(c, err, sizeof(err)) < 0)
                 LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
-        free(xs);
         level = config_get(c, "log.level");
         if (level && log_level_parse(level) >= 0)
                 log_set_level((enum log_level)log_level_parse(level));
 
         if (config_to_pipeline_options(c, &popts, err, sizeof(err)) < 0)
                 LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
-        model = pipeline_model_load(&popts, err, sizeof(err));
+        model = config_load_model(c, err, sizeof(err));
         if (!model)
                 LOG_FATAL(EXIT_MODEL, "model_load_failed", "%s", err);
 
@@ -151,10 +162,36 @@ int cmd_run(int argc, char **argv)
         wo.txn_max_ms = config_get_int(c, "transaction.max.ms");
         wo.kafka = kafka.kv;
         wo.pipeline = &popts;
+        metrics = metrics_new();
+        if (!metrics)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        wo.metrics = metrics;
 
         w = worker_new(&wo, model, err, sizeof(err));
         if (!w)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "worker_start_failed", "%s", err);
+
+        metrics_set_pull(metrics, worker_metrics_pull, w);
+        listen = config_get(c, "metrics.listen");
+        if (listen && *listen) {
+                http = http_start(listen, metrics, config_get_int(c, "health.stall.ms"), err,
+                                  sizeof(err));
+                if (!http)
+                        LOG_FATAL(EXIT_USAGE, "metrics_listen_failed", "metrics.listen: %s", err);
+        }
+        memset(&ro, 0, sizeof(ro));
+        ro.config_path = path;
+        ro.envp = environ;
+        ro.args = xs;
+        ro.n_args = n_x;
+        ro.load = config_load_model;
+        ro.swap = run_swap_model;
+        ro.swap_opaque = w;
+        ro.metrics = metrics;
+        ro.current = c;
+        reloader = reloader_start(&ro, err, sizeof(err));
+        if (!reloader)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "reload_start_failed", "%s", err);
 
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = run_on_signal;
@@ -163,14 +200,17 @@ int cmd_run(int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);
 
-        if (worker_run(w, err, sizeof(err)) < 0) {
-                run_worker = NULL;
-                worker_destroy(w);
-                LOG_FATAL(EXIT_FAILURE_RUNTIME, "worker_failed", "%s", err);
-        }
+        rc = worker_run(w, err, sizeof(err));
         run_worker = NULL;
+        reloader_stop(reloader);
+        http_stop(http);
+        metrics_set_pull(metrics, NULL, NULL);
         worker_destroy(w);
+        metrics_destroy(metrics);
+        if (rc < 0)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "worker_failed", "%s", err);
         free(kafka.kv);
+        free(xs);
         config_destroy(c);
         return EXIT_OK;
 }

@@ -16,6 +16,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "offset_tracker.h"
 #include "route.h"
 
@@ -53,6 +54,7 @@ struct worker {
         struct route_templates routes;
 
         rd_kafka_t *consumer, *producer;
+        struct metrics *metrics; /* borrowed, may be NULL */
         struct route_registry *registry;
         rd_kafka_topic_t *dlq_rkt; /* borrowed from the registry */
         struct otrack *track;
@@ -280,10 +282,23 @@ static void worker_handle(struct worker_thread *t, rd_kafka_message_t *m, struct
         struct pipeline_result res;
         int rc;
 
+        struct timespec t0, t1;
+
         worker_thread_refresh_model(t);
         memset(&res, 0, sizeof(res));
+        if (w->metrics)
+                clock_gettime(CLOCK_MONOTONIC, &t0);
         rc = pipeline_process(t->ctx, t->model, m->payload ? (const char *)m->payload : "",
                               m->payload ? m->len : 0, &src, &res);
+        if (w->metrics && rc == 0) {
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                metrics_observe_processing(w->metrics, (double)(t1.tv_sec - t0.tv_sec) +
+                                                               (t1.tv_nsec - t0.tv_nsec) / 1e9);
+                if (res.ok) {
+                        metrics_tag(w->metrics, "language", res.language ? res.language : "und");
+                        metrics_tag(w->metrics, "section", res.section ? res.section : "none");
+                }
+        }
         if (rc < 0) {
                 worker_fail(w, "classifying %s [%d] @%lld failed: out of memory",
                             rd_kafka_topic_name(m->rkt), (int)m->partition, (long long)m->offset);
@@ -397,9 +412,22 @@ static void worker_on_error(rd_kafka_t *rk, int err, const char *reason, void *o
         case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
                 worker_fail(w, "Kafka authentication/authorization failed: %s", reason);
                 break;
+        case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+                if (w->metrics)
+                        metrics_set_brokers_up(w->metrics, 0);
+                log_event(LOG_WARN, "kafka_error", "%s: %s", rd_kafka_err2name(err), reason);
+                break;
         default:
                 log_event(LOG_WARN, "kafka_error", "%s: %s", rd_kafka_err2name(err), reason);
         }
+}
+
+static int worker_on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+        struct worker *w = opaque;
+        if (w->metrics)
+                metrics_stats_json(w->metrics, json, len);
+        return 0; /* librdkafka frees json */
 }
 
 static void worker_on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -760,6 +788,12 @@ static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_option
         rd_kafka_conf_set_log_cb(conf, worker_on_log);
         if (worker_conf_set(conf, "client.id", "stemtag", errstr, errstr_size))
                 goto fail;
+        if (o->metrics) {
+                /* lag, queue depth and broker state for /metrics */
+                rd_kafka_conf_set_stats_cb(conf, worker_on_stats);
+                if (worker_conf_set(conf, "statistics.interval.ms", "5000", errstr, errstr_size))
+                        goto fail;
+        }
         if (consumer) {
                 if (worker_conf_set(conf, "group.id", "stemtag", errstr, errstr_size) ||
                     worker_conf_set(conf, "partition.assignment.strategy", "cooperative-sticky",
@@ -853,6 +887,7 @@ struct worker *worker_new(const struct worker_options *o, struct pipeline_model 
         }
         pthread_mutex_init(&w->model_lock, NULL);
         w->model = model;
+        w->metrics = o->metrics;
         w->exactly_once = o->exactly_once;
         w->max_inflight = o->max_inflight > 0 ? o->max_inflight : 1;
         w->shutdown_timeout_ms = o->shutdown_timeout_ms > 0 ? o->shutdown_timeout_ms : 1;
@@ -1044,6 +1079,8 @@ int worker_run(struct worker *w, char *errstr, size_t errstr_size)
                 size_t count;
                 int timeout = 100;
 
+                if (w->metrics)
+                        metrics_heartbeat(w->metrics);
                 worker_advance(w);
                 count = otrack_count(w->track);
                 if (!w->paused && (long long)count >= w->max_inflight)
@@ -1157,6 +1194,30 @@ void worker_swap_model(struct worker *w, struct pipeline_model *model)
 const struct worker_stats *worker_get_stats(const struct worker *w)
 {
         return &w->stats;
+}
+
+void worker_metrics_pull(void *opaque, struct metrics_worker_values *out)
+{
+        const struct worker *w = opaque;
+        struct worker_stats_values v;
+
+        worker_stats_snapshot(&w->stats, &v);
+        out->consumed = v.consumed;
+        out->produced = v.produced;
+        out->rebalances = v.rebalances;
+        out->kafka_errors = v.errors;
+        out->delivery_errors = v.delivery_errors;
+        out->commits = v.commits;
+        out->pauses = v.pauses;
+        out->inflight = v.inflight;
+        out->assigned = v.assigned;
+        out->paused = v.paused;
+        out->n_reasons = 0;
+        for (int i = 0; i < WDLQ__COUNT && i < METRICS_MAX_REASONS; i++) {
+                out->dlq_reason[i] = worker_dlq_reason_name((enum worker_dlq_reason)i);
+                out->dlq_count[i] = v.dead_lettered[i];
+                out->n_reasons++;
+        }
 }
 
 void worker_destroy(struct worker *w)

@@ -32,6 +32,9 @@ struct worker_options {
          *  "consumer.X" / "producer.X" apply to one client only. */
         const char *const *kafka;
         const struct pipeline_options *pipeline; /**< for the per-thread contexts */
+        /** Optional (borrowed; must outlive the worker): processing latency,
+         *  tags, heartbeat, librdkafka statistics, broker reachability. */
+        struct metrics *metrics;
 };
 
 /**
@@ -59,6 +62,10 @@ void worker_swap_model(struct worker *w, struct pipeline_model *model);
 
 /** The worker's counters (borrowed; valid until worker_destroy). */
 const struct worker_stats *worker_get_stats(const struct worker *w);
+
+struct metrics_worker_values;
+/** metrics_pull_fn for metrics_set_pull(): copies the counters; @p opaque is the worker. */
+void worker_metrics_pull(void *opaque, struct metrics_worker_values *out);
 
 /** Frees everything; NULL is a no-op. */
 void worker_destroy(struct worker *w);
