@@ -8,7 +8,9 @@
 #                                                format + start, wait for metadata,
 #                                                print the bootstrap address
 #   kafka.sh stop   [--dir D]                    SIGTERM, wait, SIGKILL if it must
-#   kafka.sh restart [--dir D]                   stop + start on the same ports and data
+#   kafka.sh restart [--dir D] [--pause-seconds N]
+#                                                stop + start on the same ports and data;
+#                                                stays down N seconds in between (outage tests)
 #   kafka.sh status [--dir D]                    "running <bootstrap>" or "stopped" (exit 1)
 #   kafka.sh create-topic NAME [PARTITIONS] [--dir D]
 #
@@ -178,7 +180,11 @@ start() {
 	echo "$port $cport $sport" >"$DIR/ports"
 	if [ ! -f "$DIR/data/meta.properties" ]; then
 		local id
-		id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+		# a leading '-' would read as an option to StorageTool's -t
+		id=-
+		while [ "${id#-}" != "$id" ]; do
+			id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+		done
 		local scram=()
 		if [ $sasl = 1 ]; then
 			head -c 12 /dev/urandom | base64 | tr -d '+/=' >"$DIR/sasl.password"
@@ -191,7 +197,7 @@ start() {
 	wait_ready "127.0.0.1:$port"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
 	[ -n "$sport" ] && echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
-	[ -n "$watch" ] && watchdog "$watch"
+	[ -n "$watch" ] && { echo "$watch" >"$DIR/watch.pid"; watchdog "$watch"; }
 	say "broker up at 127.0.0.1:$port in $((SECONDS - t0)) s (dir $DIR)"
 	echo "127.0.0.1:$port"
 }
@@ -217,13 +223,26 @@ stop() {
 
 # Same ports and data: for the broker-outage tests.
 restart_same() {
-	local port cport sport
+	local port cport sport pause=0
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--pause-seconds) pause=$2; shift ;;
+		*) die "restart: unknown option $1" ;;
+		esac
+		shift
+	done
 	[ -f "$DIR/ports" ] || die "restart: no previous broker in $DIR"
 	read -r port cport sport <"$DIR/ports"
 	stop
+	# The outage itself, not a synchronisation: the broker stays down this long.
+	[ "$pause" -gt 0 ] && sleep "$pause"
 	launch
 	wait_ready "127.0.0.1:$port"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
+	# the old watchdog ended with the old broker process: watch the new one
+	if [ -f "$DIR/watch.pid" ] && kill -0 "$(cat "$DIR/watch.pid")" 2>/dev/null; then
+		watchdog "$(cat "$DIR/watch.pid")"
+	fi
 	echo "127.0.0.1:$port"
 }
 
@@ -257,7 +276,7 @@ case $cmd in
 fetch) fetch ;;
 start) start "${args[@]+"${args[@]}"}" ;;
 stop) stop ;;
-restart) restart_same ;;
+restart) restart_same "${args[@]+"${args[@]}"}" ;;
 status) status ;;
 create-topic) create_topic "${args[@]}" ;;
 *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
