@@ -8,9 +8,11 @@
 #                                                format + start, wait for metadata,
 #                                                print the bootstrap address
 #   kafka.sh stop   [--dir D]                    SIGTERM, wait, SIGKILL if it must
-#   kafka.sh restart [--dir D] [--pause-seconds N]
+#   kafka.sh restart [--dir D] [--down-seconds N]
 #                                                stop + start on the same ports and data;
-#                                                stays down N seconds in between (outage tests)
+#                                                with N: unavailable ~N s in total, from the
+#                                                start of the stop until it answers again
+#                                                (outage tests; the phases go to stderr)
 #   kafka.sh status [--dir D]                    "running <bootstrap>" or "stopped" (exit 1)
 #   kafka.sh create-topic NAME [PARTITIONS] [--dir D]
 #
@@ -193,8 +195,11 @@ start() {
 		java_run kafka.tools.StorageTool format -t "$id" -c "$DIR/server.properties" "${scram[@]}" \
 			>>"$DIR/format.log" 2>&1 || { cat "$DIR/format.log" >&2; die "storage format failed"; }
 	fi
+	local ts
+	ts=$(now_ms)
 	launch
 	wait_ready "127.0.0.1:$port"
+	echo $(($(now_ms) - ts)) >"$DIR/start.ms"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
 	[ -n "$sport" ] && echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
 	[ -n "$watch" ] && { echo "$watch" >"$DIR/watch.pid"; watchdog "$watch"; }
@@ -222,27 +227,40 @@ stop() {
 }
 
 # Same ports and data: for the broker-outage tests.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
 restart_same() {
-	local port cport sport pause=0
+	local port cport sport down=0 t0 t1 t2 t3 est wait_ms
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--pause-seconds) pause=$2; shift ;;
+		--down-seconds) down=$2; shift ;;
 		*) die "restart: unknown option $1" ;;
 		esac
 		shift
 	done
 	[ -f "$DIR/ports" ] || die "restart: no previous broker in $DIR"
 	read -r port cport sport <"$DIR/ports"
+	t0=$(now_ms)
 	stop
-	# The outage itself, not a synchronisation: the broker stays down this long.
-	[ "$pause" -gt 0 ] && sleep "$pause"
+	t1=$(now_ms)
+	# The outage itself, not a synchronisation. Start-up time is estimated
+	# from the last start so that stop + pause + start is about N s.
+	est=$(cat "$DIR/start.ms" 2>/dev/null || echo 4000)
+	wait_ms=$((down * 1000 - (t1 - t0) - est))
+	if [ "$down" -gt 0 ] && [ $wait_ms -gt 0 ]; then
+		sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"
+	fi
+	t2=$(now_ms)
 	launch
 	wait_ready "127.0.0.1:$port"
+	t3=$(now_ms)
+	echo $((t3 - t2)) >"$DIR/start.ms"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
 	# the old watchdog ended with the old broker process: watch the new one
 	if [ -f "$DIR/watch.pid" ] && kill -0 "$(cat "$DIR/watch.pid")" 2>/dev/null; then
 		watchdog "$(cat "$DIR/watch.pid")"
 	fi
+	say "restart: stop $((t1 - t0)) ms, down $((t2 - t1)) ms, start $((t3 - t2)) ms; unavailable $((t3 - t0)) ms"
 	echo "127.0.0.1:$port"
 }
 

@@ -3,8 +3,9 @@
 #
 #   gen_articles FILE N PREFIX [BAD_EVERY] [SENTENCES]   synthetic input (gen_articles.awk)
 #   produce_file TOPIC FILE                              KEY<TAB>VALUE lines -> TOPIC
-#   feed TOPIC FILE CHUNK                                produce FILE in CHUNK-line pieces, in
-#                                                        the background (a stream); pid in FEED_PID
+#   feed TOPIC FILE CHUNK [PAUSE]                        produce FILE in CHUNK-line pieces, in
+#                                                        the background (a stream), PAUSE seconds
+#                                                        apart (the stream's pace); pid in FEED_PID
 #   worker_setup IN OUT DLQ GROUP                        writes $TMP/worker.conf
 #   start_worker NAME [-X k=v]...                        `stemtag run` in the background; pid in SPAWNED
 #   processed TOPICS...                                  messages in those topics (high watermarks)
@@ -25,11 +26,14 @@ produce_file() {
 }
 
 feed() {
-	local topic=$1 file=$2 chunk=$3
+	local topic=$1 file=$2 chunk=$3 pause=${4:-0}
 	split -l "$chunk" -d -a 4 "$file" "$TMP/chunk."
 	(
 		for f in "$TMP"/chunk.*; do
-			kcat -P -b "$BOOTSTRAP" -t "$topic" -K $'\t' -l "$f" || exit 1
+			# -E: ride out a broker outage; idempotence: no duplicate inputs on retry
+			kcat -P -E -X enable.idempotence=true -b "$BOOTSTRAP" -t "$topic" -K $'\t' -l "$f" || exit 1
+			# pacing the stream (not synchronisation): faults must land mid-stream
+			[ "$pause" = 0 ] || sleep "$pause"
 		done
 	) >"$TMP/feed.log" 2>&1 &
 	FEED_PID=$!
@@ -41,6 +45,9 @@ worker_setup() {
 kafka.bootstrap.servers = $BOOTSTRAP
 kafka.group.id = $4
 kafka.auto.commit.interval.ms = 500
+# a SIGKILLed member is noticed after 6 s (the broker's minimum), not 45 s
+kafka.session.timeout.ms = 6000
+kafka.heartbeat.interval.ms = 1000
 input.topics = $1
 output.topics = $2
 dlq.topic = $3
