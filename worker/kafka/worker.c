@@ -86,7 +86,7 @@ struct worker {
 static long long worker_now_ms(void)
 {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
         return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -1056,7 +1056,7 @@ static void worker_stop_threads(struct worker *w, int abandon)
 
 int worker_run(struct worker *w, char *errstr, size_t errstr_size)
 {
-        long long deadline;
+        long long deadline, last_advance_ms = 0;
         int drained, failed;
 
         if (w->exactly_once) {
@@ -1078,10 +1078,16 @@ int worker_run(struct worker *w, char *errstr, size_t errstr_size)
                 rd_kafka_message_t *m;
                 size_t count;
                 int timeout = 100;
+                long long now = worker_now_ms();
 
-                if (w->metrics)
-                        metrics_heartbeat(w->metrics);
-                worker_advance(w);
+                /* storing offsets every few ms is plenty (commits are seconds
+                 * apart) and keeps the tracker scan off the per-message path */
+                if (now - last_advance_ms >= 5 || w->paused) {
+                        if (w->metrics)
+                                metrics_heartbeat(w->metrics);
+                        worker_advance(w);
+                        last_advance_ms = now;
+                }
                 count = otrack_count(w->track);
                 if (!w->paused && (long long)count >= w->max_inflight)
                         worker_set_paused(w, 1);
