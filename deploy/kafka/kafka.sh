@@ -189,7 +189,8 @@ start() {
 		done
 		local scram=()
 		if [ $sasl = 1 ]; then
-			head -c 12 /dev/urandom | base64 | tr -d '+/=' >"$DIR/sasl.password"
+			# Owner-only: the password is a secret even on a test machine.
+			(umask 077 && head -c 12 /dev/urandom | base64 | tr -d '+/=' >"$DIR/sasl.password")
 			scram=(--add-scram "SCRAM-SHA-256=[name=stemtag,password=$(cat "$DIR/sasl.password")]")
 		fi
 		java_run kafka.tools.StorageTool format -t "$id" -c "$DIR/server.properties" "${scram[@]}" \
@@ -201,15 +202,15 @@ start() {
 	wait_ready "127.0.0.1:$port"
 	echo $(($(now_ms) - ts)) >"$DIR/start.ms"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
-	[ -n "$sport" ] && echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
-	[ -n "$watch" ] && { echo "$watch" >"$DIR/watch.pid"; watchdog "$watch"; }
+	[ -z "$sport" ] || echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
+	[ -z "$watch" ] || { echo "$watch" >"$DIR/watch.pid"; watchdog "$watch"; }
 	say "broker up at 127.0.0.1:$port in $((SECONDS - t0)) s (dir $DIR)"
 	echo "127.0.0.1:$port"
 }
 
 stop() {
 	if ! pid_alive; then
-		rm -f "$DIR/bootstrap"
+		rm -f "$DIR/bootstrap" "$DIR/bootstrap.sasl"
 		return 0
 	fi
 	local pid
@@ -223,7 +224,7 @@ stop() {
 		say "broker $pid ignored SIGTERM for 30 s; killing"
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	rm -f "$DIR/bootstrap" "$DIR/broker.pid"
+	rm -f "$DIR/bootstrap" "$DIR/bootstrap.sasl" "$DIR/broker.pid"
 }
 
 # Same ports and data: for the broker-outage tests.
@@ -256,7 +257,8 @@ restart_same() {
 	t3=$(now_ms)
 	echo $((t3 - t2)) >"$DIR/start.ms"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
-	# the old watchdog ended with the old broker process: watch the new one
+	[ -z "$sport" ] || echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
+	# the old watchdog knows only the old broker's pid: watch the new one
 	if [ -f "$DIR/watch.pid" ] && kill -0 "$(cat "$DIR/watch.pid")" 2>/dev/null; then
 		watchdog "$(cat "$DIR/watch.pid")"
 	fi

@@ -3,8 +3,8 @@
 #
 # Provides: BOOTSTRAP (the ctest fixture's broker), KT, STEMTAG, TMP (a fresh
 # directory removed at exit), fresh_name, create_topic, wait_until, spawn/reap of
-# background processes (all killed at exit, also on failure or interrupt), and
-# ok/fail/skip reporting.
+# background processes (all killed at exit, also on failure or interrupt), at_exit
+# for other cleanup, and ok/fail/skip reporting.
 set -euo pipefail
 
 : "${STEMTAG_KAFKA_DIR:?run under ctest (the kafka fixture sets it)}"
@@ -20,6 +20,11 @@ BOOTSTRAP=$(cat "$STEMTAG_KAFKA_DIR/bootstrap")
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/stemtag-$TEST_NAME.XXXXXX")
 _pids=()
+_at_exit=()
+
+# at_exit COMMAND...: run COMMAND at exit, after the spawned processes are killed
+# and before $TMP is removed (e.g. stop a second broker the test started).
+at_exit() { _at_exit+=("$(printf '%q ' "$@")"); }
 
 _cleanup() {
 	local rc=$?
@@ -27,6 +32,9 @@ _cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
+	for cmd in "${_at_exit[@]+"${_at_exit[@]}"}"; do
+		eval "$cmd" || true
+	done
 	if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
 		echo "--- $TEST_NAME failed (rc $rc); logs in $TMP:" >&2
 		for f in "$TMP"/*.log; do

@@ -87,12 +87,19 @@ static void test_readme_table_matches_keys(void **state)
         *end = '\0';
         seen = calloc(n_keys, sizeof(*seen));
         assert_non_null(seen);
+        /* The config table is the one whose header starts "| Key | Default |";
+         * it ends at the first line that is not a table row. */
+        start = strstr(start, "\n| Key | Default |");
+        if (!start)
+                fail_msg("README operations section has no '| Key | Default |' table");
         for (line = strtok(start, "\n"); line; line = strtok(NULL, "\n")) {
                 char key[128], def[512];
                 const char *second;
                 const char *name, *want;
                 int idx;
 
+                if (line[0] != '|')
+                        break;
                 if (strncmp(line, "| `", 3))
                         continue;
                 assert_int_equal(cell_code(line + 1, key, sizeof(key)), 0);

@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "langid.h"
+#include "pipeline.h"
+#include "text.h"
 
 static struct langid_model *model;
 static char model_path[4096];
@@ -92,6 +94,16 @@ static void test_title_and_body(void **state)
         const char *body = "Der Bundestag hat am Donnerstag mit großer Mehrheit zugestimmt.";
         langid_detect(model, title, strlen(title), body, strlen(body), NULL, 4096, &r);
         assert_string_equal(r.code, "de");
+        /* a long English title does not decide a Russian article */
+        const char *en = "Apple unveils the new iPhone and a range of other products at its "
+                         "annual press event in California on Tuesday evening";
+        const char *ru = "Компания представила новый телефон и другие устройства на ежегодной "
+                         "презентации в Калифорнии во вторник вечером. Новая модель получила "
+                         "более мощный процессор, улучшенную камеру и батарею, которая работает "
+                         "дольше. Продажи начнутся в конце месяца во многих странах мира, "
+                         "включая страны Европы и Азии, а цены останутся на прежнем уровне.";
+        langid_detect(model, en, strlen(en), ru, strlen(ru), NULL, 4096, &r);
+        assert_string_equal(r.code, "ru");
         /* title only, body NULL */
         langid_detect(model, title, strlen(title), NULL, 0, NULL, 4096, &r);
         assert_string_equal(r.code, "de");
@@ -252,6 +264,50 @@ static void test_features_normalise(void **state)
         assert_int_equal(a[6], 1);
 }
 
+/* The pipeline fills "language" from the detector, the hint does not
+ * override clear text, and the detected language picks the stemmer. */
+static void test_pipeline_language(void **state)
+{
+        (void)state;
+        struct pipeline_options o;
+        char err[512];
+        pipeline_options_default(&o);
+        o.langid_model_path = model_path;
+        o.processed_at = "2026-01-01T00:00:00.000Z";
+        struct pipeline_model *pm = pipeline_model_load(&o, err, sizeof(err));
+        assert_non_null(pm);
+        struct pipeline_ctx *c = pipeline_ctx_new(&o);
+        assert_non_null(c);
+        struct pipeline_result r;
+        const char *in = "{\"id\":\"a1\",\"language\":\"fr\",\"title\":\"Die Regierungen "
+                         "beschließen neue Gesetze\",\"body\":\"Der Bundestag hat am Donnerstag "
+                         "mit großer Mehrheit den Haushalt für das kommende Jahr beschlossen.\"}";
+        assert_int_equal(pipeline_process(c, pm, in, strlen(in), NULL, &r), 0);
+        assert_true(r.ok);
+        assert_string_equal(r.language, "de");
+        assert_non_null(strstr(r.json, "\"language\":{\"code\":\"de\",\"confidence\":"));
+        /* German stemmer: "regierungen" -> "regier" */
+        int stemmed = 0;
+        for (size_t i = 0; i < r.tokens->n; i++)
+                if (r.tokens->v[i].stem_len == 6 &&
+                    !memcmp(text_token_stem(r.tokens, i), "regier", 6))
+                        stemmed = 1;
+        assert_true(stemmed);
+        /* digits only: und with confidence 0 */
+        const char *num = "{\"id\":\"a2\",\"title\":\"2024\",\"body\":\"12 34 56 78\"}";
+        assert_int_equal(pipeline_process(c, pm, num, strlen(num), NULL, &r), 0);
+        assert_true(r.ok);
+        assert_string_equal(r.language, "und");
+        assert_non_null(strstr(r.json, "\"language\":{\"code\":\"und\",\"confidence\":0}"));
+        pipeline_ctx_destroy(c);
+        pipeline_model_unref(pm);
+
+        /* a broken model path fails the load with the path in the message */
+        o.langid_model_path = "/nonexistent/langid.model";
+        assert_null(pipeline_model_load(&o, err, sizeof(err)));
+        assert_non_null(strstr(err, "/nonexistent/langid.model"));
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -284,6 +340,7 @@ int main(void)
                 cmocka_unit_test(test_confidence_grows_with_evidence),
                 cmocka_unit_test(test_load_errors),
                 cmocka_unit_test(test_features_normalise),
+                cmocka_unit_test(test_pipeline_language),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

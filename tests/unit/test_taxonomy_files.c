@@ -513,6 +513,64 @@ static void test_sections_file(void **state)
         }
 }
 
+/* Issue 5: "~40 finer subjects that news desks route on". */
+static void test_topics_file(void **state)
+{
+        (void)state;
+        const struct tx_file *f = find_file("topics.json");
+        assert_non_null(f);
+        json_t *labels = json_object_get(f->root, "labels");
+        assert_true(json_array_size(labels) >= 40);
+        size_t k;
+        json_t *l;
+        json_array_foreach(labels, k, l)
+        {
+                assert_string_equal(json_string_value(json_object_get(l, "kind")), "topic");
+        }
+        /* The topics the seed article and the issue name explicitly. */
+        static const char *const named[] = {
+            "elections", "armed-conflict",         "diplomacy", "migration",
+            "energy",    "climate-change",         "markets",   "central-banks",
+            "football",  "artificial-intelligence"};
+        for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+                if (!find_label(named[i], NULL))
+                        fail_msg("topic %s missing", named[i]);
+}
+
+/* At least 60 countries, including the G20 members and the ones the issue names. */
+static void test_geo_file(void **state)
+{
+        (void)state;
+        const struct tx_file *f = find_file("geo.json");
+        assert_non_null(f);
+        json_t *labels = json_object_get(f->root, "labels");
+        assert_true(json_array_size(labels) >= 60);
+        size_t k;
+        json_t *l;
+        json_array_foreach(labels, k, l)
+        {
+                const char *id = json_string_value(json_object_get(l, "id"));
+                if (strncmp(id, "geo:", 4) != 0)
+                        fail_msg("%s: label %s is not a geo: label", f->path, id);
+        }
+        static const char *const required[] = {
+            /* G20 countries */
+            "AR", "AU", "BR", "CA", "CN", "FR", "DE", "IN", "ID", "IT", "JP", "KR", "MX", "RU",
+            "SA", "ZA", "TR", "GB", "US",
+            /* EU members not in the G20 */
+            "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "GR", "HU", "IE", "LV", "LT",
+            "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+            /* named in issue 5 / the brief */
+            "UA", "KP", "PK", "IR", "IQ", "IL", "PS", "SY", "LB", "AE", "QA", "EG", "NG", "KE",
+            "ET", "VE", "CO", "TW", "AF", "BY", "RS", "CH", "NO"};
+        for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+                char id[8];
+                snprintf(id, sizeof(id), "geo:%s", required[i]);
+                if (!find_label(id, NULL))
+                        fail_msg("%s missing", id);
+        }
+}
+
 int main(void)
 {
         const char *src = getenv("STEMTAG_SOURCE_DIR");
@@ -522,9 +580,10 @@ int main(void)
         }
         snprintf(g_dir, sizeof(g_dir), "%s/config/taxonomy", src);
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_headers),  cmocka_unit_test(test_labels),
-            cmocka_unit_test(test_keywords), cmocka_unit_test(test_sections_iptc_top_level),
-            cmocka_unit_test(test_aliases),  cmocka_unit_test(test_sections_file),
+            cmocka_unit_test(test_headers),     cmocka_unit_test(test_labels),
+            cmocka_unit_test(test_keywords),    cmocka_unit_test(test_sections_iptc_top_level),
+            cmocka_unit_test(test_aliases),     cmocka_unit_test(test_sections_file),
+            cmocka_unit_test(test_topics_file), cmocka_unit_test(test_geo_file),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

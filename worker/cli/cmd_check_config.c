@@ -7,6 +7,8 @@
 
 #include "commands.h"
 #include "config.h"
+#include "config_pipeline.h"
+#include "pipeline.h"
 #include "log.h"
 
 extern char **environ;
@@ -16,8 +18,8 @@ static void check_config_usage(FILE *out)
         fprintf(out, "Usage: stemtag check-config [-c FILE] [-X key=value]... [--dump]\n\n"
                      "Loads the config like `stemtag run` (defaults, FILE or $STEMTAG_CONFIG,\n"
                      "STEMTAG_* environment, -X) and validates every key: known names, types,\n"
-                     "enum values, ranges, readable taxonomy and language model files, kafka.*\n"
-                     "keys accepted by librdkafka. Never connects to a broker.\n\n"
+                     "enum values, ranges, readable files, kafka.* keys accepted by librdkafka;\n"
+                     "then loads the language model and taxonomy like `run`. Never connects.\n\n"
                      "Options:\n"
                      "  -c, --config FILE   config file (default: $STEMTAG_CONFIG, else none)\n"
                      "  -X key=value        set one key (repeatable); kafka.* go to librdkafka\n"
@@ -88,6 +90,16 @@ int cmd_check_config(int argc, char **argv)
             config_validate(c, err, sizeof(err)) < 0) {
                 fprintf(stderr, "stemtag check-config: %s\n", err);
                 goto out;
+        }
+        {
+                /* Load the model for real: taxonomy and language model contents
+                 * are checked the way `run` and SIGHUP reload check them. */
+                struct pipeline_model *m = config_load_model(c, err, sizeof(err));
+                if (!m) {
+                        fprintf(stderr, "stemtag check-config: model: %s\n", err);
+                        goto out;
+                }
+                pipeline_model_unref(m);
         }
         if (!config_get(c, "kafka.bootstrap.servers"))
                 fprintf(stderr, "stemtag check-config: warning: kafka.bootstrap.servers is not "

@@ -45,8 +45,13 @@ static void usage(FILE *out)
                 "  --out FILE        model file to write (e.g. config/langid.model)\n"
                 "  --dev-out DIR     write the held-out dev lines there as <iso>.txt\n"
                 "  --dev-every N     one line in N (by content hash) is held out (default 10)\n"
-                "  --alpha A         additive smoothing (default 0.5)\n"
+                "  --alpha A         additive smoothing (default 0.03)\n"
                 "  --min-count N     drop (feature, language) pairs seen fewer times (default 2)\n"
+                "  --order-weights W1,..,W6  evidence weight of n-gram orders 1-5 and words\n"
+                "                    (default 0,0,1,1,1,2; 0 = order not used)\n"
+                "  --train-out DIR   also write the training lines (for tuning splits)\n"
+                "  --early-margin M  stop reading once the best language leads by M\n"
+                "                    (calibrated log-odds; default 20; 0 = read everything)\n"
                 "  --no-calibrate    keep temperature 1 (skips the calibration pass)\n");
 }
 
@@ -412,7 +417,7 @@ static int calibrate(const struct corpus *c, unsigned dev_every, const char *pat
         return 0;
 }
 
-static int write_dev(const struct corpus *c, unsigned dev_every, const char *dir)
+static int write_split(const struct corpus *c, unsigned dev_every, const char *dir, int dev)
 {
         if (mkdir(dir, 0777) && errno != EEXIST) {
                 fprintf(stderr, "train-lang: %s: %s\n", dir, strerror(errno));
@@ -428,10 +433,10 @@ static int write_dev(const struct corpus *c, unsigned dev_every, const char *dir
                 }
                 for (size_t i = 0; i < c->n; i++) {
                         const struct line *ln = &c->v[i];
-                        if (ln->lang != (int)l || split_of(ln, dev_every) != SPLIT_DEV)
+                        if (ln->lang != (int)l || (split_of(ln, dev_every) == SPLIT_DEV) != dev)
                                 continue;
                         fprintf(f, "%s\n", ln->s);
-                        if (!strcmp(c->code[l], "sr")) {
+                        if (dev && !strcmp(c->code[l], "sr")) {
                                 /* dev covers both scripts, like training */
                                 size_t tl;
                                 char *t = sr_transliterate(ln->s, ln->len, &tl);
@@ -450,7 +455,7 @@ static int write_dev(const struct corpus *c, unsigned dev_every, const char *dir
 
 int cmd_train_lang(int argc, char **argv)
 {
-        const char *input = NULL, *out = NULL, *dev_out = NULL;
+        const char *input = NULL, *out = NULL, *dev_out = NULL, *train_out = NULL;
         unsigned dev_every = 10;
         int calib = 1;
         struct langid_build_params p;
@@ -480,10 +485,22 @@ int cmd_train_lang(int argc, char **argv)
                         out = v;
                 else if (!strcmp(a, "--dev-out"))
                         dev_out = v;
+                else if (!strcmp(a, "--train-out"))
+                        train_out = v;
+                else if (!strcmp(a, "--order-weights")) {
+                        char *e = (char *)v;
+                        for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++) {
+                                p.order_weight[o] = strtod(e, &e);
+                                if (*e == ',')
+                                        e++;
+                        }
+                }
                 else if (!strcmp(a, "--dev-every"))
                         dev_every = (unsigned)strtoul(v, NULL, 10);
                 else if (!strcmp(a, "--alpha"))
                         p.alpha = strtod(v, NULL);
+                else if (!strcmp(a, "--early-margin"))
+                        p.early_margin = strtod(v, NULL);
                 else if (!strcmp(a, "--min-count"))
                         p.min_count = (unsigned)strtoul(v, NULL, 10);
                 else {
@@ -542,7 +559,9 @@ int cmd_train_lang(int argc, char **argv)
         }
         if (train(&c, dev_every, 1, &p, out, &bytes))
                 goto out;
-        if (dev_out && write_dev(&c, dev_every, dev_out))
+        if (dev_out && write_split(&c, dev_every, dev_out, 1))
+                goto out;
+        if (train_out && write_split(&c, dev_every, train_out, 0))
                 goto out;
         char err[512];
         struct langid_model *m = langid_model_load(out, err, sizeof(err));

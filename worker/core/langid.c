@@ -1,12 +1,13 @@
 /* langid: multinomial naive Bayes over hashed character n-grams (1..5, within
  * words, with word-boundary padding) and whole words, with script shortcuts.
  *
- * Model file format "stemtag.langid v1" (all integers little-endian, floats
+ * Model file format "stemtag.langid v2" (all integers little-endian, floats
  * IEEE-754 binary32 stored as their 32-bit pattern):
  *   magic    8 bytes "STLANGID"
- *   u32      version (1)
+ *   u32      version (2)
  *   u32      nlang, nfeat, npost
  *   f32 x 6  alpha, q_scale, temperature, hint_bonus, min_hit_rate, early_margin
+ *   u32      order_mask: bit o set = features of order o (1..6) are used
  *   nlang x  { char code[8] (NUL padded); u32 script_mask (bit = enum langid_script);
  *              f32 unseen[7] (index = order 1..6; log-probability of a feature of
  *              that order the language never showed; [0] unused) }
@@ -30,17 +31,20 @@
 #include <string.h>
 
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "hash.h"
 
 #define LANGID_MAGIC "STLANGID"
-#define LANGID_VERSION 1u
+#define LANGID_VERSION 2u
 #define LANGID_MAX_FILE (64u << 20)
 #define WORD_MAX 64 /* codepoints kept per word; the rest of a longer word is ignored */
 
 struct langid_slot {
         uint32_t key;
-        uint32_t val; /* posting start << 6 | count */
+        uint32_t val; /* see SLOT_INLINE */
 };
 
 struct langid_model {
@@ -49,10 +53,14 @@ struct langid_model {
         uint32_t script_mask[LANGID_MAX_LANGS];
         double unseen[LANGID_MAX_LANGS][LANGID_WORD_ORDER + 1];
         double alpha, q_scale, temperature, hint_bonus, min_hit_rate, early_margin;
+        uint32_t early_min; /* features between two early-stop checks */
+        uint32_t order_mask;
         uint32_t nfeat, npost;
         struct langid_slot *slots;
         uint32_t mask;
         uint8_t (*post)[2];
+        uint8_t (*rows)[LANGID_MAX_LANGS]; /* dense rows of features with many postings */
+        uint32_t nrows;
         char describe[128];
 };
 
@@ -192,6 +200,7 @@ struct extract_state {
         unsigned n;
         int has_combining; /* U+0300..036F inside the word: compose to NFC */
         int stop;
+        uint32_t order_mask; /* orders to emit (bit o) */
 };
 
 static inline __attribute__((always_inline)) void emit_word(struct extract_state *x, sink_fn sink,
@@ -222,7 +231,7 @@ static inline __attribute__((always_inline)) void emit_word(struct extract_state
                 cur[0] = HASH_FNV_SEED;
                 for (unsigned o = 1; o <= maxo; o++) {
                         cur[o] = (prev[o - 1] ^ c) * FNV_PRIME;
-                        if (o == 1 && i == n)
+                        if ((o == 1 && i == n) || !(x->order_mask & (1u << o)))
                                 continue;
                         sink(ud, feature_key(cur[o], o), o);
                 }
@@ -231,7 +240,8 @@ static inline __attribute__((always_inline)) void emit_word(struct extract_state
                 if (i < n)
                         word = (word ^ c) * FNV_PRIME;
         }
-        sink(ud, feature_key(word, LANGID_WORD_ORDER), LANGID_WORD_ORDER);
+        if (x->order_mask & (1u << LANGID_WORD_ORDER))
+                sink(ud, feature_key(word, LANGID_WORD_ORDER), LANGID_WORD_ORDER);
         x->n = 0;
         x->has_combining = 0;
         if (sink(ud, 0, 0))
@@ -284,12 +294,14 @@ static inline __attribute__((always_inline)) void extract_segment(struct extract
 /* One pass over title then body (together at most max_bytes). */
 static inline __attribute__((always_inline)) void
 extract_features(const char *title, size_t title_len, const char *body, size_t body_len,
-                 size_t max_bytes, struct langid_text_stats *st, sink_fn sink, void *ud)
+                 size_t max_bytes, uint32_t order_mask, struct langid_text_stats *st, sink_fn sink,
+                 void *ud)
 {
         struct extract_state x;
 
         memset(st, 0, sizeof(*st));
         x.st = st;
+        x.order_mask = order_mask;
         x.n = 0;
         x.has_combining = 0;
         x.stop = 0;
@@ -307,6 +319,7 @@ extract_features(const char *title, size_t title_len, const char *body, size_t b
                         emit_word(&x, sink, ud);
         }
         if (body_len && !x.stop) {
+                sink(ud, 0, 1); /* the body begins */
                 extract_segment(&x, body, body_len, sink, ud);
                 if (x.n && !x.stop)
                         emit_word(&x, sink, ud);
@@ -332,12 +345,19 @@ void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
         struct langid_text_stats dummy;
         struct public_sink p = {fn, ud};
 
-        extract_features(NULL, 0, s, len, (size_t)-1, stats ? stats : &dummy, sink_public, &p);
+        extract_features(NULL, 0, s, len, (size_t)-1, ~0u, stats ? stats : &dummy, sink_public,
+                         &p);
 }
 
 /* ---------------------------------------------------------------- detection */
 
+#define BATCH 96 /* features looked up together so their cache misses overlap */
+
 struct detect_state {
+        /* dense-row sums as 16-bit lanes, spilled into acc/hits before overflow */
+        uint16_t acc16[LANGID_MAX_LANGS] __attribute__((aligned(16)));
+        uint16_t hits16[LANGID_MAX_LANGS] __attribute__((aligned(16)));
+        unsigned dense_n;
         const struct langid_model *m;
         const struct langid_text_stats *st;
         uint32_t acc[LANGID_MAX_LANGS];  /* sum of q over postings */
@@ -345,6 +365,10 @@ struct detect_state {
         uint32_t found[LANGID_WORD_ORDER + 1];
         uint32_t grams3;  /* all 3..5-grams seen */
         uint32_t since_check;
+        int in_body;
+        unsigned nb;
+        uint32_t kb[BATCH];
+        uint8_t ob[BATCH];
 };
 
 static inline uint32_t script_candidates(const struct langid_model *m, enum langid_script sc)
@@ -380,53 +404,143 @@ static void final_scores(const struct detect_state *d, uint32_t cand, double *sc
         }
 }
 
+/* Slot values: a feature with one posting keeps it inline (SLOT_INLINE |
+ * lang << 8 | q), saving a second cache miss; one with many postings has a
+ * dense row added with vector instructions (SLOT_DENSE | row); others point
+ * into post[] (start << 6 | count). */
+#define SLOT_INLINE 0x80000000u
+#define SLOT_DENSE 0x40000000u
+#define DENSE_MIN 2 /* postings from which a feature gets a dense row */
+
+static void spill_dense(struct detect_state *d)
+{
+        for (unsigned l = 0; l < LANGID_MAX_LANGS; l++) {
+                d->acc[l] += d->acc16[l];
+                d->hits[l] += d->hits16[l];
+        }
+        memset(d->acc16, 0, sizeof(d->acc16));
+        memset(d->hits16, 0, sizeof(d->hits16));
+        d->dense_n = 0;
+}
+
+/* acc16 += row; hits16 += (row != 0) when @p g3. */
+static inline void add_row(struct detect_state *d, const uint8_t *row, int g3)
+{
+#ifdef __SSE2__
+        const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi8(1);
+        __m128i *acc = (__m128i *)d->acc16, *hits = (__m128i *)d->hits16;
+        for (unsigned h = 0; h < 2; h++) {
+                __m128i r = _mm_loadu_si128((const __m128i *)(row + 16 * h));
+                acc[2 * h] = _mm_add_epi16(acc[2 * h], _mm_unpacklo_epi8(r, zero));
+                acc[2 * h + 1] = _mm_add_epi16(acc[2 * h + 1], _mm_unpackhi_epi8(r, zero));
+                if (g3) {
+                        __m128i nz = _mm_andnot_si128(_mm_cmpeq_epi8(r, zero), one);
+                        hits[2 * h] = _mm_add_epi16(hits[2 * h], _mm_unpacklo_epi8(nz, zero));
+                        hits[2 * h + 1] =
+                                _mm_add_epi16(hits[2 * h + 1], _mm_unpackhi_epi8(nz, zero));
+                }
+        }
+#else
+        for (unsigned l = 0; l < LANGID_MAX_LANGS; l++) {
+                d->acc16[l] = (uint16_t)(d->acc16[l] + row[l]);
+                d->hits16[l] = (uint16_t)(d->hits16[l] + (g3 && row[l]));
+        }
+#endif
+}
+
+static void flush_batch(struct detect_state *d)
+{
+        const struct langid_model *m = d->m;
+        const struct langid_slot *slots = m->slots;
+        uint32_t val[BATCH];
+        unsigned nb = d->nb, nv = 0;
+        uint8_t g3[BATCH];
+
+        /* Three passes so that the cache misses of a batch overlap: prefetch
+         * the slots, probe them and prefetch the rows, then add the rows. */
+        for (unsigned i = 0; i < nb; i++)
+                __builtin_prefetch(&slots[d->kb[i] & m->mask]);
+        for (unsigned i = 0; i < nb; i++) {
+                uint32_t key = d->kb[i], j = key & m->mask;
+                while (slots[j].key != key && slots[j].key)
+                        j = (j + 1) & m->mask;
+                if (!slots[j].key)
+                        continue;
+                uint32_t v = slots[j].val;
+                unsigned order = d->ob[i];
+                d->found[order]++;
+                if (v & SLOT_DENSE)
+                        __builtin_prefetch(m->rows[v & ~SLOT_DENSE]);
+                else if (!(v & SLOT_INLINE))
+                        __builtin_prefetch(m->post + (v >> 6));
+                val[nv] = v;
+                g3[nv++] = order >= 3 && order <= LANGID_MAX_ORDER;
+        }
+        for (unsigned i = 0; i < nv; i++) {
+                uint32_t v = val[i];
+                if (v & SLOT_INLINE) {
+                        unsigned l = (v >> 8) & 0xff;
+                        d->acc[l] += v & 0xff;
+                        d->hits[l] += g3[i];
+                } else if (v & SLOT_DENSE) {
+                        add_row(d, m->rows[v & ~SLOT_DENSE], g3[i]);
+                        if (++d->dense_n == 256) /* 256 * 255 < 65536 */
+                                spill_dense(d);
+                } else {
+                        uint32_t n = v & 63;
+                        const uint8_t(*p)[2] = m->post + (v >> 6);
+                        for (uint32_t k = 0; k < n; k++) {
+                                d->acc[p[k][0]] += p[k][1];
+                                d->hits[p[k][0]] += g3[i];
+                        }
+                }
+        }
+        d->nb = 0;
+}
+
 static int sink_detect(void *ud, uint32_t key, unsigned order)
 {
         struct detect_state *d = ud;
         const struct langid_model *m = d->m;
 
-        if (!key) {
-                /* Word end: stop once the margin between the two best candidates
-                 * of the dominant script makes the answer certain. */
-                if (d->since_check < 256)
-                        return 0;
+        if (key) {
+                d->kb[d->nb] = key;
+                d->ob[d->nb] = (uint8_t)order;
+                if (++d->nb == BATCH)
+                        flush_batch(d);
+                d->since_check++;
+                d->grams3 += order >= 3 && order <= LANGID_MAX_ORDER;
+                return 0;
+        }
+        if (order == 1) {
+                d->in_body = 1;
                 d->since_check = 0;
-                if (m->early_margin <= 0)
-                        return 0;
-                uint32_t cand = script_candidates(m, dominant_script(d->st));
-                double sc[LANGID_MAX_LANGS], b1 = -HUGE_VAL, b2 = -HUGE_VAL;
-                final_scores(d, cand, sc);
-                for (unsigned l = 0; l < m->nlang; l++) {
-                        if (sc[l] > b1) {
-                                b2 = b1;
-                                b1 = sc[l];
-                        } else if (sc[l] > b2) {
-                                b2 = sc[l];
-                        }
+                return 0;
+        }
+        /* Word end: stop once the margin between the two best candidates of
+         * the dominant script makes the answer certain. Never on the title
+         * alone (an English title over a Russian body), and only once one
+         * script has 90 % of the letters. */
+        if (!d->in_body || d->since_check < m->early_min || m->early_margin <= 0)
+                return 0;
+        enum langid_script dom = dominant_script(d->st);
+        if (d->st->script[dom] * 10u < d->st->letters * 9u)
+                return 0;
+        d->since_check = 0;
+        flush_batch(d);
+        spill_dense(d);
+        uint32_t cand = script_candidates(m, dom);
+        double sc[LANGID_MAX_LANGS], b1 = -HUGE_VAL, b2 = -HUGE_VAL;
+        final_scores(d, cand, sc);
+        for (unsigned l = 0; l < m->nlang; l++) {
+                if (sc[l] > b1) {
+                        b2 = b1;
+                        b1 = sc[l];
+                } else if (sc[l] > b2) {
+                        b2 = sc[l];
                 }
-                return b2 == -HUGE_VAL || (b1 - b2) / m->temperature > m->early_margin;
         }
-        d->since_check++;
-        if (order >= 3 && order <= LANGID_MAX_ORDER)
-                d->grams3++;
-        uint32_t i = key & m->mask;
-        for (;;) {
-                const struct langid_slot *s = &m->slots[i];
-                if (s->key == key)
-                        break;
-                if (!s->key)
-                        return 0;
-                i = (i + 1) & m->mask;
-        }
-        uint32_t v = m->slots[i].val, n = v & 63;
-        const uint8_t(*p)[2] = m->post + (v >> 6);
-        d->found[order]++;
-        for (uint32_t k = 0; k < n; k++)
-                d->acc[p[k][0]] += p[k][1];
-        if (order >= 3 && order <= LANGID_MAX_ORDER)
-                for (uint32_t k = 0; k < n; k++)
-                        d->hits[p[k][0]]++;
-        return 0;
+        return b2 == -HUGE_VAL || (b1 - b2) / m->temperature > m->early_margin;
 }
 
 static void set_code(struct langid_result *out, const char *code, double conf)
@@ -475,7 +589,10 @@ unsigned langid_detect_scores(const struct langid_model *m, const char *title, s
                 set_code(out, "und", 0);
                 return 0;
         }
-        extract_features(title, title_len, body, body_len, max_bytes, &st, sink_detect, &d);
+        extract_features(title, title_len, body, body_len, max_bytes, m->order_mask, &st,
+                         sink_detect, &d);
+        flush_batch(&d);
+        spill_dense(&d);
 
         enum langid_script dom = dominant_script(&st);
         if (st.letters < 2 || dom == LANGID_SCRIPT_OTHER) {
@@ -502,13 +619,16 @@ unsigned langid_detect_scores(const struct langid_model *m, const char *title, s
                         set_code(out, "und", 0); /* Persian, Urdu, ... */
                         return m->nlang;
                 }
-                if (dom == LANGID_SCRIPT_HEBREW && !st.hebrew_yiddish &&
-                    st.hebrew_ayin * 20u < st.script[dom]) {
-                        if (st.script[dom] >= 20) {
-                                set_code(out, "und", 0); /* Hebrew */
+                if (dom == LANGID_SCRIPT_HEBREW && !st.hebrew_yiddish) {
+                        /* Without Yiddish spelling marks, tell Hebrew (not ours)
+                         * from Yiddish by how much of the text the Yiddish
+                         * n-grams know: ~0.3 for Hebrew, > 0.5 for Yiddish. */
+                        if (d.grams3 < 8) {
+                                conf *= 0.5;
+                        } else if (d.hits[l] < 0.45 * d.grams3) {
+                                set_code(out, "und", 0);
                                 return m->nlang;
                         }
-                        conf *= 0.5;
                 }
                 set_code(out, m->code[l], conf);
                 return m->nlang;
@@ -569,6 +689,7 @@ void langid_model_destroy(struct langid_model *m)
                 return;
         free(m->slots);
         free(m->post);
+        free(m->rows);
         free(m);
 }
 
@@ -589,7 +710,7 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
                 LOAD_FAIL("%s: %s", path, strerror(errno));
         if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
                 LOAD_FAIL("%s: cannot determine size", path);
-        if ((unsigned long)size > LANGID_MAX_FILE || size < 56)
+        if ((unsigned long)size > LANGID_MAX_FILE || size < 60)
                 LOAD_FAIL("%s: size %ld is not that of a language model", path, size);
         buf = malloc((size_t)size);
         if (!buf)
@@ -619,18 +740,20 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
         m->hint_bonus = rdf(buf + 36);
         m->min_hit_rate = rdf(buf + 40);
         m->early_margin = rdf(buf + 44);
+        m->early_min = 256;
+        m->order_mask = rd32(buf + 48);
         if (m->nlang < 1 || m->nlang > LANGID_MAX_LANGS)
                 LOAD_FAIL("%s: %u languages (1..%d allowed)", path, m->nlang, LANGID_MAX_LANGS);
         if (!(m->q_scale > 0) || !(m->temperature > 0))
                 LOAD_FAIL("%s: q_scale and temperature must be positive", path);
         /* Sizes are bounded by the file size checked above, so no overflow. */
-        size_t need = 48 + (size_t)m->nlang * 40 + (size_t)m->nfeat * 5 + (size_t)m->npost * 2 + 8;
+        size_t need = 52 + (size_t)m->nlang * 40 + (size_t)m->nfeat * 5 + (size_t)m->npost * 2 + 8;
         if (m->nfeat > sz || m->npost > sz || need != sz)
                 LOAD_FAIL("%s: header counts (%u features, %u postings) do not match the size",
                           path, m->nfeat, m->npost);
-        if (m->npost >= (1u << 26))
+        if (m->npost >= (1u << 25))
                 LOAD_FAIL("%s: too many postings", path);
-        const unsigned char *p = buf + 48;
+        const unsigned char *p = buf + 52;
         for (unsigned l = 0; l < m->nlang; l++, p += 40) {
                 memcpy(m->code[l], p, 8);
                 if (m->code[l][7] || !m->code[l][0])
@@ -651,6 +774,12 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
         if (!m->slots || !m->post)
                 LOAD_FAIL("%s: out of memory", path);
         memcpy(m->post, post, (size_t)m->npost * 2);
+        uint32_t ndense = 0;
+        for (uint32_t i = 0; i < m->nfeat; i++)
+                ndense += cnt[i] >= DENSE_MIN;
+        m->rows = calloc((size_t)ndense + 1, sizeof(*m->rows));
+        if (!m->rows)
+                LOAD_FAIL("%s: out of memory", path);
         uint32_t off = 0, prev = 0;
         for (uint32_t i = 0; i < m->nfeat; i++) {
                 uint32_t key = rd32(keys + 4 * (size_t)i), n = cnt[i];
@@ -665,7 +794,16 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
                 while (m->slots[s].key)
                         s = (s + 1) & m->mask;
                 m->slots[s].key = key;
-                m->slots[s].val = off << 6 | n;
+                if (n == 1) {
+                        m->slots[s].val = SLOT_INLINE | (uint32_t)m->post[off][0] << 8 |
+                                          m->post[off][1];
+                } else if (n >= DENSE_MIN) {
+                        for (uint32_t k = 0; k < n; k++)
+                                m->rows[m->nrows][m->post[off + k][0]] = m->post[off + k][1];
+                        m->slots[s].val = SLOT_DENSE | m->nrows++;
+                } else {
+                        m->slots[s].val = off << 6 | n;
+                }
                 off += n;
                 prev = key;
         }

@@ -102,6 +102,8 @@ struct langid_build_params {
         double hint_bonus;    /**< log-odds prior of the hinted language (after temperature) */
         double min_hit_rate;  /**< below this share of known 3..5-grams: "und" (noise) */
         double early_margin;  /**< stop reading once the calibrated margin exceeds this */
+        double order_weight[LANGID_WORD_ORDER + 1]; /**< evidence weight per order (1..6),
+                                                       baked into the stored values */
 };
 
 void langid_build_params_default(struct langid_build_params *p);

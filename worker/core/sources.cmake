@@ -1,6 +1,11 @@
 # Sources of the pure core library (stemtag_core). Paths relative to worker/.
 set(STEMTAG_CORE_SOURCES
   core/hash.c
+  core/article.c
+  core/text.c
+  core/stem.c
+  core/record.c
+  core/pipeline.c
   core/langid.c
   core/langid_train.c
 )
