@@ -36,7 +36,7 @@ BEGIN {
         add("it", "il governo parlamento elezioni ministro calcio partita gol squadra giocatori stagione mercato azioni banca inflazione economia azienda profitti ricercatori studio clima tempesta alluvione polizia tribunale giudice processo ospedale pazienti medici scuola insegnanti studenti concerto film musica festival museo guerra truppe confine pioggia")
         nl = split("en de fr es it", L, " ")
         ns = split("Politics Sport Economy Science Health Culture Crime Weather World Inland", S, " ")
-        nb = split("json_syntax json_not_object empty invalid_utf8 no_text", B, " ")
+        nb = split("json_syntax field_type empty invalid_utf8 no_text", B, " ")
         bad_i = 0
         for (i = 1; i <= n; i++) {
                 if (bad_every > 0 && i % bad_every == 0) {
@@ -45,8 +45,8 @@ BEGIN {
                         key = sprintf("%s-bad-%s-%07d", prefix, kind, i)
                         if (kind == "json_syntax")
                                 v = sprintf("{\"id\":\"%s\",\"title\":\"cut off", key)
-                        else if (kind == "json_not_object")
-                                v = sprintf("[\"%s\",1,2]", key)
+                        else if (kind == "field_type")
+                                v = sprintf("{\"id\":\"%s\",\"title\":42,\"body\":\"a number is not a title\"}", key)
                         else if (kind == "empty")
                                 v = ""
                         else if (kind == "invalid_utf8")
