@@ -53,7 +53,19 @@ static void usage(FILE *out)
                 "  --explain                 add per-keyword contributions to the records\n"
                 "  --taxonomy FILE           taxonomy file (repeatable; combined; replaces\n"
                 "                            taxonomy.files of the config)\n"
+                "  --langid-model FILE       language model (replaces langid.model; without\n"
+                "                            -c/-X: config/langid.model when readable);\n"
+                "                            'none': no detection, language null\n"
                 "  -h, --help                this help\n");
+}
+
+/* The default language model is used only when it is there to read. */
+static int fopen_ok(const char *path)
+{
+        FILE *f = fopen(path, "rb");
+        if (f)
+                fclose(f);
+        return f != NULL;
 }
 
 /* Makes sure run->buf holds @need bytes. 0 / -1. */
@@ -205,6 +217,8 @@ int cmd_classify(int argc, char **argv)
         enum input_format fmt = FORMAT_AUTO;
         int explain = 0, fmt_given = 0;
         const char *config_path = NULL;
+        const char *langid_model = NULL;
+        int langid_given = 0;
         const char **taxonomies = calloc((size_t)argc + 1, sizeof(*taxonomies));
         const char **xs = calloc((size_t)argc + 1, sizeof(*xs));
         size_t ntax = 0, nx = 0;
@@ -246,6 +260,10 @@ int cmd_classify(int argc, char **argv)
                 case 't':
                         taxonomies[ntax++] = optarg;
                         break;
+                case 'l':
+                        langid_given = 1;
+                        langid_model = strcmp(optarg, "none") ? optarg : NULL;
+                        break;
                 case 'h':
                         usage(stdout);
                         free(taxonomies);
@@ -262,6 +280,7 @@ int cmd_classify(int argc, char **argv)
         struct pipeline_options opts;
         char errstr[512];
         pipeline_options_default(&opts);
+        opts.langid_model_path = fopen_ok("config/langid.model") ? "config/langid.model" : NULL;
         if (config_path || nx) {
                 /* Same sources and order as `stemtag run`: file, environment, -X. */
                 cfg = config_new();
@@ -281,6 +300,8 @@ int cmd_classify(int argc, char **argv)
                                                                            : FORMAT_AUTO;
         }
         opts.explain = explain;
+        if (langid_given)
+                opts.langid_model_path = langid_model;
         if (ntax)
                 opts.taxonomy_paths = taxonomies;
         struct classify_run run = {0};
