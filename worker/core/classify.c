@@ -20,6 +20,7 @@ struct doc_feat {
         uint32_t first_token;
         uint8_t ntok;
         uint8_t in_norm;      /* stems and bigrams count toward the norm; longer phrases do not */
+        uint8_t max_follow;   /* of the taxonomy entry (unigrams) */
 };
 
 struct contrib {
@@ -181,14 +182,14 @@ static inline const char *tok_stem(const struct text_tokens *t, size_t i, uint32
 }
 
 static int32_t lookup(const struct taxonomy *tx, unsigned lang, uint64_t hash,
-                      const struct text_tokens *t, size_t first, unsigned n)
+                      const struct text_tokens *t, size_t first, unsigned n, unsigned *follow)
 {
-        const char *stems[TX_PHRASE_MAX];
-        uint32_t lens[TX_PHRASE_MAX];
-        for (unsigned k = 0; k < n; k++)
-                stems[k] = tok_stem(t, first + k, &lens[k]);
-        const struct tx_entry *e = tx_lookup(tx, lang, hash, stems, lens, n);
-        return e ? (int32_t)(e - tx->entries) : -1;
+        size_t key_len = n - 1;
+        for (unsigned k = 0; k < n; k++) {
+                const struct text_token *tk = &t->v[first + k];
+                key_len += tk->stem_len ? tk->stem_len : tk->norm_len;
+        }
+        return tx_find(tx, lang, hash, n, key_len, follow);
 }
 
 /* Counts the article's n-grams; with @p tx also resolves them to taxonomy entries. */
@@ -221,11 +222,14 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
                         f->first_token = (uint32_t)i;
                         f->ntok = 1;
                         f->in_norm = 1;
-                        if (tx)
-                                f->entry = lookup(tx, lang, f->hash, t, i, 1);
+                        if (tx) {
+                                unsigned mf = 0;
+                                f->entry = lookup(tx, lang, f->hash, t, i, 1, &mf);
+                                f->max_follow = (uint8_t)mf;
+                        }
                 }
                 f->count += fw;
-                int follow = (tx && f->entry >= 0) ? tx->entries[f->entry].max_follow : 0;
+                int follow = f->max_follow;
                 uint64_t h = c->tok_hash[i];
                 for (size_t k = 2; i + k <= n && t->v[i + k - 1].field == field; k++) {
                         if (k > 2 && (int)k > follow)
@@ -238,8 +242,9 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
                                 g->first_token = (uint32_t)i;
                                 g->ntok = (uint8_t)k;
                                 g->in_norm = k == 2;
+                                unsigned mf;
                                 if ((int)k <= follow)
-                                        g->entry = lookup(tx, lang, h, t, i, (unsigned)k);
+                                        g->entry = lookup(tx, lang, h, t, i, (unsigned)k, &mf);
                         }
                         g->count += fw;
                 }

@@ -3,4 +3,5 @@ set(STEMTAG_CORE_SOURCES
   core/hash.c
   core/taxonomy.c
   core/classify.c
+  core/learn.c
 )

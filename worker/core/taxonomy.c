@@ -698,8 +698,12 @@ static int compile(struct builder *b)
                 size_t s = key & tx->slot_mask;
                 while (tx->slots[s].key)
                         s = (s + 1) & tx->slot_mask;
+                const struct tx_entry *en = &tx->entries[i];
                 tx->slots[s].key = key;
                 tx->slots[s].entry = (uint32_t)i;
+                tx->slots[s].key_len = en->key_len > UINT16_MAX ? UINT16_MAX : (uint16_t)en->key_len;
+                tx->slots[s].ntok = en->ntok;
+                tx->slots[s].max_follow = en->max_follow;
         }
         return 0;
 }

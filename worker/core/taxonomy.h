@@ -50,9 +50,13 @@ struct tx_entry {
         uint8_t max_follow;  /* longest n-gram (>= 2) starting with this unigram, else 0/1 */
 };
 
+/* 16 bytes: a lookup reads one slot run and nothing else. */
 struct tx_slot {
-        uint64_t key;   /* tx_slot_key(hash, lang); 0 = empty */
-        uint32_t entry; /* index into entries */
+        uint64_t key;       /* tx_slot_key(hash, lang); 0 = empty */
+        uint32_t entry;     /* index into entries */
+        uint16_t key_len;   /* min(entry key_len, UINT16_MAX) */
+        uint8_t ntok;
+        uint8_t max_follow;
 };
 
 struct tx_alias {
@@ -108,6 +112,29 @@ static inline unsigned tx_lang_slot(int lang)
  */
 const struct tx_entry *tx_lookup(const struct taxonomy *tx, unsigned lang, uint64_t hash,
                                  const char *const *stems, const uint32_t *lens, unsigned n);
+
+/**
+ * @brief The hot-path lookup: matches on the 64-bit (hash, language) key, the
+ * stem count and the key length, without reading the key bytes. A false match
+ * needs a 64-bit hash collision between two n-grams of equal length in the
+ * same language; tx_lookup compares the bytes when that matters.
+ * @returns the entry index or -1; *max_follow gets the entry's max_follow.
+ */
+static inline int32_t tx_find(const struct taxonomy *tx, unsigned lang, uint64_t hash,
+                              unsigned ntok, size_t key_len, unsigned *max_follow)
+{
+        uint64_t key = tx_slot_key(hash, lang);
+        uint16_t klen = key_len > UINT16_MAX ? UINT16_MAX : (uint16_t)key_len;
+        for (size_t s = key & tx->slot_mask;; s = (s + 1) & tx->slot_mask) {
+                const struct tx_slot *sl = &tx->slots[s];
+                if (!sl->key)
+                        return -1;
+                if (sl->key == key && sl->ntok == ntok && sl->key_len == klen) {
+                        *max_follow = sl->max_follow;
+                        return (int32_t)sl->entry;
+                }
+        }
+}
 
 /** Label index of a casefolded source section label, or -1. */
 int tx_alias_find(const struct taxonomy *tx, const char *folded);
