@@ -269,6 +269,22 @@ static void test_learned_stem_bigram(void **state)
         assert_null(topic(f, "central-banks"));
 }
 
+/* Only a phrase, nothing else: the first stem exists only as a look-ahead
+ * anchor (a compiled-pool sizing case that once overflowed). */
+static void test_phrase_only_taxonomy(void **state)
+{
+        struct fx *f = *state;
+        struct taxonomy *tx = load_files(f->pool, "phrase-only.json", NULL);
+        f->o.topic_min_score = 0.5;
+        run_tx(f, tx, "en", NULL, "The prime minister resigned.", NULL);
+        assert_int_equal(f->r.n_topics, 1);
+        assert_string_equal(f->r.topic_tags[0].id, "head-of-government");
+        run_tx(f, tx, "en", NULL, "The prime number.", NULL);
+        assert_int_equal(f->r.n_topics, 0);
+        result_clear(f);
+        taxonomy_destroy(tx);
+}
+
 static void test_top_k_and_order(void **state)
 {
         struct fx *f = *state;
@@ -394,6 +410,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_title_weight, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_star_language, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_learned_stem_bigram, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_phrase_only_taxonomy, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_top_k_and_order, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_ties_are_deterministic, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_length_normalisation, setup, teardown),

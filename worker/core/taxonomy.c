@@ -623,16 +623,20 @@ static int compile(struct builder *b)
 {
         struct taxonomy *tx = b->tx;
         qsort_r(b->raw, b->n_raw, sizeof(*b->raw), cmp_raw, tx->strs);
-        size_t n_entries = 0, n_post = 0;
+        size_t n_entries = 0, n_post = 0, key_bytes = 0;
         for (size_t i = 0; i < b->n_raw; i++) {
-                if (!i || !same_key(&b->raw[i - 1], &b->raw[i], tx->strs))
+                if (!i || !same_key(&b->raw[i - 1], &b->raw[i], tx->strs)) {
                         n_entries++;
+                        /* Anchors borrow their key from a phrase: not counted in strs_len. */
+                        key_bytes += b->raw[i].key_len + 1;
+                }
                 if (b->raw[i].label != UINT32_MAX &&
                     (!i || !same_key(&b->raw[i - 1], &b->raw[i], tx->strs) ||
                      b->raw[i - 1].label != b->raw[i].label))
                         n_post++;
         }
-        if (n_entries >= UINT32_MAX / 4 || n_post >= UINT32_MAX) {
+        if (n_entries >= UINT32_MAX / 4 || n_post >= UINT32_MAX ||
+            key_bytes + b->src_len >= UINT32_MAX) {
                 fail(b, "taxonomy too large");
                 return -1;
         }
@@ -643,7 +647,7 @@ static int compile(struct builder *b)
                 nslots *= 2;
         tx->slots = calloc(nslots, sizeof(*tx->slots));
         /* Compacted keys, then the keyword sources unchanged. */
-        char *strs = malloc(tx->strs_len + b->src_len + 1);
+        char *strs = malloc(key_bytes + b->src_len + 1);
         if (!tx->entries || !tx->postings || !tx->slots || !strs) {
                 free(strs);
                 fail(b, "out of memory");
