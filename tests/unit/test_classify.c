@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "classify.h"
+#include "learn.h"
 #include "stem.h"
 #include "text.h"
 
@@ -393,6 +395,97 @@ static void test_features(void **state)
         assert_int_equal(twice, 3); /* alpha, beta, "alpha beta": 1 + ln 2 */
 }
 
+/* Learns from tests/data/labelled-tiny.jsonl (read with Jansson here: the
+ * CLI's reader is not part of the core library). */
+static json_t *train_tiny(struct fx *f, uint64_t seed, int kind)
+{
+        char path[1100];
+        snprintf(path, sizeof(path), "%s/labelled-tiny.jsonl", data_dir);
+        FILE *in = fopen(path, "r");
+        assert_non_null(in);
+        struct learn *l = learn_new();
+        assert_non_null(l);
+        char line[4096];
+        while (fgets(line, sizeof(line), in)) {
+                json_t *o = json_loads(line, 0, NULL);
+                assert_non_null(o);
+                const char *title = json_string_value(json_object_get(o, "title"));
+                const char *body = json_string_value(json_object_get(o, "body"));
+                const char *label = json_string_value(json_object_get(o, "label"));
+                text_tokens_reset(&f->toks);
+                assert_int_equal(text_tokenize(&f->toks, title, strlen(title), TEXT_FIELD_TITLE,
+                                               "en"), 0);
+                assert_int_equal(text_tokenize(&f->toks, body, strlen(body), TEXT_FIELD_BODY,
+                                               "en"), 0);
+                int lang = stem_lang_from_iso("en");
+                assert_int_equal(stem_tokens(f->pool, lang, &f->toks), 0);
+                assert_int_equal(learn_add(l, f->c, lang, &f->toks, 3.0, &label, 1), 0);
+                json_decref(o);
+        }
+        fclose(in);
+        assert_int_equal(learn_count(l), 12);
+        struct learn_options lo;
+        learn_options_default(&lo);
+        lo.seed = seed;
+        lo.kind = kind;
+        lo.min_df = 1;
+        lo.folds = 2;
+        char err[256];
+        json_t *model = learn_train(l, &lo, "tiny", "1", NULL, err, sizeof(err));
+        if (!model)
+                fail_msg("learn_train: %s", err);
+        learn_destroy(l);
+        return model;
+}
+
+static void test_train_tiny_deterministic(void **state)
+{
+        struct fx *f = *state;
+        json_t *a = train_tiny(f, 7, 0), *b = train_tiny(f, 7, 0);
+        char *sa = json_dumps(a, JSON_SORT_KEYS | JSON_COMPACT);
+        char *sb = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+        assert_string_equal(sa, sb);
+        assert_int_equal(json_array_size(json_object_get(a, "labels")), 3);
+
+        /* The learned file is an ordinary taxonomy: load it and classify. */
+        char path[] = "/tmp/stemtag-test-model-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(json_dump_file(a, path, JSON_INDENT(1)), 0);
+        struct stem_pool *pool = f->pool;
+        char err[512];
+        const char *paths[] = {path, NULL};
+        struct taxonomy *tx = taxonomy_load(paths, pool, err, sizeof(err));
+        unlink(path);
+        if (!tx)
+                fail_msg("%s", err);
+        run_tx(f, tx, "en", "Rain and wind", "Forecasters warn of a storm with heavy rain.", NULL);
+        assert_string_equal(f->r.section_id, "weather");
+        run_tx(f, tx, "en", "Late goal", "The team won the league match with a late goal.", NULL);
+        assert_string_equal(f->r.section_id, "sport");
+        run_tx(f, tx, "en", "Rates", "The central bank may raise interest rates as inflation rises.",
+               NULL);
+        assert_string_equal(f->r.section_id, "economy");
+        result_clear(f);
+        taxonomy_destroy(tx);
+        free(sa);
+        free(sb);
+        json_decref(a);
+        json_decref(b);
+
+        /* Topic kind writes per-label thresholds from cross-validation. */
+        json_t *t = train_tiny(f, 7, 1);
+        size_t i;
+        json_t *lab;
+        json_array_foreach(json_object_get(t, "labels"), i, lab) {
+                assert_string_equal(json_string_value(json_object_get(lab, "kind")), "topic");
+                assert_true(json_is_number(json_object_get(lab, "threshold")));
+                assert_true(json_object_size(json_object_get(json_object_get(lab, "stems"), "en")) > 0);
+        }
+        json_decref(t);
+}
+
 int main(void)
 {
         const char *d = getenv("STEMTAG_TEST_DATA");
@@ -417,6 +510,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_explain_and_repeatable, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_skip_json, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_features, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_train_tiny_deterministic, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
