@@ -1,5 +1,7 @@
 /* kt: Kafka test tool for the integration tests (real broker, librdkafka admin API).
- *   kt create   -b BROKERS TOPIC PARTITIONS       create a topic, wait for the result
+ *   kt create   -b BROKERS TOPIC PARTITIONS [-c KEY=VALUE]...
+ *                                                 create a topic (with topic configs,
+ *                                                 e.g. max.message.bytes), wait for the result
  *   kt wait     -b BROKERS TOPIC                  wait until the topic's metadata has leaders
  *   kt offsets  -b BROKERS TOPIC                  print the sum of high watermarks
  *   kt committed -b BROKERS -g GROUP TOPIC        print the sum of committed offsets
@@ -33,7 +35,8 @@ static rd_kafka_t *kt_client(rd_kafka_type_t type, const char *brokers, const ch
         return rk;
 }
 
-static int kt_create(const char *brokers, const char *topic, int partitions)
+static int kt_create(const char *brokers, const char *topic, int partitions,
+                     char *const *configs, int n_configs)
 {
         char errstr[512];
         rd_kafka_t *rk = kt_client(RD_KAFKA_PRODUCER, brokers, NULL);
@@ -46,6 +49,14 @@ static int kt_create(const char *brokers, const char *topic, int partitions)
 
         if (!nt)
                 kt_die("new topic", errstr);
+        for (int i = 0; i < n_configs; i++) {
+                char *eq = strchr(configs[i], '=');
+                if (!eq)
+                        kt_die("topic config must be KEY=VALUE", configs[i]);
+                *eq = '\0';
+                if (rd_kafka_NewTopic_set_config(nt, configs[i], eq + 1))
+                        kt_die("topic config", configs[i]);
+        }
         rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
         ev = rd_kafka_queue_poll(q, KT_TIMEOUT_MS);
         if (!ev)
@@ -140,7 +151,7 @@ static int kt_sum(const char *brokers, const char *group, const char *topic)
 
 static void kt_usage(void)
 {
-        fprintf(stderr, "usage: kt create -b BROKERS TOPIC PARTITIONS\n"
+        fprintf(stderr, "usage: kt create -b BROKERS TOPIC PARTITIONS [-c KEY=VALUE]...\n"
                         "       kt wait -b BROKERS TOPIC\n"
                         "       kt offsets -b BROKERS TOPIC\n"
                         "       kt committed -b BROKERS -g GROUP TOPIC\n");
@@ -150,7 +161,8 @@ static void kt_usage(void)
 int main(int argc, char **argv)
 {
         const char *brokers = NULL, *group = NULL, *args[3] = {0};
-        int nargs = 0;
+        char *configs[16];
+        int nargs = 0, n_configs = 0;
 
         if (argc < 2)
                 kt_usage();
@@ -159,6 +171,8 @@ int main(int argc, char **argv)
                         brokers = argv[++i];
                 else if (!strcmp(argv[i], "-g") && i + 1 < argc)
                         group = argv[++i];
+                else if (!strcmp(argv[i], "-c") && i + 1 < argc && n_configs < 16)
+                        configs[n_configs++] = argv[++i];
                 else if (nargs < 3)
                         args[nargs++] = argv[i];
                 else
@@ -167,7 +181,7 @@ int main(int argc, char **argv)
         if (!brokers)
                 kt_usage();
         if (!strcmp(argv[1], "create") && nargs == 2)
-                return kt_create(brokers, args[0], atoi(args[1]));
+                return kt_create(brokers, args[0], atoi(args[1]), configs, n_configs);
         if (!strcmp(argv[1], "wait") && nargs == 1)
                 return kt_wait(brokers, args[0]);
         if (!strcmp(argv[1], "offsets") && nargs == 1)

@@ -4,7 +4,7 @@
 # script) into a cache outside the repo; state lives in one directory.
 #
 #   kafka.sh fetch                               download the jars (idempotent)
-#   kafka.sh start  [--dir D] [--fresh] [--watch-pid PID] [--sasl]
+#   kafka.sh start  [--dir D] [--fresh] [--watch-pid PID | --watch-parent] [--sasl]
 #                                                format + start, wait for metadata,
 #                                                print the bootstrap address
 #   kafka.sh stop   [--dir D]                    SIGTERM, wait, SIGKILL if it must
@@ -14,7 +14,8 @@
 #
 # Ports are chosen free at start (never fixed); --dir D/bootstrap holds
 # "127.0.0.1:PORT" while the broker runs. --watch-pid stops the broker when that
-# process exits (so an interrupted test run leaves nothing behind).
+# process exits, --watch-parent watches the caller (ctest): an interrupted or
+# killed test run leaves no broker behind.
 # --sasl adds a SASL_PLAINTEXT (SCRAM-SHA-256) listener; its address goes to
 # D/bootstrap.sasl and user "stemtag" / password in D/sasl.password.
 set -euo pipefail
@@ -130,14 +131,18 @@ launch() {
 }
 
 watchdog() {
-	local watched=$1
-	# Detached so it outlives this script; exits when the broker or the watched process is gone.
+	local watched=$1 broker
+	broker=$(cat "$DIR/broker.pid")
+	# Detached so it outlives this script. It knows only the pid of *this* broker:
+	# a later broker in the same directory is never touched.
 	setsid bash -c '
-		while kill -0 "$1" 2>/dev/null && kill -0 "$(cat "$2/broker.pid" 2>/dev/null)" 2>/dev/null; do
+		while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do
 			sleep 2
 		done
-		exec "$3" stop --dir "$2" >/dev/null 2>&1' watchdog "$watched" "$DIR" "$here/kafka.sh" \
-		</dev/null >/dev/null 2>&1 &
+		kill -0 "$2" 2>/dev/null || exit 0
+		kill -TERM "$2" 2>/dev/null
+		for _ in $(seq 1 300); do kill -0 "$2" 2>/dev/null || exit 0; sleep 0.1; done
+		kill -KILL "$2" 2>/dev/null' watchdog "$watched" "$broker" </dev/null >/dev/null 2>&1 &
 }
 
 start() {
@@ -146,6 +151,7 @@ start() {
 		case $1 in
 		--fresh) fresh=1 ;;
 		--watch-pid) watch=$2; shift ;;
+		--watch-parent) watch=$PPID ;;
 		--sasl) sasl=1 ;;
 		*) die "start: unknown option $1" ;;
 		esac
@@ -175,7 +181,8 @@ start() {
 		id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
 		local scram=()
 		if [ $sasl = 1 ]; then
-			head -c 12 /dev/urandom | base64 | tr -d '+/=' >"$DIR/sasl.password"
+			# Owner-only: the password is a secret even on a test machine.
+			(umask 077 && head -c 12 /dev/urandom | base64 | tr -d '+/=' >"$DIR/sasl.password")
 			scram=(--add-scram "SCRAM-SHA-256=[name=stemtag,password=$(cat "$DIR/sasl.password")]")
 		fi
 		java_run kafka.tools.StorageTool format -t "$id" -c "$DIR/server.properties" "${scram[@]}" \
@@ -184,15 +191,15 @@ start() {
 	launch
 	wait_ready "127.0.0.1:$port"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
-	[ -n "$sport" ] && echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
-	[ -n "$watch" ] && watchdog "$watch"
+	[ -z "$sport" ] || echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
+	[ -z "$watch" ] || watchdog "$watch"
 	say "broker up at 127.0.0.1:$port in $((SECONDS - t0)) s (dir $DIR)"
 	echo "127.0.0.1:$port"
 }
 
 stop() {
 	if ! pid_alive; then
-		rm -f "$DIR/bootstrap"
+		rm -f "$DIR/bootstrap" "$DIR/bootstrap.sasl"
 		return 0
 	fi
 	local pid
@@ -206,7 +213,7 @@ stop() {
 		say "broker $pid ignored SIGTERM for 30 s; killing"
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	rm -f "$DIR/bootstrap" "$DIR/broker.pid"
+	rm -f "$DIR/bootstrap" "$DIR/bootstrap.sasl" "$DIR/broker.pid"
 }
 
 # Same ports and data: for the broker-outage tests.
@@ -218,6 +225,7 @@ restart_same() {
 	launch
 	wait_ready "127.0.0.1:$port"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
+	[ -z "$sport" ] || echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
 	echo "127.0.0.1:$port"
 }
 

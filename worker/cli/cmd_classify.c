@@ -1,11 +1,288 @@
-/* Placeholder until its issue lands: says so plainly and fails. */
+/* stemtag classify: articles from files or stdin -> one enriched record per
+ * line on stdout, through the same pipeline_process() the Kafka worker uses.
+ * Output line i always answers input article i: a rejected article yields an
+ * {"error":...} line in its place. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
+#include "log.h"
+#include "pipeline.h"
+#include "record.h"
+
+enum input_format { FORMAT_AUTO, FORMAT_JSONL, FORMAT_TEXT };
+
+struct classify_run {
+        struct pipeline_ctx *ctx;      /* the one in use: ctx_json or ctx_text */
+        struct pipeline_ctx *ctx_json; /* article format forced to JSON */
+        struct pipeline_ctx *ctx_text; /* article format forced to plain text */
+        struct pipeline_model *model;
+        size_t max_bytes;
+        struct record_buf err; /* error line scratch */
+        char *buf;             /* current article */
+        size_t buf_cap;
+        int failed; /* the tool itself failed (I/O): exit 1 at the end */
+};
+
+static void usage(FILE *out)
+{
+        fprintf(out,
+                "Usage: stemtag classify [options] [FILE...]\n\n"
+                "Tags articles read from FILEs (or stdin; '-' is stdin) and writes one\n"
+                "enriched record per article to stdout, one JSON object per line, in input\n"
+                "order. A rejected article yields {\"error\":{\"reason\",\"message\"},\n"
+                "\"input\":{\"line\":N}} in its place. Exit status 0 unless the tool itself\n"
+                "failed (1: unreadable file or write error, 2: usage, 3: model/taxonomy).\n\n"
+                "Options:\n"
+                "  --format auto|jsonl|text  jsonl: one JSON article per line; text: each FILE\n"
+                "                            is one plain-text article; auto (default): jsonl\n"
+                "                            if the first non-blank byte is '{', else text\n"
+                "  --explain                 add per-keyword contributions to the records\n"
+                "  --taxonomy FILE           taxonomy file (repeatable; combined)\n"
+                "  -h, --help                this help\n");
+}
+
+/* Makes sure run->buf holds @need bytes. 0 / -1. */
+static int buf_reserve(struct classify_run *run, size_t need)
+{
+        if (need <= run->buf_cap)
+                return 0;
+        size_t ncap = run->buf_cap ? run->buf_cap : 65536;
+        while (ncap < need)
+                ncap *= 2;
+        char *nb = realloc(run->buf, ncap);
+        if (!nb)
+                return -1;
+        run->buf = nb;
+        run->buf_cap = ncap;
+        return 0;
+}
+
+static void write_error(struct classify_run *run, const char *reason, const char *message,
+                        long long line)
+{
+        struct record_buf *b = &run->err;
+        char tail[64];
+        int n = snprintf(tail, sizeof(tail), "},\"input\":{\"line\":%lld}}\n", line);
+        b->len = 0;
+        if (record_put_raw(b, "{\"error\":{\"reason\":", 19) < 0 ||
+            record_put_string(b, reason, strlen(reason)) < 0 ||
+            record_put_raw(b, ",\"message\":", 11) < 0 ||
+            record_put_string(b, message, strlen(message)) < 0 ||
+            record_put_raw(b, tail, (size_t)n) < 0)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory writing an error line");
+        fwrite(b->p, 1, b->len, stdout);
+}
+
+static void process_one(struct classify_run *run, const char *data, size_t len, long long line)
+{
+        struct pipeline_source src = {.topic = NULL, .partition = -1, .offset = -1, .line = line};
+        struct pipeline_result res;
+        if (pipeline_process(run->ctx, run->model, data, len, &src, &res) < 0)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory classifying line %lld", line);
+        if (res.ok) {
+                fwrite(res.json, 1, res.json_len, stdout);
+                fputc('\n', stdout);
+        } else {
+                write_error(run, res.reason, res.message, line);
+        }
+}
+
+/* Reads one line (without '\n') into run->buf, keeping at most max_bytes + 1
+ * bytes so an oversized line is reported as too_large without being held in
+ * memory. Returns 0 at EOF with nothing read, else 1. */
+static int read_line(struct classify_run *run, FILE *in, size_t *len)
+{
+        size_t limit = run->max_bytes ? run->max_bytes + 1 : SIZE_MAX - 1;
+        size_t n = 0;
+        int c, any = 0;
+        while ((c = getc_unlocked(in)) != EOF) {
+                any = 1;
+                if (c == '\n')
+                        break;
+                if (n < limit) {
+                        if (n + 1 > run->buf_cap && buf_reserve(run, n + 1) < 0)
+                                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom",
+                                          "out of memory reading a line");
+                        run->buf[n++] = (char)c;
+                }
+        }
+        if (n && run->buf[n - 1] == '\r')
+                n--;
+        *len = n;
+        return any;
+}
+
+static int is_blank_line(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+                        return 0;
+        return 1;
+}
+
+static void run_jsonl(struct classify_run *run, FILE *in, long long line)
+{
+        size_t len;
+        while (read_line(run, in, &len)) {
+                if (!is_blank_line(run->buf, len))
+                        process_one(run, run->buf, len, line);
+                line++;
+        }
+}
+
+static void run_text(struct classify_run *run, FILE *in, long long line)
+{
+        size_t limit = run->max_bytes ? run->max_bytes + 1 : SIZE_MAX - 1;
+        size_t n = 0;
+        for (;;) {
+                if (n >= limit) { /* oversized: no need to hold the rest */
+                        char sink[65536];
+                        while (fread(sink, 1, sizeof(sink), in) > 0)
+                                ;
+                        break;
+                }
+                size_t want = limit - n < 65536 ? limit - n : 65536;
+                if (buf_reserve(run, n + want) < 0)
+                        LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory reading input");
+                size_t got = fread(run->buf + n, 1, want, in);
+                n += got;
+                if (got < want)
+                        break;
+        }
+        process_one(run, run->buf, n, line);
+}
+
+/* One input stream in the given format; auto looks at the first non-blank byte. */
+static void run_stream(struct classify_run *run, FILE *in, const char *name, enum input_format fmt)
+{
+        long long line = 1;
+        if (fmt == FORMAT_AUTO) {
+                int c;
+                while ((c = getc(in)) != EOF && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+                        line += c == '\n';
+                if (c != EOF) {
+                        ungetc(c, in);
+                        fmt = c == '{' ? FORMAT_JSONL : FORMAT_TEXT;
+                } /* else: nothing but blanks, no article */
+        }
+        if (fmt == FORMAT_JSONL) {
+                run->ctx = run->ctx_json;
+                run_jsonl(run, in, line);
+        } else if (fmt == FORMAT_TEXT) {
+                run->ctx = run->ctx_text;
+                run_text(run, in, 1);
+        }
+        if (ferror(in)) {
+                fprintf(stderr, "stemtag classify: %s: read error: %s\n", name, strerror(errno));
+                run->failed = 1;
+        }
+}
 
 int cmd_classify(int argc, char **argv)
 {
-        (void)argc;
-        fprintf(stderr, "stemtag %s: not implemented yet\n", argv[0]);
-        return 2;
+        static const struct option longopts[] = {
+            {"format", required_argument, NULL, 'f'},
+            {"explain", no_argument, NULL, 'e'},
+            {"taxonomy", required_argument, NULL, 't'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        enum input_format fmt = FORMAT_AUTO;
+        int explain = 0;
+        const char **taxonomies = calloc((size_t)argc + 1, sizeof(*taxonomies));
+        size_t ntax = 0;
+        if (!taxonomies)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+
+        optind = 1;
+        int c;
+        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'f':
+                        if (!strcmp(optarg, "auto"))
+                                fmt = FORMAT_AUTO;
+                        else if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
+                                fmt = FORMAT_JSONL;
+                        else if (!strcmp(optarg, "text"))
+                                fmt = FORMAT_TEXT;
+                        else {
+                                fprintf(stderr,
+                                        "stemtag classify: --format must be auto, jsonl or text, "
+                                        "not '%s'\n",
+                                        optarg);
+                                free(taxonomies);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'e':
+                        explain = 1;
+                        break;
+                case 't':
+                        taxonomies[ntax++] = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        free(taxonomies);
+                        return 0;
+                default:
+                        usage(stderr);
+                        free(taxonomies);
+                        return EXIT_USAGE;
+                }
+        }
+
+        struct pipeline_options opts;
+        pipeline_options_default(&opts);
+        opts.explain = explain;
+        if (ntax)
+                opts.taxonomy_paths = taxonomies;
+        char errstr[512];
+        struct classify_run run = {0};
+        run.max_bytes = opts.article.max_bytes;
+        run.model = pipeline_model_load(&opts, errstr, sizeof(errstr));
+        if (!run.model) {
+                fprintf(stderr, "stemtag classify: %s\n", errstr);
+                free(taxonomies);
+                return EXIT_MODEL;
+        }
+        /* The article format is fixed per stream (auto decides per input), so
+         * there is one context per format rather than one per stream. */
+        struct pipeline_options json_opts = opts, text_opts = opts;
+        json_opts.article.format = ARTICLE_FORMAT_JSON;
+        text_opts.article.format = ARTICLE_FORMAT_TEXT;
+        run.ctx_json = pipeline_ctx_new(&json_opts);
+        run.ctx_text = pipeline_ctx_new(&text_opts);
+        if (!run.ctx_json || !run.ctx_text)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        record_buf_init(&run.err);
+
+        int nfiles = argc - optind;
+        for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
+                const char *name = nfiles ? argv[optind + i] : "-";
+                FILE *in = strcmp(name, "-") ? fopen(name, "rb") : stdin;
+                if (!in) {
+                        fprintf(stderr, "stemtag classify: cannot open %s: %s\n", name,
+                                strerror(errno));
+                        run.failed = 1;
+                        continue;
+                }
+                run_stream(&run, in, name, fmt);
+                if (in != stdin)
+                        fclose(in);
+        }
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                fprintf(stderr, "stemtag classify: write error on stdout: %s\n", strerror(errno));
+                run.failed = 1;
+        }
+        pipeline_ctx_destroy(run.ctx_json);
+        pipeline_ctx_destroy(run.ctx_text);
+        pipeline_model_unref(run.model);
+        record_buf_free(&run.err);
+        free(run.buf);
+        free(taxonomies);
+        return run.failed ? EXIT_FAILURE_RUNTIME : 0;
 }

@@ -1,6 +1,14 @@
 /* article: raw message bytes -> struct article (JSON object or plain text).
  * Owns the input contract of DESIGN.md: field names, size limit, UTF-8 policy,
- * and the stable rejection reasons that the dead-letter topic carries. */
+ * and the stable rejection reasons that the dead-letter topic carries.
+ *
+ * JSON: an object; configured fields must be strings (id and published_at may
+ * also be integers: an id number, a Unix time in s or ms). Unknown fields are
+ * kept, untouched, in source_fields (the record carries them as "source_fields").
+ * Plain text: blocks separated by blank lines; an optional first block that is
+ * a date, an optional short section label, a one-line title, then the body
+ * (see article_parse_text in article.c). Unrecognised layout: all of it is body.
+ * Dates (en/de/fr/es/it month names, numeric and ISO 8601 forms) become ISO 8601. */
 #ifndef STEMTAG_ARTICLE_H
 #define STEMTAG_ARTICLE_H
 
@@ -39,5 +47,45 @@ struct article_options {
 };
 
 void article_options_default(struct article_options *opts);
+
+/** One parsed article. Strings are NUL-terminated, NULL when absent, and
+ *  borrowed from the struct until the next article_parse/article_free. */
+struct article {
+        const char *id, *url, *title, *body, *section, *published_at, *source, *language;
+        size_t title_len, body_len;
+        int id_derived;             /**< 1: id is a hash of url (else title+body) */
+        int utf8_repaired;          /**< 1: invalid UTF-8 was replaced by U+FFFD */
+        enum article_format format; /**< how it was read: JSON or TEXT */
+        json_t *source_fields;      /**< unknown JSON fields (owned, object) or NULL */
+        enum article_reason reason; /**< ARTICLE_OK or why it was rejected */
+        char message[256];          /**< human-readable rejection message */
+        /* private: reusable storage */
+        json_t *root; /* the parsed JSON; its strings are lent out */
+        char *arena, *fix;
+        size_t arena_len, arena_cap, fix_cap;
+};
+
+void article_init(struct article *a);
+/** Frees what the article holds; it may be re-initialised or reused. */
+void article_free(struct article *a);
+
+/**
+ * @brief Parses one raw message into @p a (reusing its storage).
+ * @returns 0 when parsed, 1 when rejected (a->reason and a->message say why),
+ *          -1 when out of memory.
+ */
+int article_parse(struct article *a, const struct article_options *opts, const char *data,
+                  size_t len);
+
+/**
+ * @brief Normalises a date: "28. April, 2025", "April 28, 2025", "28 avril 2025",
+ * "28 de abril de 2025", "28.04.2025", "2025-04-28T10:00:00Z" ... into ISO 8601
+ * ("2025-04-28", or "2025-04-28T10:00:00Z" when a time is given in ISO form).
+ * @returns 0 with the result in @p out, or -1 when @p s is not a date we know.
+ */
+int article_date_iso(const char *s, size_t len, char *out, size_t out_size);
+
+/** The 16-hex-digit id derived from @p data (FNV-1a 64); @p out holds 17 bytes. */
+void article_derive_id(const char *data, size_t len, char out[17]);
 
 #endif

@@ -1,19 +1,24 @@
 /* langid: text -> ISO 639-1 language code (or "und") with a calibrated
- * confidence, over the 29 languages libstemmer stems. Owns the model file
- * format (config/langid.model, documented in langid.c) and its loader. */
+ * confidence, over the 28 languages libstemmer stems (Norwegian Bokmål and
+ * Nynorsk are one language, code "no", because libstemmer has one Norwegian
+ * stemmer). Owns the model file format (config/langid.model, documented in
+ * config/langid.md and langid.c), its loader, the feature extractor shared by
+ * detection and training, and the model builder (langid_train.c). */
 #ifndef STEMTAG_LANGID_H
 #define STEMTAG_LANGID_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct langid_model; /* immutable after load: share it across threads freely */
 
 struct langid_result {
         char code[8];      /**< "de", "sr", ... or "und" */
-        double confidence; /**< calibrated probability in [0,1] */
+        double confidence; /**< calibrated probability in [0,1]; 0 for "und" */
 };
 
-/** @brief Loads a model file. NULL on error with @p errstr naming file and problem. */
+/** @brief Loads a model file. NULL on error with @p errstr naming file and problem.
+ *  The caller owns the model; release it with langid_model_destroy. */
 struct langid_model *langid_model_load(const char *path, char *errstr, size_t errstr_size);
 void langid_model_destroy(struct langid_model *m); /* NULL is a no-op */
 
@@ -25,5 +30,93 @@ void langid_model_destroy(struct langid_model *m); /* NULL is a no-op */
 void langid_detect(const struct langid_model *m, const char *title, size_t title_len,
                    const char *body, size_t body_len, const char *hint, size_t max_bytes,
                    struct langid_result *out);
+
+/* ---- extensions (training, evaluation, diagnostics) ---- */
+
+#define LANGID_MAX_LANGS 32
+#define LANGID_MAX_ORDER 5      /* character n-grams of order 1..5 */
+#define LANGID_WORD_ORDER 6     /* the "order" tag of whole-word features */
+
+/** Scripts the detector tells apart; letters of any other script count as OTHER. */
+enum langid_script {
+        LANGID_SCRIPT_LATIN = 0,
+        LANGID_SCRIPT_GREEK,
+        LANGID_SCRIPT_CYRILLIC,
+        LANGID_SCRIPT_ARMENIAN,
+        LANGID_SCRIPT_HEBREW,
+        LANGID_SCRIPT_ARABIC,
+        LANGID_SCRIPT_DEVANAGARI,
+        LANGID_SCRIPT_TAMIL,
+        LANGID_SCRIPT_OTHER,
+        LANGID_SCRIPT_COUNT
+};
+
+/** Letter counts gathered while extracting features. */
+struct langid_text_stats {
+        uint32_t script[LANGID_SCRIPT_COUNT]; /**< letters per script */
+        uint32_t letters;                     /**< all letters (sum of script[]) */
+        uint32_t arabic_non_arabic;  /**< Persian/Urdu-only letters (پ چ ژ گ ک ی ے ...) */
+        uint32_t hebrew_yiddish;     /**< Yiddish marks (װ ױ ײ, pointed alef, rafe) */
+        uint32_t hebrew_ayin;        /**< ע: a vowel in Yiddish, far rarer in Hebrew */
+};
+
+/** Receives one feature: @p key (never 0) and its order (1..5 n-gram, 6 word). */
+typedef void (*langid_feature_fn)(void *ud, uint32_t key, unsigned order);
+
+/**
+ * @brief The feature extractor detection uses, for the training tool: calls
+ * @p fn for every feature of @p s (UTF-8, any length) and fills @p stats
+ * (may be NULL). Normalisation: NFC for Latin/Greek/Cyrillic combining
+ * accents, per-codepoint lower case (utf8proc), words = runs of letters and
+ * marks; everything else separates words.
+ */
+void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
+                     struct langid_text_stats *stats);
+
+/**
+ * @brief Like langid_detect, and also writes the candidate languages' raw
+ * log-likelihood scores (natural log, before temperature and hint) into
+ * @p scores (LANGID_MAX_LANGS entries, -HUGE_VAL for non-candidates) when not
+ * NULL; returns the number of model languages. Used for calibration and
+ * evaluation.
+ */
+unsigned langid_detect_scores(const struct langid_model *m, const char *title, size_t title_len,
+                              const char *body, size_t body_len, const char *hint,
+                              size_t max_bytes, struct langid_result *out, double *scores);
+
+/** Number of languages in the model and the code of language @p i (borrowed). */
+unsigned langid_model_langs(const struct langid_model *m);
+const char *langid_model_code(const struct langid_model *m, unsigned i);
+/** Model description ("stemtag.langid v1, 28 languages, N features"); borrowed. */
+const char *langid_model_describe(const struct langid_model *m);
+
+/* ---- model builder (langid_train.c; not on the hot path) ---- */
+
+struct langid_builder;
+
+/** Parameters written into the model header. */
+struct langid_build_params {
+        double alpha;         /**< additive smoothing of n-gram counts */
+        unsigned min_count;   /**< (feature, language) pairs seen fewer times are dropped */
+        double temperature;   /**< softmax temperature for calibrated confidence */
+        double hint_bonus;    /**< log-odds prior of the hinted language (after temperature) */
+        double min_hit_rate;  /**< below this share of known 3..5-grams: "und" (noise) */
+        double early_margin;  /**< stop reading once the calibrated margin exceeds this */
+        double order_weight[LANGID_WORD_ORDER + 1]; /**< evidence weight per order (1..6),
+                                                       baked into the stored values */
+};
+
+void langid_build_params_default(struct langid_build_params *p);
+
+/** @brief New empty builder (owned by the caller). NULL when out of memory. */
+struct langid_builder *langid_builder_new(void);
+void langid_builder_destroy(struct langid_builder *b); /* NULL is a no-op */
+/** Returns the index of language @p code (adding it), or -1 if too many/bad code. */
+int langid_builder_lang(struct langid_builder *b, const char *code);
+/** Counts the features of @p s as language @p lang. 0, or -1 when out of memory. */
+int langid_builder_add(struct langid_builder *b, int lang, const char *s, size_t len);
+/** Writes the model file. 0, or -1 with @p errstr naming the file. */
+int langid_builder_write(struct langid_builder *b, const struct langid_build_params *p,
+                         const char *path, char *errstr, size_t errstr_size);
 
 #endif

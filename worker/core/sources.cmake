@@ -1,6 +1,13 @@
 # Sources of the pure core library (stemtag_core). Paths relative to worker/.
 set(STEMTAG_CORE_SOURCES
   core/hash.c
+  core/article.c
+  core/text.c
+  core/stem.c
+  core/record.c
+  core/pipeline.c
+  core/langid.c
+  core/langid_train.c
   core/taxonomy.c
   core/classify.c
   core/learn.c

@@ -1,0 +1,90 @@
+/* bench_langid: accuracy and throughput of langid_detect on a folder of
+ * <iso>.txt files (one sentence per line), e.g. the dev split that
+ * `stemtag train-lang --dev-out DIR` writes. Prints per-language accuracy on
+ * sentences (10-40 words), word pairs and article-length text (>= 500
+ * characters), macro accuracy, top confusions and MB/s. Figures only; never
+ * fails on them. CLD2 on the same items: bench_langid_cld2. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "langid.h"
+#include "langid_eval.h"
+
+struct ours {
+        const struct langid_model *m;
+        size_t max_bytes;
+        struct langid_result r;
+};
+
+static const char *detect_ours(void *ud, const char *s, size_t len)
+{
+        struct ours *o = ud;
+        langid_detect(o->m, NULL, 0, s, len, NULL, o->max_bytes, &o->r);
+        return o->r.code;
+}
+
+int main(int argc, char **argv)
+{
+        const char *model = NULL, *dir = NULL;
+        char err[512], defmodel[4096];
+        double secs = 1.0;
+
+        for (int i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "--model") && i + 1 < argc)
+                        model = argv[++i];
+                else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+                        secs = atof(argv[++i]);
+                else if (argv[i][0] == '-') {
+                        fprintf(stderr, "usage: %s [--model FILE] [--seconds S] DIR\n", argv[0]);
+                        return 2;
+                } else
+                        dir = argv[i];
+        }
+        if (!model) {
+                const char *src = getenv("STEMTAG_SOURCE_DIR");
+                snprintf(defmodel, sizeof(defmodel), "%s/config/langid.model", src ? src : ".");
+                model = defmodel;
+        }
+        if (!dir) {
+                printf("bench_langid: no dev folder given; create one with\n"
+                       "  stemtag train-lang --input ../shared/corpora/lang --out /tmp/m "
+                       "--dev-out build/langid-dev\nand pass it: bench_langid build/langid-dev\n");
+                return 0;
+        }
+        struct langid_model *m = langid_model_load(model, err, sizeof(err));
+        if (!m) {
+                fprintf(stderr, "bench_langid: %s\n", err);
+                return 1;
+        }
+        struct ev_corpus c;
+        if (ev_load(&c, dir)) {
+                fprintf(stderr, "bench_langid: cannot read %s\n", dir);
+                return 1;
+        }
+        printf("model: %s (%s)\ndata: %s, %d languages, %zu lines\n", model,
+               langid_model_describe(m), dir, c.nlang, c.lines.n);
+
+        struct ours o = {m, 4096, {{0}, 0}};
+        static struct ev_score sc[3];
+        const struct ev_set *sets[3] = {&c.sentences, &c.pairs, &c.articles};
+        const char *names[3] = {"sentences 10-40 words", "word pairs", "articles >= 500 chars"};
+        for (int k = 0; k < 3; k++)
+                ev_run(&c, sets[k], detect_ours, &o, secs, &sc[k]);
+
+        printf("\n%-4s %7s %7s | %7s %7s | %7s %7s\n", "lang", "sent n", "acc %", "pairs n",
+               "acc %", "art n", "acc %");
+        for (int l = 0; l < c.nlang; l++)
+                printf("%-4s %7zu %7.2f | %7zu %7.2f | %7zu %7.2f\n", c.code[l], sc[0].total[l],
+                       ev_acc(&sc[0], l), sc[1].total[l], ev_acc(&sc[1], l), sc[2].total[l],
+                       ev_acc(&sc[2], l));
+        printf("\n");
+        for (int k = 0; k < 3; k++) {
+                printf("%-22s macro %6.2f %%  (%zu items)  %.1f MB/s on one core\n", names[k],
+                       ev_macro(&c, &sc[k]), sets[k]->n,
+                       sc[k].seconds > 0 ? sc[k].bytes / sc[k].seconds / 1e6 : 0.0);
+                ev_print_confusions(&c, "ours", &sc[k], 8);
+        }
+        langid_model_destroy(m);
+        return 0;
+}

@@ -1,0 +1,98 @@
+# lib.sh: shared helpers for the real-Kafka tests (tests/integration/test_*.sh).
+# Source it first thing:  . "$(dirname "$0")/lib.sh"
+#
+# Provides: BOOTSTRAP (the ctest fixture's broker), KT, STEMTAG, TMP (a fresh
+# directory removed at exit), fresh_name, create_topic, wait_until, spawn/reap of
+# background processes (all killed at exit, also on failure or interrupt), at_exit
+# for other cleanup, and ok/fail/skip reporting.
+set -euo pipefail
+
+: "${STEMTAG_KAFKA_DIR:?run under ctest (the kafka fixture sets it)}"
+: "${STEMTAG_BIN:?}"
+: "${STEMTAG_KT:?}"
+STEMTAG=$STEMTAG_BIN
+KT=$STEMTAG_KT
+KAFKA_SH=$STEMTAG_SOURCE_DIR/deploy/kafka/kafka.sh
+TEST_NAME=$(basename "$0" .sh)
+
+[ -f "$STEMTAG_KAFKA_DIR/bootstrap" ] || { echo "FAIL $TEST_NAME: no broker (fixture kafka.start failed?)"; exit 1; }
+BOOTSTRAP=$(cat "$STEMTAG_KAFKA_DIR/bootstrap")
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/stemtag-$TEST_NAME.XXXXXX")
+_pids=()
+_at_exit=()
+
+# at_exit COMMAND...: run COMMAND at exit, after the spawned processes are killed
+# and before $TMP is removed (e.g. stop a second broker the test started).
+at_exit() { _at_exit+=("$(printf '%q ' "$@")"); }
+
+_cleanup() {
+	local rc=$?
+	for pid in "${_pids[@]+"${_pids[@]}"}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	for cmd in "${_at_exit[@]+"${_at_exit[@]}"}"; do
+		eval "$cmd" || true
+	done
+	if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
+		echo "--- $TEST_NAME failed (rc $rc); logs in $TMP:" >&2
+		for f in "$TMP"/*.log; do
+			[ -f "$f" ] && { echo "== $f" >&2; tail -n 20 "$f" >&2; }
+		done
+	else
+		rm -rf "$TMP"
+	fi
+	exit $rc
+}
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log() { printf '[%s] %s\n' "$TEST_NAME" "$*"; }
+fail() { printf 'FAIL %s: %s\n' "$TEST_NAME" "$*" >&2; exit 1; }
+skip() { printf 'SKIP %s: %s\n' "$TEST_NAME" "$*"; exit 77; }
+
+# A topic/group name nobody used before: test name + time + random.
+fresh_name() { printf '%s-%s-%s-%s' "${1:-t}" "$TEST_NAME" "$(date +%s%N)" "$RANDOM"; }
+
+# create_topic NAME PARTITIONS: create and wait until every partition has a leader.
+create_topic() {
+	"$KT" create -b "$BOOTSTRAP" "$1" "$2" || fail "cannot create topic $1"
+	"$KT" wait -b "$BOOTSTRAP" "$1" >/dev/null || fail "topic $1 has no leaders"
+}
+
+# wait_until SECONDS DESCRIPTION COMMAND...: poll COMMAND until it succeeds or the deadline.
+wait_until() {
+	local limit=$1 what=$2
+	shift 2
+	local deadline=$((SECONDS + limit))
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || fail "timed out after ${limit}s waiting for: $what"
+		sleep 0.2   # poll interval; the condition, not the sleep, ends the wait
+	done
+}
+
+# Sum of high watermarks of TOPIC (= messages ever written to it).
+topic_count() { "$KT" offsets -b "$BOOTSTRAP" "$1"; }
+# Sum of GROUP's committed offsets on TOPIC.
+group_committed() { "$KT" committed -b "$BOOTSTRAP" -g "$1" "$2"; }
+
+# spawn NAME COMMAND...: run in the background, stdout+stderr to $TMP/NAME.log;
+# the pid is in $SPAWNED and killed at exit if still alive.
+spawn() {
+	local name=$1
+	shift
+	"$@" >"$TMP/$name.log" 2>&1 &
+	SPAWNED=$!
+	_pids+=("$SPAWNED")
+}
+
+# consume_all TOPIC N FILE [kcat args...]: read exactly N messages from the
+# beginning of TOPIC into FILE (one value per line), failing after 120 s.
+consume_all() {
+	local topic=$1 n=$2 out=$3
+	shift 3
+	timeout 120 kcat -C -b "$BOOTSTRAP" -t "$topic" -o beginning -c "$n" -q -f '%s\n' "$@" >"$out" ||
+		fail "could not read $n messages from $topic (got $(wc -l <"$out"))"
+}

@@ -1,0 +1,185 @@
+/* config docs: README.md's config table (section "operations") and
+ * config/stemtag.conf must list exactly the keys of config_keys.def with the
+ * same defaults, in both directions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static char *read_all(const char *path)
+{
+        FILE *f = fopen(path, "r");
+        char *buf;
+        long n;
+
+        if (!f)
+                return NULL;
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        buf = malloc((size_t)n + 1);
+        assert_non_null(buf);
+        assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+        buf[n] = '\0';
+        fclose(f);
+        return buf;
+}
+
+static char *source_file(const char *rel)
+{
+        char path[1024];
+        const char *src = getenv("STEMTAG_SOURCE_DIR");
+
+        snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
+        return read_all(path);
+}
+
+/* Copies the text of a `code` cell (between the first pair of backticks of
+ * @p cell, which ends at the next unescaped '|') into @p out. */
+static int cell_code(const char *cell, char *out, size_t out_size)
+{
+        const char *a = strchr(cell, '`'), *bar = cell, *b;
+
+        while ((bar = strchr(bar, '|')) && bar > cell && bar[-1] == '\\')
+                bar++;
+        if (!a || (bar && a > bar))
+                return -1;
+        b = strchr(a + 1, '`');
+        if (!b || (size_t)(b - a - 1) >= out_size)
+                return -1;
+        memcpy(out, a + 1, (size_t)(b - a - 1));
+        out[b - a - 1] = '\0';
+        return 0;
+}
+
+static int known_index(const char *key)
+{
+        for (size_t i = 0; i < config_key_count(); i++) {
+                const char *name;
+                config_key_info(i, &name, NULL, NULL, NULL);
+                if (!strcmp(name, key))
+                        return (int)i;
+        }
+        return -1;
+}
+
+static void test_readme_table_matches_keys(void **state)
+{
+        char *readme = source_file("README.md");
+        char *start, *end, *line;
+        size_t n_keys = config_key_count();
+        int *seen;
+        (void)state;
+
+        if (!readme)
+                fail_msg("README.md not found under STEMTAG_SOURCE_DIR");
+        start = strstr(readme, "<!-- section: operations -->");
+        end = strstr(readme, "<!-- /section: operations -->");
+        assert_non_null(start);
+        assert_non_null(end);
+        *end = '\0';
+        seen = calloc(n_keys, sizeof(*seen));
+        assert_non_null(seen);
+        /* The config table is the one whose header starts "| Key | Default |";
+         * it ends at the first line that is not a table row. */
+        start = strstr(start, "\n| Key | Default |");
+        if (!start)
+                fail_msg("README operations section has no '| Key | Default |' table");
+        for (line = strtok(start, "\n"); line; line = strtok(NULL, "\n")) {
+                char key[128], def[512];
+                const char *second;
+                const char *name, *want;
+                int idx;
+
+                if (line[0] != '|')
+                        break;
+                if (strncmp(line, "| `", 3))
+                        continue;
+                assert_int_equal(cell_code(line + 1, key, sizeof(key)), 0);
+                if (!strncmp(key, "kafka.", 6))
+                        continue; /* kafka.* pass-through row */
+                idx = known_index(key);
+                if (idx < 0)
+                        fail_msg("README documents '%s', which config_keys.def does not know", key);
+                if (seen[idx])
+                        fail_msg("README documents '%s' twice", key);
+                seen[idx] = 1;
+                second = strchr(line + 1, '|');
+                assert_non_null(second);
+                config_key_info((size_t)idx, &name, NULL, &want, NULL);
+                if (!*want) {
+                        if (!strstr(second, "(empty)"))
+                                fail_msg("README default of '%s' should be (empty)", key);
+                        continue;
+                }
+                if (cell_code(second + 1, def, sizeof(def)) < 0)
+                        fail_msg("README row of '%s' has no `default` cell", key);
+                if (strcmp(def, want))
+                        fail_msg("README default of '%s' is '%s', config_keys.def says '%s'", key,
+                                 def, want);
+        }
+        for (size_t i = 0; i < n_keys; i++) {
+                const char *name;
+                config_key_info(i, &name, NULL, NULL, NULL);
+                if (!seen[i])
+                        fail_msg("config key '%s' is missing from README's config table", name);
+        }
+        free(seen);
+        free(readme);
+}
+
+static void test_default_conf_lists_every_key(void **state)
+{
+        char *conf = source_file("config/stemtag.conf");
+        (void)state;
+
+        if (!conf)
+                fail_msg("config/stemtag.conf not found under STEMTAG_SOURCE_DIR");
+        for (size_t i = 0; i < config_key_count(); i++) {
+                const char *name, *def;
+                char want[1024];
+                config_key_info(i, &name, NULL, &def, NULL);
+                /* "# key = default" (commented default), also for path keys
+                 * that the file sets relative to itself. */
+                snprintf(want, sizeof(want), "\n# %s = %s\n", name, def);
+                if (!strstr(conf, want)) {
+                        snprintf(want, sizeof(want), "\n# %s = %s ", name, def);
+                        if (!strstr(conf, want))
+                                fail_msg("config/stemtag.conf lacks '# %s = %s'", name, def);
+                }
+        }
+        free(conf);
+}
+
+static void test_default_conf_loads(void **state)
+{
+        char path[1024], err[1024];
+        const char *src = getenv("STEMTAG_SOURCE_DIR");
+        struct config *c = config_new();
+        (void)state;
+
+        snprintf(path, sizeof(path), "%s/config/stemtag.conf", src ? src : ".");
+        if (config_load_file(c, path, err, sizeof(err)) < 0)
+                fail_msg("%s", err);
+        /* Its paths are resolved next to it, not against the working directory. */
+        assert_non_null(strstr(config_get(c, "langid.model"), "config/langid.model"));
+        assert_string_equal(config_get(c, "kafka.bootstrap.servers"), "localhost:9092");
+        config_destroy(c);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_readme_table_matches_keys),
+            cmocka_unit_test(test_default_conf_lists_every_key),
+            cmocka_unit_test(test_default_conf_loads),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

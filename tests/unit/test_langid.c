@@ -1,0 +1,346 @@
+/* langid: clear cases per language (sentences written for this test, not
+ * taken from the training text), "und" on digits/emoji/noise/unsupported
+ * scripts, the hint as a prior that only breaks near-ties, the byte prefix,
+ * and model loading errors. Uses the committed config/langid.model. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "langid.h"
+#include "pipeline.h"
+#include "text.h"
+
+static struct langid_model *model;
+static char model_path[4096];
+
+struct lang_case {
+        const char *code, *text;
+};
+
+static const struct lang_case cases[] = {
+        {"ar", "ذهب الأطفال إلى المدرسة صباح اليوم مع أصدقائهم"},
+        {"hy", "Երեխաները այսօր առավոտյան գնացին դպրոց իրենց ընկերների հետ"},
+        {"eu", "Gaur goizean haurrak eskolara joan dira beren lagunekin batera"},
+        {"ca", "Els nens han anat a l'escola aquest matí amb els seus amics i després han dinat junts"},
+        {"da", "Børnene gik i skole i morges sammen med deres venner, og bagefter spiste de frokost"},
+        {"nl", "De kinderen zijn vanochtend samen met hun vrienden naar school gegaan"},
+        {"en", "The children went to school this morning together with their friends"},
+        {"fi", "Lapset menivät tänä aamuna kouluun yhdessä ystäviensä kanssa"},
+        {"fr", "Les enfants sont allés à l'école ce matin avec leurs amis"},
+        {"de", "Die Kinder sind heute Morgen zusammen mit ihren Freunden in die Schule gegangen"},
+        {"el", "Τα παιδιά πήγαν σήμερα το πρωί στο σχολείο μαζί με τους φίλους τους"},
+        {"hi", "बच्चे आज सुबह अपने दोस्तों के साथ स्कूल गए थे और फिर उन्होंने खाना खाया"},
+        {"hu", "A gyerekek ma reggel a barátaikkal együtt mentek az iskolába"},
+        {"id", "Anak-anak pergi ke sekolah pagi ini bersama teman-teman mereka"},
+        {"ga", "Chuaigh na páistí ar scoil ar maidin inniu lena gcairde"},
+        {"it", "I bambini sono andati a scuola stamattina insieme ai loro amici"},
+        {"lt", "Vaikai šįryt kartu su draugais nuėjo į mokyklą"},
+        {"ne", "बच्चाहरू आज बिहान आफ्ना साथीहरूसँग विद्यालय गएका थिए"},
+        {"no", "Barna gikk på skolen i morges sammen med vennene sine, og etterpå spiste de lunsj"},
+        {"pt", "As crianças foram para a escola hoje de manhã com os seus amigos"},
+        {"ro", "Copiii au mers la școală în această dimineață împreună cu prietenii lor"},
+        {"ru", "Дети сегодня утром пошли в школу вместе со своими друзьями"},
+        {"sr", "Деца су јутрос отишла у школу заједно са својим пријатељима"},
+        {"sr", "Deca su jutros otišla u školu zajedno sa svojim prijateljima"},
+        {"es", "Los niños fueron a la escuela esta mañana con sus amigos"},
+        {"sv", "Barnen gick till skolan i morse tillsammans med sina vänner"},
+        {"ta", "குழந்தைகள் இன்று காலை தங்கள் நண்பர்களுடன் பள்ளிக்குச் சென்றனர்"},
+        {"tr", "Çocuklar bu sabah arkadaşlarıyla birlikte okula gittiler"},
+        {"yi", "די קינדער זענען היינט אין דער פֿרי געגאַנגען אין שול מיט זייערע פֿרײַנד"},
+};
+
+static void detect(const char *text, const char *hint, struct langid_result *r)
+{
+        langid_detect(model, NULL, 0, text, strlen(text), hint, 4096, r);
+}
+
+static void test_clear_cases(void **state)
+{
+        (void)state;
+        int seen_no = 0;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct langid_result r;
+                detect(cases[i].text, NULL, &r);
+                if (strcmp(r.code, cases[i].code))
+                        fail_msg("expected %s, got %s (%.3f) for: %s", cases[i].code, r.code,
+                                 r.confidence, cases[i].text);
+                assert_true(r.confidence > 0.5 && r.confidence <= 1.0);
+                seen_no += !strcmp(r.code, "no");
+        }
+        assert_int_equal(seen_no, 1);
+        /* every language of the model has a case above */
+        for (unsigned l = 0; l < langid_model_langs(model); l++) {
+                int found = 0;
+                for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                        found |= !strcmp(cases[i].code, langid_model_code(model, l));
+                if (!found)
+                        fail_msg("no test case for model language %s", langid_model_code(model, l));
+        }
+        assert_int_equal(langid_model_langs(model), 28);
+}
+
+static void test_title_and_body(void **state)
+{
+        (void)state;
+        struct langid_result r;
+        const char *title = "Regierung beschließt neues Gesetz";
+        const char *body = "Der Bundestag hat am Donnerstag mit großer Mehrheit zugestimmt.";
+        langid_detect(model, title, strlen(title), body, strlen(body), NULL, 4096, &r);
+        assert_string_equal(r.code, "de");
+        /* a long English title does not decide a Russian article */
+        const char *en = "Apple unveils the new iPhone and a range of other products at its "
+                         "annual press event in California on Tuesday evening";
+        const char *ru = "Компания представила новый телефон и другие устройства на ежегодной "
+                         "презентации в Калифорнии во вторник вечером. Новая модель получила "
+                         "более мощный процессор, улучшенную камеру и батарею, которая работает "
+                         "дольше. Продажи начнутся в конце месяца во многих странах мира, "
+                         "включая страны Европы и Азии, а цены останутся на прежнем уровне.";
+        langid_detect(model, en, strlen(en), ru, strlen(ru), NULL, 4096, &r);
+        assert_string_equal(r.code, "ru");
+        /* title only, body NULL */
+        langid_detect(model, title, strlen(title), NULL, 0, NULL, 4096, &r);
+        assert_string_equal(r.code, "de");
+}
+
+static void test_und(void **state)
+{
+        (void)state;
+        const char *und[] = {
+                "",
+                "1234 5678 90 2024-11-25 12:30",
+                "😀😀🎉🎉 👍",
+                "!!! ??? --- ### ...",
+                "x",
+                "qxz vbnm zzkt wrtp kkvq",                        /* letter noise */
+                "今天早上孩子们和朋友们一起去上学了",              /* Chinese: not ours */
+                "הילדים הלכו הבוקר לבית הספר יחד עם החברים שלהם", /* Hebrew, not Yiddish */
+                "کودکان امروز صبح با دوستانشان به مدرسه رفتند",   /* Persian, not Arabic */
+        };
+        for (size_t i = 0; i < sizeof(und) / sizeof(und[0]); i++) {
+                struct langid_result r;
+                detect(und[i], NULL, &r);
+                if (strcmp(r.code, "und"))
+                        fail_msg("expected und, got %s for: %s", r.code, und[i]);
+                assert_true(r.confidence == 0.0);
+        }
+        /* a NULL model degrades to und */
+        struct langid_result r;
+        langid_detect(NULL, NULL, 0, "The children went to school", 28, NULL, 4096, &r);
+        assert_string_equal(r.code, "und");
+}
+
+static void test_hint_breaks_ties_only(void **state)
+{
+        (void)state;
+        struct langid_result r, rda, rno;
+        /* "og" is a Danish and a Norwegian word: a near tie the hint decides */
+        detect("og", "da", &rda);
+        detect("og", "no", &rno);
+        assert_string_equal(rda.code, "da");
+        assert_string_equal(rno.code, "no");
+        /* nb / nn / region suffixes name Norwegian */
+        detect("og", "nb-NO", &r);
+        assert_string_equal(r.code, "no");
+        detect("og", "da_DK", &r);
+        assert_string_equal(r.code, "da");
+        /* clear evidence wins over a wrong hint */
+        detect("Die Kinder sind heute Morgen zusammen mit ihren Freunden in die Schule gegangen",
+               "fr", &r);
+        assert_string_equal(r.code, "de");
+        detect("Barnen gick till skolan i morse tillsammans med sina vänner", "da", &r);
+        assert_string_equal(r.code, "sv");
+        /* a hint in another script or unknown changes nothing */
+        struct langid_result plain;
+        detect("Les enfants sont allés à l'école ce matin", NULL, &plain);
+        detect("Les enfants sont allés à l'école ce matin", "ru", &r);
+        assert_string_equal(r.code, plain.code);
+        assert_true(r.confidence == plain.confidence);
+        detect("Les enfants sont allés à l'école ce matin", "zz", &r);
+        assert_true(r.confidence == plain.confidence);
+}
+
+static void test_prefix_limit(void **state)
+{
+        (void)state;
+        char body[8192];
+        const char *de = "Die Kinder sind heute Morgen zusammen mit ihren Freunden gegangen. ";
+        const char *fr = "Les enfants sont allés à l'école ce matin avec leurs amis. ";
+        size_t n = 0;
+        memcpy(body, de, strlen(de));
+        n = strlen(de);
+        while (n + strlen(fr) + 1 < sizeof(body)) {
+                memcpy(body + n, fr, strlen(fr));
+                n += strlen(fr);
+        }
+        struct langid_result r;
+        langid_detect(model, NULL, 0, body, n, NULL, strlen(de), &r);
+        assert_string_equal(r.code, "de");
+        langid_detect(model, NULL, 0, body + strlen(de), n - strlen(de), NULL, n, &r);
+        assert_string_equal(r.code, "fr");
+        /* a cut in the middle of a UTF-8 sequence is harmless */
+        const char *ru = "Дети сегодня утром пошли в школу вместе со своими друзьями";
+        langid_detect(model, NULL, 0, ru, strlen(ru), NULL, 21, &r);
+        assert_string_equal(r.code, "ru");
+}
+
+static void test_confidence_grows_with_evidence(void **state)
+{
+        (void)state;
+        struct langid_result short_r, long_r;
+        detect("de", NULL, &short_r);
+        detect("Los niños fueron a la escuela esta mañana con sus amigos y luego comieron juntos",
+               NULL, &long_r);
+        assert_string_equal(long_r.code, "es");
+        assert_true(long_r.confidence > 0.99);
+        assert_true(short_r.confidence < long_r.confidence);
+}
+
+static void test_load_errors(void **state)
+{
+        (void)state;
+        char err[512] = "";
+        assert_null(langid_model_load("/nonexistent/langid.model", err, sizeof(err)));
+        assert_non_null(strstr(err, "/nonexistent/langid.model"));
+
+        /* a corrupted copy is refused by the checksum */
+        FILE *in = fopen(model_path, "rb");
+        assert_non_null(in);
+        fseek(in, 0, SEEK_END);
+        long size = ftell(in);
+        fseek(in, 0, SEEK_SET);
+        char *buf = malloc((size_t)size);
+        assert_non_null(buf);
+        assert_int_equal(fread(buf, 1, (size_t)size, in), (size_t)size);
+        fclose(in);
+        char tmp[] = "/tmp/test_langid_XXXXXX";
+        int fd = mkstemp(tmp);
+        assert_true(fd >= 0);
+        FILE *out = fdopen(fd, "wb");
+        buf[size / 2] ^= 0x5a;
+        assert_int_equal(fwrite(buf, 1, (size_t)size, out), (size_t)size);
+        fclose(out);
+        assert_null(langid_model_load(tmp, err, sizeof(err)));
+        assert_non_null(strstr(err, "checksum"));
+        /* and a truncated one by its size */
+        out = fopen(tmp, "wb");
+        assert_int_equal(fwrite(buf, 1, 40, out), 40);
+        fclose(out);
+        assert_null(langid_model_load(tmp, err, sizeof(err)));
+        unlink(tmp);
+        free(buf);
+        langid_model_destroy(NULL);
+}
+
+static void count_feature(void *ud, uint32_t key, unsigned order)
+{
+        size_t *n = ud;
+        assert_true(key != 0);
+        assert_true(order >= 1 && order <= LANGID_WORD_ORDER);
+        n[order]++;
+}
+
+static void test_features_normalise(void **state)
+{
+        (void)state;
+        /* NFD and upper case give the features of NFC lower case */
+        size_t a[LANGID_WORD_ORDER + 1] = {0}, b[LANGID_WORD_ORDER + 1] = {0};
+        struct langid_text_stats st;
+        langid_features("école", strlen("école"), count_feature, a, &st);
+        assert_int_equal(st.letters, 5);
+        assert_int_equal(st.script[LANGID_SCRIPT_LATIN], 5);
+        const char *nfd = "E\xcc\x81" "COLE";
+        langid_features(nfd, strlen(nfd), count_feature, b, NULL);
+        assert_memory_equal(a, b, sizeof(a));
+        /* "école": 5 unigrams, 6 bigrams incl. boundaries, ..., one word */
+        assert_int_equal(a[1], 5);
+        assert_int_equal(a[2], 6);
+        assert_int_equal(a[6], 1);
+}
+
+/* The pipeline fills "language" from the detector, the hint does not
+ * override clear text, and the detected language picks the stemmer. */
+static void test_pipeline_language(void **state)
+{
+        (void)state;
+        struct pipeline_options o;
+        char err[512];
+        pipeline_options_default(&o);
+        o.langid_model_path = model_path;
+        o.processed_at = "2026-01-01T00:00:00.000Z";
+        struct pipeline_model *pm = pipeline_model_load(&o, err, sizeof(err));
+        assert_non_null(pm);
+        struct pipeline_ctx *c = pipeline_ctx_new(&o);
+        assert_non_null(c);
+        struct pipeline_result r;
+        const char *in = "{\"id\":\"a1\",\"language\":\"fr\",\"title\":\"Die Regierungen "
+                         "beschließen neue Gesetze\",\"body\":\"Der Bundestag hat am Donnerstag "
+                         "mit großer Mehrheit den Haushalt für das kommende Jahr beschlossen.\"}";
+        assert_int_equal(pipeline_process(c, pm, in, strlen(in), NULL, &r), 0);
+        assert_true(r.ok);
+        assert_string_equal(r.language, "de");
+        assert_non_null(strstr(r.json, "\"language\":{\"code\":\"de\",\"confidence\":"));
+        /* German stemmer: "regierungen" -> "regier" */
+        int stemmed = 0;
+        for (size_t i = 0; i < r.tokens->n; i++)
+                if (r.tokens->v[i].stem_len == 6 &&
+                    !memcmp(text_token_stem(r.tokens, i), "regier", 6))
+                        stemmed = 1;
+        assert_true(stemmed);
+        /* digits only: und with confidence 0 */
+        const char *num = "{\"id\":\"a2\",\"title\":\"2024\",\"body\":\"12 34 56 78\"}";
+        assert_int_equal(pipeline_process(c, pm, num, strlen(num), NULL, &r), 0);
+        assert_true(r.ok);
+        assert_string_equal(r.language, "und");
+        assert_non_null(strstr(r.json, "\"language\":{\"code\":\"und\",\"confidence\":0}"));
+        pipeline_ctx_destroy(c);
+        pipeline_model_unref(pm);
+
+        /* a broken model path fails the load with the path in the message */
+        o.langid_model_path = "/nonexistent/langid.model";
+        assert_null(pipeline_model_load(&o, err, sizeof(err)));
+        assert_non_null(strstr(err, "/nonexistent/langid.model"));
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        const char *src = getenv("STEMTAG_SOURCE_DIR");
+        char err[512];
+        snprintf(model_path, sizeof(model_path), "%s/config/langid.model", src ? src : ".");
+        model = langid_model_load(model_path, err, sizeof(err));
+        if (!model) {
+                fprintf(stderr, "%s\n", err);
+                return -1;
+        }
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        langid_model_destroy(model);
+        return 0;
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_clear_cases),
+                cmocka_unit_test(test_title_and_body),
+                cmocka_unit_test(test_und),
+                cmocka_unit_test(test_hint_breaks_ties_only),
+                cmocka_unit_test(test_prefix_limit),
+                cmocka_unit_test(test_confidence_grows_with_evidence),
+                cmocka_unit_test(test_load_errors),
+                cmocka_unit_test(test_features_normalise),
+                cmocka_unit_test(test_pipeline_language),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

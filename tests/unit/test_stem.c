@@ -1,0 +1,210 @@
+/* stem: known Snowball stems per language (through the tokenizer's normal
+ * form), language codes, the cache (hits, eviction, equality with no cache). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stem.h"
+#include "text.h"
+
+static const struct {
+        const char *lang, *word, *stem;
+} known[] = {
+    {"de", "Regierungen", "regier"},
+    {"de", "Soldaten", "soldat"},
+    {"de", "nordkoreanischer", "nordkorean"},
+    {"de", "Häuser", "haus"},
+    {"de", "Straße", "strass"},
+    {"en", "running", "run"},
+    {"en", "Elections", "elect"},
+    {"en", "government's", "govern"},
+    {"fr", "élections", "élect"},
+    {"fr", "Gouvernement", "gouvern"},
+    {"fr", "l'homme", "homm"},
+    {"es", "elecciones", "eleccion"},
+    {"es", "Gobierno", "gobiern"},
+    {"it", "elezioni", "elezion"},
+    {"it", "governo", "govern"},
+    {"ru", "выборы", "выбор"},
+    {"ru", "Правительства", "правительств"},
+    {"ru", "ёлка", "елк"},
+    {"el", "κυβέρνηση", "κυβερνησ"},
+    {"el", "ΕΚΛΟΓΕΣ", "εκλογ"},
+    {"el", "πρωθυπουργός", "πρωθυπουργ"},
+    {"ar", "الحكومة", "حكوم"},
+    {"ar", "الرئيس", "رييس"},
+    {"tr", "seçimleri", "seçim"},
+    {"tr", "hükümetin", "hükümet"},
+    {"tr", "Bakanlar", "bakan"},
+    {"ne", "सरकारले", "सरकार"},
+    {"hy", "կառավարության", "կառավ"},
+    {"sr", "владе", "vlad"},
+    {"nl", "verkiezingen", "verkiez"},
+    {"pt", "eleições", "eleiçõ"},
+    {"sv", "regeringen", "regering"},
+    {"hu", "kormányok", "kormány"},
+    {"ro", "guvernului", "guvern"},
+    {"no", "regjeringen", "regjering"},
+    {"porter", "running", "run"},
+};
+
+/* Stems @word as the pipeline would: tokenize (normal form), then stem. */
+static void check_stem(struct stem_pool *p, const char *lang, const char *word, const char *want)
+{
+        struct text_tokens t;
+        text_tokens_init(&t);
+        assert_int_equal(text_tokenize(&t, word, strlen(word), TEXT_FIELD_BODY, lang), 0);
+        assert_int_equal(t.n, 1);
+        int l = stem_lang_from_iso(lang);
+        assert_true(l >= 0);
+        assert_int_equal(stem_tokens(p, l, &t), 0);
+        if (t.v[0].stem_len != strlen(want) || memcmp(text_token_stem(&t, 0), want, strlen(want)))
+                fail_msg("%s: stem of '%s' is '%.*s', expected '%s'", lang, word,
+                         (int)t.v[0].stem_len, text_token_stem(&t, 0), want);
+        text_tokens_free(&t);
+}
+
+static void test_known_stems(void **state)
+{
+        (void)state;
+        struct stem_pool *cached = stem_pool_new(1024), *plain = stem_pool_new(0);
+        assert_non_null(cached);
+        assert_non_null(plain);
+        /* twice with the cache: the second round is served from it */
+        for (int round = 0; round < 2; round++)
+                for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+                        check_stem(cached, known[i].lang, known[i].word, known[i].stem);
+                        check_stem(plain, known[i].lang, known[i].word, known[i].stem);
+                }
+        uint64_t hits, misses;
+        stem_pool_stats(cached, &hits, &misses);
+        assert_int_equal(misses, sizeof(known) / sizeof(known[0]));
+        assert_int_equal(hits, sizeof(known) / sizeof(known[0]));
+        stem_pool_stats(plain, &hits, &misses);
+        assert_int_equal(hits, 0);
+        stem_pool_destroy(cached);
+        stem_pool_destroy(plain);
+}
+
+static void test_lang_codes(void **state)
+{
+        (void)state;
+        static const char *isos[] = {"ar", "hy", "eu", "ca", "da", "nl", "en", "fi", "fr",    "de",
+                                     "el", "hi", "hu", "id", "ga", "it", "lt", "ne", "no",    "pt",
+                                     "ro", "ru", "sr", "es", "sv", "ta", "tr", "yi", "porter"};
+        assert_int_equal(sizeof(isos) / sizeof(isos[0]), STEM_LANG_COUNT);
+        struct stem_pool *p = stem_pool_new(0);
+        for (size_t i = 0; i < STEM_LANG_COUNT; i++) {
+                int l = stem_lang_from_iso(isos[i]);
+                assert_true(l >= 0);
+                assert_string_equal(stem_lang_iso(l), isos[i]);
+                assert_non_null(stem_lang_algorithm(l));
+                /* every stemmer can be created and stems something */
+                size_t n;
+                assert_non_null(stem_word(p, l, "abc", 3, &n));
+        }
+        assert_int_equal(stem_lang_from_iso("DE"), stem_lang_from_iso("de"));
+        assert_int_equal(stem_lang_from_iso("pt-BR"), stem_lang_from_iso("pt"));
+        assert_int_equal(stem_lang_from_iso("en_GB"), stem_lang_from_iso("en"));
+        assert_int_equal(stem_lang_from_iso("nb"), stem_lang_from_iso("no"));
+        assert_int_equal(stem_lang_from_iso("german"), stem_lang_from_iso("de"));
+        assert_int_equal(stem_lang_from_iso("xx"), -1);
+        assert_int_equal(stem_lang_from_iso("und"), -1);
+        assert_int_equal(stem_lang_from_iso(""), -1);
+        assert_int_equal(stem_lang_from_iso(NULL), -1);
+        assert_string_equal(stem_lang_iso(-1), "und");
+        assert_string_equal(stem_lang_iso(STEM_LANG_COUNT), "und");
+        stem_pool_destroy(p);
+        stem_pool_destroy(NULL);
+}
+
+static void test_cache_eviction_keeps_results(void **state)
+{
+        (void)state;
+        /* a tiny cache under many distinct words: every answer still right */
+        struct stem_pool *tiny = stem_pool_new(2), *plain = stem_pool_new(0);
+        int en = stem_lang_from_iso("en"), de = stem_lang_from_iso("de");
+        char w[32];
+        for (int round = 0; round < 3; round++)
+                for (int i = 0; i < 200; i++) {
+                        int lang = i % 2 ? en : de;
+                        int n = snprintf(w, sizeof(w), "walking%dings", i % 37);
+                        size_t l1, l2;
+                        const char *a = stem_word(tiny, lang, w, (size_t)n, &l1);
+                        char copy[64];
+                        memcpy(copy, a, l1);
+                        const char *b = stem_word(plain, lang, w, (size_t)n, &l2);
+                        assert_int_equal(l1, l2);
+                        assert_memory_equal(copy, b, l1);
+                }
+        uint64_t hits, misses;
+        stem_pool_stats(tiny, &hits, &misses);
+        assert_int_equal(hits + misses, 600);
+        assert_true(misses > 100); /* it really evicted */
+        /* same word, two languages: separate entries */
+        size_t l;
+        const char *s = stem_word(tiny, en, "regierungen", 11, &l);
+        char en_stem[32];
+        memcpy(en_stem, s, l);
+        en_stem[l] = '\0';
+        s = stem_word(tiny, de, "regierungen", 11, &l);
+        assert_string_equal(en_stem, "regierungen");
+        assert_int_equal(l, 6);
+        assert_memory_equal(s, "regier", 6);
+        /* long words bypass the cache but are stemmed */
+        const char *longw = "internationalizationsexperimentations";
+        s = stem_word(tiny, en, longw, strlen(longw), &l);
+        assert_non_null(s);
+        assert_true(l < strlen(longw));
+        stem_pool_destroy(tiny);
+        stem_pool_destroy(plain);
+}
+
+static void test_stem_tokens(void **state)
+{
+        (void)state;
+        struct stem_pool *p = stem_pool_new(64);
+        struct text_tokens t;
+        text_tokens_init(&t);
+        const char *s = "Die Regierungen 2024 und الرئيس";
+        assert_int_equal(text_tokenize(&t, s, strlen(s), TEXT_FIELD_BODY, "de"), 0);
+        assert_int_equal(t.n, 5);
+        /* no language: stems are the normal forms */
+        assert_int_equal(stem_tokens(p, -1, &t), 0);
+        for (size_t i = 0; i < t.n; i++) {
+                assert_int_equal(t.v[i].stem_len, t.v[i].norm_len);
+                assert_memory_equal(text_token_stem(&t, i), text_token_norm(&t, i),
+                                    t.v[i].norm_len);
+        }
+        assert_int_equal(stem_tokens(p, stem_lang_from_iso("de"), &t), 0);
+        assert_int_equal(t.v[1].stem_len, 6);
+        assert_memory_equal(text_token_stem(&t, 1), "regier", 6);
+        assert_int_equal(t.v[2].stem_len, 4); /* numeric: untouched */
+        assert_memory_equal(text_token_stem(&t, 2), "2024", 4);
+        /* Arabic under the Arabic stemmer: a stem that is not a prefix of the word */
+        text_tokens_reset(&t);
+        assert_int_equal(text_tokenize(&t, "الرئيس", strlen("الرئيس"), TEXT_FIELD_BODY, "ar"), 0);
+        assert_int_equal(stem_tokens(p, stem_lang_from_iso("ar"), &t), 0);
+        assert_int_equal(t.v[0].stem_len, strlen("رييس"));
+        assert_memory_equal(text_token_stem(&t, 0), "رييس", strlen("رييس"));
+        assert_memory_equal(text_token_norm(&t, 0), "الرئيس", strlen("الرئيس"));
+        text_tokens_free(&t);
+        stem_pool_destroy(p);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_known_stems),
+            cmocka_unit_test(test_lang_codes),
+            cmocka_unit_test(test_cache_eviction_keeps_results),
+            cmocka_unit_test(test_stem_tokens),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,267 @@
+/* text: segmentation rules, normal forms and byte offsets over the scripts we
+ * stem, plus UTF-8 validation and repair. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "text.h"
+
+/* Normal forms of the tokens of @s joined by '|' (static buffer). */
+static const char *norms(const char *s, const char *lang)
+{
+        static char out[4096];
+        struct text_tokens t;
+        text_tokens_init(&t);
+        assert_int_equal(text_tokenize(&t, s, strlen(s), TEXT_FIELD_BODY, lang), 0);
+        size_t o = 0;
+        for (size_t i = 0; i < t.n; i++) {
+                /* offsets must always point into the input */
+                assert_true(t.v[i].off + t.v[i].len <= strlen(s));
+                assert_true(t.v[i].len > 0);
+                if (i)
+                        out[o++] = '|';
+                memcpy(out + o, text_token_norm(&t, i), t.v[i].norm_len);
+                o += t.v[i].norm_len;
+        }
+        out[o] = '\0';
+        text_tokens_free(&t);
+        return out;
+}
+
+static void test_ascii_words_and_offsets(void **state)
+{
+        (void)state;
+        const char *s = "The Prime Minister, said: \"Elections (2025) now!\"";
+        struct text_tokens t;
+        text_tokens_init(&t);
+        assert_int_equal(text_tokenize(&t, s, strlen(s), TEXT_FIELD_TITLE, "en"), 0);
+        assert_int_equal(t.n, 7);
+        static const char *want[] = {"the",       "prime", "minister", "said",
+                                     "elections", "2025",  "now"};
+        for (size_t i = 0; i < t.n; i++) {
+                assert_int_equal(t.v[i].norm_len, strlen(want[i]));
+                assert_memory_equal(text_token_norm(&t, i), want[i], strlen(want[i]));
+                assert_int_equal(t.v[i].field, TEXT_FIELD_TITLE);
+                /* the original span spells the same word, case aside */
+                assert_int_equal(t.v[i].len, strlen(want[i]));
+                assert_int_equal(strncasecmp(s + t.v[i].off, want[i], t.v[i].len), 0);
+        }
+        assert_int_equal(t.v[1].off, 4);
+        assert_int_equal(t.v[5].flags & TEXT_TOKEN_NUMERIC, TEXT_TOKEN_NUMERIC);
+        assert_int_equal(t.v[5].script, TEXT_SCRIPT_COMMON);
+        assert_int_equal(t.v[0].flags & TEXT_TOKEN_NUMERIC, 0);
+        assert_int_equal(t.v[0].script, TEXT_SCRIPT_LATIN);
+        /* reset keeps memory, appending a second field continues */
+        text_tokens_reset(&t);
+        assert_int_equal(t.n, 0);
+        assert_int_equal(text_tokenize(&t, "a b", 3, TEXT_FIELD_BODY, NULL), 0);
+        assert_int_equal(t.n, 2);
+        assert_int_equal(text_tokenize(&t, "c", 1, TEXT_FIELD_BODY, NULL), 0);
+        assert_int_equal(t.n, 3);
+        assert_int_equal(t.v[2].off, 0);
+        text_tokens_free(&t);
+}
+
+static void test_apostrophes(void **state)
+{
+        (void)state;
+        assert_string_equal(norms("the government's plan", "en"), "the|government's|plan");
+        /* typographic apostrophe normalises to U+0027 */
+        assert_string_equal(norms("the government\xE2\x80\x99s plan", "en"),
+                            "the|government's|plan");
+        /* quotes around words are not apostrophes */
+        assert_string_equal(norms("'quoted' words'", "en"), "quoted|words");
+        /* French and Italian elision */
+        assert_string_equal(norms("L'homme qu'il jusqu'à d\xE2\x80\x99un aujourd'hui", "fr"),
+                            "homme|il|à|un|aujourd'hui");
+        assert_string_equal(norms("dell'anno nell'Unione l'Italia", "it"), "anno|unione|italia");
+        assert_string_equal(norms("l'homme", NULL), "l'homme");
+        /* Turkish: the suffix after a proper noun's apostrophe goes */
+        assert_string_equal(norms("Ankara'da ve İstanbul'a", "tr"), "ankara|ve|istanbul");
+}
+
+static void test_hyphens_digits_punct(void **state)
+{
+        (void)state;
+        assert_string_equal(norms("US-Cent, well-known e-mail", NULL), "us|cent|well|known|e|mail");
+        assert_string_equal(norms("11.000 Soldaten, 3,5 % und 2024.", "de"),
+                            "11.000|soldaten|3,5|und|2024");
+        assert_string_equal(norms("G7 covid19 1.", NULL), "g7|covid19|1");
+        assert_string_equal(norms("end. Start, (paren) [br] {x} a/b a_b", NULL),
+                            "end|start|paren|br|x|a|b|a|b");
+        assert_string_equal(norms("", NULL), "");
+        assert_string_equal(norms("  ...  !!! ", NULL), "");
+}
+
+static void test_urls_and_emails(void **state)
+{
+        (void)state;
+        assert_string_equal(norms("see https://example.com/Politik/a-b?x=1 now", NULL), "see|now");
+        assert_string_equal(norms("(www.example.org) and HTTP://X.Y/z.", NULL), "and");
+        assert_string_equal(norms("mail max.mustermann@example.de today", NULL), "mail|today");
+        assert_string_equal(norms("Kontakt:info@zeitung.de.", NULL), "");
+        assert_string_equal(norms("ftp://files.x.org/a", NULL), "");
+        /* not URLs / addresses */
+        assert_string_equal(norms("www is a word, @handle too", NULL), "www|is|a|word|handle|too");
+        assert_string_equal(norms("whatever http: done", NULL), "whatever|http|done");
+}
+
+static void test_german_and_nfc(void **state)
+{
+        (void)state;
+        assert_string_equal(norms("Straße STRASSE Maß", "de"), "strasse|strasse|mass");
+        assert_string_equal(norms("Größe ÜBER", "de"), "grösse|über");
+        /* decomposed e + U+0301 composes to é (NFC) */
+        assert_string_equal(norms("Cafe\xCC\x81 CAFÉ", "fr"), "caf\xC3\xA9|caf\xC3\xA9");
+        /* soft hyphen is dropped, the word stays whole */
+        assert_string_equal(norms("Bundes\xC2\xADtag", "de"), "bundestag");
+        /* Catalan middle dot */
+        assert_string_equal(norms("col\xC2\xB7legi", "ca"), "col\xC2\xB7legi");
+        /* no-break and other Unicode spaces separate words */
+        assert_string_equal(norms("a\xC2\xA0"
+                                  "b\xE2\x80\x83"
+                                  "c",
+                                  NULL),
+                            "a|b|c");
+}
+
+static void test_turkish_i(void **state)
+{
+        (void)state;
+        /* Turkish: I -> ı, İ -> i */
+        assert_string_equal(norms("ISPARTA İZMİR Irmak", "tr"),
+                            "\xC4\xB1spart\x61|izmir|\xC4\xB1rmak");
+        assert_string_equal(norms("IRMAK", "az"), "\xC4\xB1rmak");
+        /* other languages: I -> i, İ -> i (no stray combining dot) */
+        assert_string_equal(norms("ISPARTA İzmir", "de"), "isparta|izmir");
+        assert_string_equal(norms("Irmak", NULL), "irmak");
+}
+
+static void test_greek_cyrillic_armenian(void **state)
+{
+        (void)state;
+        /* final sigma and capital sigma both fold to σ; accents stay (stemmer strips them) */
+        assert_string_equal(norms("ΛΌΓΟΣ λόγος", "el"), "λόγοσ|λόγοσ");
+        assert_string_equal(norms("Ёлка ЁЖ ещё", "ru"), "ёлка|ёж|ещё");
+        assert_string_equal(norms("Москва, 2024-й год.", "ru"), "москва|2024|й|год");
+        assert_string_equal(norms("Հայաստանի Հանրապետություն", "hy"), "հայաստանի|հանրապետություն");
+        struct text_tokens t;
+        text_tokens_init(&t);
+        assert_int_equal(text_tokenize(&t, "Ελλάδα Россия Հայ", 28, TEXT_FIELD_BODY, NULL), 0);
+        assert_int_equal(t.n, 3);
+        assert_int_equal(t.v[0].script, TEXT_SCRIPT_GREEK);
+        assert_int_equal(t.v[1].script, TEXT_SCRIPT_CYRILLIC);
+        assert_int_equal(t.v[2].script, TEXT_SCRIPT_ARMENIAN);
+        text_tokens_free(&t);
+}
+
+static void test_marks_stay_in_words(void **state)
+{
+        (void)state;
+        /* Devanagari: virama (Mn) and vowel signs (Mc/Mn) are inside the word */
+        const char *hi = "भारत की राजधानी नई दिल्ली है।";
+        assert_string_equal(norms(hi, "hi"), "भारत|की|राजधानी|नई|दिल्ली|है");
+        /* Nepali */
+        assert_string_equal(norms("नेपालको संविधान", "ne"), "नेपालको|संविधान");
+        /* Tamil: pulli and vowel signs */
+        const char *ta = "தமிழ்நாடு அரசு, சென்னை.";
+        assert_string_equal(norms(ta, "ta"), "தமிழ்நாடு|அரசு|சென்னை");
+        struct text_tokens t;
+        text_tokens_init(&t);
+        assert_int_equal(text_tokenize(&t, ta, strlen(ta), TEXT_FIELD_BODY, "ta"), 0);
+        assert_int_equal(t.v[0].script, TEXT_SCRIPT_TAMIL);
+        assert_int_equal(t.v[0].len, strlen("தமிழ்நாடு"));
+        assert_int_equal(t.v[2].off, strlen("தமிழ்நாடு அரசு, "));
+        text_tokens_reset(&t);
+        assert_int_equal(text_tokenize(&t, hi, strlen(hi), TEXT_FIELD_BODY, "hi"), 0);
+        assert_int_equal(t.v[0].script, TEXT_SCRIPT_DEVANAGARI);
+        text_tokens_free(&t);
+}
+
+static void test_arabic_hebrew(void **state)
+{
+        (void)state;
+        /* Arabic with harakat (Mn) and Arabic comma */
+        assert_string_equal(norms("الْكِتَابُ، المدرسة؟", "ar"), "الْكِتَابُ|المدرسة");
+        /* Arabic-Indic digits are digits */
+        assert_string_equal(norms("عام ٢٠٢٤", "ar"), "عام|٢٠٢٤");
+        /* Hebrew with gershayim inside an acronym; maqaf (U+05BE) separates */
+        assert_string_equal(norms("צה״ל בירושלים", "he"), "צה״ל|בירושלים");
+        assert_string_equal(norms("בית־ספר", "he"), "בית|ספר");
+        struct text_tokens t;
+        text_tokens_init(&t);
+        assert_int_equal(text_tokenize(&t, "שלום سلام", 15, TEXT_FIELD_BODY, NULL), 0);
+        assert_int_equal(t.n, 2);
+        assert_int_equal(t.v[0].script, TEXT_SCRIPT_HEBREW);
+        assert_int_equal(t.v[1].script, TEXT_SCRIPT_ARABIC);
+        text_tokens_free(&t);
+}
+
+static void test_long_runs_skipped(void **state)
+{
+        (void)state;
+        char s[600];
+        memset(s, 'a', 400);
+        memcpy(s + 400, " ok", 4);
+        assert_string_equal(norms(s, NULL), "ok");
+}
+
+static void test_utf8_validate_repair(void **state)
+{
+        (void)state;
+        size_t bad = 0;
+        assert_int_equal(text_utf8_validate("plain ascii text, long enough", 29, &bad), 0);
+        assert_int_equal(text_utf8_validate("ä€𝄞", 9, &bad), 0);
+        static const struct {
+                const char *s;
+                size_t len, off;
+        } invalid[] = {
+            {"abc\x80", 4, 3},           /* stray continuation */
+            {"\xC0\xAF", 2, 0},          /* overlong '/' */
+            {"ab\xE0\x80\xAF", 5, 2},    /* overlong 3-byte */
+            {"\xED\xA0\x80", 3, 0},      /* surrogate */
+            {"\xF4\x90\x80\x80", 4, 0},  /* above U+10FFFF */
+            {"12345678\xE2\x82", 10, 8}, /* truncated after the ASCII fast path */
+            {"\xFF", 1, 0},
+        };
+        for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+                assert_int_equal(text_utf8_validate(invalid[i].s, invalid[i].len, &bad), -1);
+                assert_int_equal(bad, invalid[i].off);
+        }
+        char out[64];
+        /* one U+FFFD per maximal subpart: E2 82 is one, F0 80 is two (80 cannot follow F0) */
+        size_t n = text_utf8_repair(out,
+                                    "a\xE2\x82"
+                                    "b\xF0\x80"
+                                    "c",
+                                    7);
+        out[n] = '\0';
+        assert_string_equal(out, "a\xEF\xBF\xBD"
+                                 "b\xEF\xBF\xBD\xEF\xBF\xBD"
+                                 "c");
+        assert_int_equal(text_utf8_validate(out, n, NULL), 0);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_ascii_words_and_offsets),
+            cmocka_unit_test(test_apostrophes),
+            cmocka_unit_test(test_hyphens_digits_punct),
+            cmocka_unit_test(test_urls_and_emails),
+            cmocka_unit_test(test_german_and_nfc),
+            cmocka_unit_test(test_turkish_i),
+            cmocka_unit_test(test_greek_cyrillic_armenian),
+            cmocka_unit_test(test_marks_stay_in_words),
+            cmocka_unit_test(test_arabic_hebrew),
+            cmocka_unit_test(test_long_runs_skipped),
+            cmocka_unit_test(test_utf8_validate_repair),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# bootstrap.sh: install what Stemtag needs to build and test, and only what is
+# missing. Idempotent; works as root or as a user with sudo. Then fetches the
+# Kafka broker jars (deploy/kafka/kafka.sh fetch) into ~/.cache/stemtag.
+#   tools/bootstrap.sh            build + test dependencies + Kafka jars
+#   tools/bootstrap.sh --no-kafka skip the Kafka jars
+#   tools/bootstrap.sh --bench    also the comparison baselines (CLD2, fastText)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Debian package names (bookworm). Runtime libraries come with the -dev ones.
+PACKAGES=(
+	build-essential cmake pkg-config git
+	librdkafka-dev libjansson-dev libstemmer-dev libutf8proc-dev libmicrohttpd-dev libcmocka-dev
+	kcat openjdk-17-jre-headless maven
+	clang llvm libclang-rt-14-dev cppcheck clang-tidy clang-format valgrind
+	python3 python3-yaml curl ca-certificates
+)
+BENCH_PACKAGES=(libcld2-dev fasttext g++)
+
+want_kafka=1
+pkgs=("${PACKAGES[@]}")
+for arg in "$@"; do
+	case $arg in
+	--no-kafka) want_kafka=0 ;;
+	--bench) pkgs+=("${BENCH_PACKAGES[@]}") ;;
+	*) echo "bootstrap.sh: unknown option $arg" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		SUDO=()
+	elif command -v sudo >/dev/null; then
+		SUDO=(sudo)
+	else
+		echo "bootstrap.sh: need root or sudo to install: ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "bootstrap.sh: installing ${missing[*]}" >&2
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >&2
+else
+	echo "bootstrap.sh: all packages present" >&2
+fi
+
+if [ $want_kafka = 1 ]; then
+	"$here/deploy/kafka/kafka.sh" fetch
+fi

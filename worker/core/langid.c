@@ -1,0 +1,838 @@
+/* langid: multinomial naive Bayes over hashed character n-grams (1..5, within
+ * words, with word-boundary padding) and whole words, with script shortcuts.
+ *
+ * Model file format "stemtag.langid v2" (all integers little-endian, floats
+ * IEEE-754 binary32 stored as their 32-bit pattern):
+ *   magic    8 bytes "STLANGID"
+ *   u32      version (2)
+ *   u32      nlang, nfeat, npost
+ *   f32 x 6  alpha, q_scale, temperature, hint_bonus, min_hit_rate, early_margin
+ *   u32      order_mask: bit o set = features of order o (1..6) are used
+ *   nlang x  { char code[8] (NUL padded); u32 script_mask (bit = enum langid_script);
+ *              f32 unseen[7] (index = order 1..6; log-probability of a feature of
+ *              that order the language never showed; [0] unused) }
+ *   u32 x nfeat   feature keys, strictly ascending, never 0
+ *   u8  x nfeat   number of postings of each feature (1..nlang)
+ *   u8[2] x npost postings, feature by feature: { language index, q } where
+ *                 q / q_scale = log P(f|lang) - unseen[order] (> 0)
+ *   u64      FNV-1a 64 of every byte before it
+ * Feature keys are the 32-bit hashes computed by extract_features() below; a
+ * change there is a format change (bump the version).
+ *
+ * Score of language L for text T: sum over the features of T that the model
+ * knows of log P(f|L) (unseen[order] when L never showed f). Features no
+ * language showed are ignored. */
+#include "langid.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "hash.h"
+
+#define LANGID_MAGIC "STLANGID"
+#define LANGID_VERSION 2u
+#define LANGID_MAX_FILE (64u << 20)
+#define WORD_MAX 64 /* codepoints kept per word; the rest of a longer word is ignored */
+
+struct langid_slot {
+        uint32_t key;
+        uint32_t val; /* see SLOT_INLINE */
+};
+
+struct langid_model {
+        unsigned nlang;
+        char code[LANGID_MAX_LANGS][8];
+        uint32_t script_mask[LANGID_MAX_LANGS];
+        double unseen[LANGID_MAX_LANGS][LANGID_WORD_ORDER + 1];
+        double alpha, q_scale, temperature, hint_bonus, min_hit_rate, early_margin;
+        uint32_t early_min; /* features between two early-stop checks */
+        uint32_t order_mask;
+        uint32_t nfeat, npost;
+        struct langid_slot *slots;
+        uint32_t mask;
+        uint8_t (*post)[2];
+        uint8_t (*rows)[LANGID_MAX_LANGS]; /* dense rows of features with many postings */
+        uint32_t nrows;
+        char describe[128];
+};
+
+/* ---------------------------------------------------------------- text */
+
+static enum langid_script script_of(uint32_t c)
+{
+        if (c < 0x250)
+                return LANGID_SCRIPT_LATIN;
+        if (c >= 0x370 && c < 0x400)
+                return LANGID_SCRIPT_GREEK;
+        if (c >= 0x400 && c < 0x530)
+                return LANGID_SCRIPT_CYRILLIC;
+        if (c >= 0x530 && c < 0x590)
+                return LANGID_SCRIPT_ARMENIAN;
+        if (c >= 0x590 && c < 0x600)
+                return LANGID_SCRIPT_HEBREW;
+        if ((c >= 0x600 && c < 0x700) || (c >= 0x750 && c < 0x780) || (c >= 0x8a0 && c < 0x900))
+                return LANGID_SCRIPT_ARABIC;
+        if (c >= 0x900 && c < 0x980)
+                return LANGID_SCRIPT_DEVANAGARI;
+        if (c >= 0xb80 && c < 0xc00)
+                return LANGID_SCRIPT_TAMIL;
+        if (c >= 0x1e00 && c < 0x1f00)
+                return LANGID_SCRIPT_LATIN;
+        if (c >= 0x1f00 && c < 0x2000)
+                return LANGID_SCRIPT_GREEK;
+        if (c >= 0xa8e0 && c < 0xa900)
+                return LANGID_SCRIPT_DEVANAGARI;
+        if (c >= 0xfb13 && c < 0xfb18)
+                return LANGID_SCRIPT_ARMENIAN;
+        if (c >= 0xfb1d && c < 0xfb50)
+                return LANGID_SCRIPT_HEBREW;
+        if ((c >= 0xfb50 && c < 0xfe00) || (c >= 0xfe70 && c < 0xff00))
+                return LANGID_SCRIPT_ARABIC;
+        return LANGID_SCRIPT_OTHER;
+}
+
+/* Letters unknown to Arabic orthography but common in Persian and Urdu. */
+static int is_persian_urdu_letter(uint32_t c)
+{
+        switch (c) {
+        case 0x067e: case 0x0686: case 0x0698: case 0x06af: case 0x06a9: case 0x06cc:
+        case 0x06d2: case 0x0679: case 0x0688: case 0x0691: case 0x06ba: case 0x06c1:
+        case 0x06be:
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+/* Decodes one UTF-8 sequence at s[*i] (i < len); invalid or truncated input
+ * yields U+FFFD and consumes one byte. */
+static inline uint32_t utf8_next(const unsigned char *s, size_t len, size_t *i)
+{
+        size_t p = *i;
+        uint32_t c = s[p];
+
+        if (c < 0x80) {
+                *i = p + 1;
+                return c;
+        }
+        if (c >= 0xc2 && c < 0xe0 && p + 1 < len && (s[p + 1] & 0xc0) == 0x80) {
+                *i = p + 2;
+                return ((c & 0x1f) << 6) | (s[p + 1] & 0x3f);
+        }
+        if (c >= 0xe0 && c < 0xf0 && p + 2 < len && (s[p + 1] & 0xc0) == 0x80 &&
+            (s[p + 2] & 0xc0) == 0x80) {
+                uint32_t r = ((c & 0x0f) << 12) | ((uint32_t)(s[p + 1] & 0x3f) << 6) |
+                             (s[p + 2] & 0x3f);
+                if (r >= 0x800 && (r < 0xd800 || r > 0xdfff)) {
+                        *i = p + 3;
+                        return r;
+                }
+        }
+        if (c >= 0xf0 && c < 0xf5 && p + 3 < len && (s[p + 1] & 0xc0) == 0x80 &&
+            (s[p + 2] & 0xc0) == 0x80 && (s[p + 3] & 0xc0) == 0x80) {
+                uint32_t r = ((c & 0x07) << 18) | ((uint32_t)(s[p + 1] & 0x3f) << 12) |
+                             ((uint32_t)(s[p + 2] & 0x3f) << 6) | (s[p + 3] & 0x3f);
+                if (r >= 0x10000 && r <= 0x10ffff) {
+                        *i = p + 4;
+                        return r;
+                }
+        }
+        *i = p + 1;
+        return 0xfffd;
+}
+
+enum { CP_BREAK = 0, CP_LETTER = 1, CP_MARK = 2 };
+
+static inline int classify_cp(uint32_t c, uint32_t *lower)
+{
+        if (c < 0x80) {
+                if (c >= 'A' && c <= 'Z') {
+                        *lower = c + 32;
+                        return CP_LETTER;
+                }
+                if (c >= 'a' && c <= 'z') {
+                        *lower = c;
+                        return CP_LETTER;
+                }
+                return CP_BREAK;
+        }
+        switch (utf8proc_get_property((utf8proc_int32_t)c)->category) {
+        case UTF8PROC_CATEGORY_LU:
+        case UTF8PROC_CATEGORY_LL:
+        case UTF8PROC_CATEGORY_LT:
+        case UTF8PROC_CATEGORY_LM:
+        case UTF8PROC_CATEGORY_LO:
+                *lower = (uint32_t)utf8proc_tolower((utf8proc_int32_t)c);
+                return CP_LETTER;
+        case UTF8PROC_CATEGORY_MN:
+        case UTF8PROC_CATEGORY_MC:
+        case UTF8PROC_CATEGORY_ME:
+                *lower = c;
+                return CP_MARK;
+        default:
+                return CP_BREAK;
+        }
+}
+
+#define FNV_PRIME 0x100000001b3ULL
+
+static inline uint32_t feature_key(uint64_t h, unsigned order)
+{
+        uint32_t k = (uint32_t)(hash_mix64(h ^ ((uint64_t)order << 56)) >> 32);
+        return k ? k : 1;
+}
+
+/* What extract_features() hands each feature to; returning nonzero from the
+ * word-end call (key 0) stops the extraction early. */
+typedef int (*sink_fn)(void *ud, uint32_t key, unsigned order);
+
+struct extract_state {
+        struct langid_text_stats *st;
+        uint32_t w[WORD_MAX];
+        unsigned n;
+        int has_combining; /* U+0300..036F inside the word: compose to NFC */
+        int stop;
+        uint32_t order_mask; /* orders to emit (bit o) */
+};
+
+static inline __attribute__((always_inline)) void emit_word(struct extract_state *x, sink_fn sink,
+                                                            void *ud)
+{
+        uint64_t prev[LANGID_MAX_ORDER + 1], cur[LANGID_MAX_ORDER + 1];
+        unsigned n = x->n;
+
+        if (x->has_combining) {
+                utf8proc_int32_t buf[WORD_MAX];
+                for (unsigned i = 0; i < n; i++)
+                        buf[i] = (utf8proc_int32_t)x->w[i];
+                utf8proc_ssize_t r = utf8proc_normalize_utf32(buf, (utf8proc_ssize_t)n,
+                                                              UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+                if (r > 0 && (size_t)r <= n) {
+                        n = (unsigned)r;
+                        for (unsigned i = 0; i < n; i++)
+                                x->w[i] = (uint32_t)buf[i];
+                }
+        }
+        /* Position 0 is the leading boundary (a space); its unigram is skipped. */
+        prev[0] = HASH_FNV_SEED;
+        prev[1] = (HASH_FNV_SEED ^ ' ') * FNV_PRIME;
+        uint64_t word = HASH_FNV_SEED;
+        for (unsigned i = 0; i <= n; i++) {
+                uint32_t c = i < n ? x->w[i] : ' ';
+                unsigned maxo = i + 2 < LANGID_MAX_ORDER ? i + 2 : LANGID_MAX_ORDER;
+                cur[0] = HASH_FNV_SEED;
+                for (unsigned o = 1; o <= maxo; o++) {
+                        cur[o] = (prev[o - 1] ^ c) * FNV_PRIME;
+                        if ((o == 1 && i == n) || !(x->order_mask & (1u << o)))
+                                continue;
+                        sink(ud, feature_key(cur[o], o), o);
+                }
+                for (unsigned o = 0; o <= maxo; o++)
+                        prev[o] = cur[o];
+                if (i < n)
+                        word = (word ^ c) * FNV_PRIME;
+        }
+        if (x->order_mask & (1u << LANGID_WORD_ORDER))
+                sink(ud, feature_key(word, LANGID_WORD_ORDER), LANGID_WORD_ORDER);
+        x->n = 0;
+        x->has_combining = 0;
+        if (sink(ud, 0, 0))
+                x->stop = 1;
+}
+
+static inline __attribute__((always_inline)) void extract_segment(struct extract_state *x,
+                                                                  const char *text, size_t len,
+                                                                  sink_fn sink, void *ud)
+{
+        const unsigned char *s = (const unsigned char *)text;
+        size_t i = 0;
+        struct langid_text_stats *st = x->st;
+
+        while (i < len && !x->stop) {
+                uint32_t c = utf8_next(s, len, &i), lc = 0;
+                int k = classify_cp(c, &lc);
+
+                if (k == CP_BREAK) {
+                        if (x->n)
+                                emit_word(x, sink, ud);
+                        continue;
+                }
+                if (k == CP_LETTER) {
+                        enum langid_script sc = c < 0x80 ? LANGID_SCRIPT_LATIN : script_of(c);
+                        st->script[sc]++;
+                        st->letters++;
+                        if (sc == LANGID_SCRIPT_ARABIC && is_persian_urdu_letter(c))
+                                st->arabic_non_arabic++;
+                        else if (sc == LANGID_SCRIPT_HEBREW) {
+                                if (c == 0x05e2)
+                                        st->hebrew_ayin++;
+                                else if ((c >= 0x05f0 && c <= 0x05f2) || c == 0xfb2e ||
+                                         c == 0xfb2f || c == 0xfb1f)
+                                        st->hebrew_yiddish++;
+                        }
+                } else {
+                        if (!x->n)
+                                continue; /* a mark with no letter before it */
+                        if (c >= 0x0300 && c < 0x0370)
+                                x->has_combining = 1;
+                        else if (c == 0x05b7 || c == 0x05b8 || c == 0x05bf)
+                                st->hebrew_yiddish++;
+                }
+                if (x->n < WORD_MAX)
+                        x->w[x->n++] = lc;
+        }
+}
+
+/* One pass over title then body (together at most max_bytes). */
+static inline __attribute__((always_inline)) void
+extract_features(const char *title, size_t title_len, const char *body, size_t body_len,
+                 size_t max_bytes, uint32_t order_mask, struct langid_text_stats *st, sink_fn sink,
+                 void *ud)
+{
+        struct extract_state x;
+
+        memset(st, 0, sizeof(*st));
+        x.st = st;
+        x.order_mask = order_mask;
+        x.n = 0;
+        x.has_combining = 0;
+        x.stop = 0;
+        if (!title)
+                title_len = 0;
+        if (!body)
+                body_len = 0;
+        if (title_len > max_bytes)
+                title_len = max_bytes;
+        if (body_len > max_bytes - title_len)
+                body_len = max_bytes - title_len;
+        if (title_len) {
+                extract_segment(&x, title, title_len, sink, ud);
+                if (x.n && !x.stop)
+                        emit_word(&x, sink, ud);
+        }
+        if (body_len && !x.stop) {
+                sink(ud, 0, 1); /* the body begins */
+                extract_segment(&x, body, body_len, sink, ud);
+                if (x.n && !x.stop)
+                        emit_word(&x, sink, ud);
+        }
+}
+
+struct public_sink {
+        langid_feature_fn fn;
+        void *ud;
+};
+
+static int sink_public(void *ud, uint32_t key, unsigned order)
+{
+        struct public_sink *p = ud;
+        if (key)
+                p->fn(p->ud, key, order);
+        return 0;
+}
+
+void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
+                     struct langid_text_stats *stats)
+{
+        struct langid_text_stats dummy;
+        struct public_sink p = {fn, ud};
+
+        extract_features(NULL, 0, s, len, (size_t)-1, ~0u, stats ? stats : &dummy, sink_public,
+                         &p);
+}
+
+/* ---------------------------------------------------------------- detection */
+
+#define BATCH 96 /* features looked up together so their cache misses overlap */
+
+struct detect_state {
+        /* dense-row sums as 16-bit lanes, spilled into acc/hits before overflow */
+        uint16_t acc16[LANGID_MAX_LANGS] __attribute__((aligned(16)));
+        uint16_t hits16[LANGID_MAX_LANGS] __attribute__((aligned(16)));
+        unsigned dense_n;
+        const struct langid_model *m;
+        const struct langid_text_stats *st;
+        uint32_t acc[LANGID_MAX_LANGS];  /* sum of q over postings */
+        uint32_t hits[LANGID_MAX_LANGS]; /* known 3..5-grams per language */
+        uint32_t found[LANGID_WORD_ORDER + 1];
+        uint32_t grams3;  /* all 3..5-grams seen */
+        uint32_t since_check;
+        int in_body;
+        unsigned nb;
+        uint32_t kb[BATCH];
+        uint8_t ob[BATCH];
+};
+
+static inline uint32_t script_candidates(const struct langid_model *m, enum langid_script sc)
+{
+        uint32_t c = 0;
+        for (unsigned l = 0; l < m->nlang; l++)
+                if (m->script_mask[l] & (1u << sc))
+                        c |= 1u << l;
+        return c;
+}
+
+static enum langid_script dominant_script(const struct langid_text_stats *st)
+{
+        unsigned best = 0;
+        for (unsigned s = 1; s < LANGID_SCRIPT_COUNT; s++)
+                if (st->script[s] > st->script[best])
+                        best = s;
+        return (enum langid_script)best;
+}
+
+static void final_scores(const struct detect_state *d, uint32_t cand, double *score)
+{
+        const struct langid_model *m = d->m;
+        for (unsigned l = 0; l < m->nlang; l++) {
+                if (!(cand & (1u << l))) {
+                        score[l] = -HUGE_VAL;
+                        continue;
+                }
+                double s = d->acc[l] / m->q_scale;
+                for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
+                        s += d->found[o] * m->unseen[l][o];
+                score[l] = s;
+        }
+}
+
+/* Slot values: a feature with one posting keeps it inline (SLOT_INLINE |
+ * lang << 8 | q), saving a second cache miss; one with many postings has a
+ * dense row added with vector instructions (SLOT_DENSE | row); others point
+ * into post[] (start << 6 | count). */
+#define SLOT_INLINE 0x80000000u
+#define SLOT_DENSE 0x40000000u
+#define DENSE_MIN 2 /* postings from which a feature gets a dense row */
+
+static void spill_dense(struct detect_state *d)
+{
+        for (unsigned l = 0; l < LANGID_MAX_LANGS; l++) {
+                d->acc[l] += d->acc16[l];
+                d->hits[l] += d->hits16[l];
+        }
+        memset(d->acc16, 0, sizeof(d->acc16));
+        memset(d->hits16, 0, sizeof(d->hits16));
+        d->dense_n = 0;
+}
+
+/* acc16 += row; hits16 += (row != 0) when @p g3. */
+static inline void add_row(struct detect_state *d, const uint8_t *row, int g3)
+{
+#ifdef __SSE2__
+        const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi8(1);
+        __m128i *acc = (__m128i *)d->acc16, *hits = (__m128i *)d->hits16;
+        for (unsigned h = 0; h < 2; h++) {
+                __m128i r = _mm_loadu_si128((const __m128i *)(row + 16 * h));
+                acc[2 * h] = _mm_add_epi16(acc[2 * h], _mm_unpacklo_epi8(r, zero));
+                acc[2 * h + 1] = _mm_add_epi16(acc[2 * h + 1], _mm_unpackhi_epi8(r, zero));
+                if (g3) {
+                        __m128i nz = _mm_andnot_si128(_mm_cmpeq_epi8(r, zero), one);
+                        hits[2 * h] = _mm_add_epi16(hits[2 * h], _mm_unpacklo_epi8(nz, zero));
+                        hits[2 * h + 1] =
+                                _mm_add_epi16(hits[2 * h + 1], _mm_unpackhi_epi8(nz, zero));
+                }
+        }
+#else
+        for (unsigned l = 0; l < LANGID_MAX_LANGS; l++) {
+                d->acc16[l] = (uint16_t)(d->acc16[l] + row[l]);
+                d->hits16[l] = (uint16_t)(d->hits16[l] + (g3 && row[l]));
+        }
+#endif
+}
+
+static void flush_batch(struct detect_state *d)
+{
+        const struct langid_model *m = d->m;
+        const struct langid_slot *slots = m->slots;
+        uint32_t val[BATCH];
+        unsigned nb = d->nb, nv = 0;
+        uint8_t g3[BATCH];
+
+        /* Three passes so that the cache misses of a batch overlap: prefetch
+         * the slots, probe them and prefetch the rows, then add the rows. */
+        for (unsigned i = 0; i < nb; i++)
+                __builtin_prefetch(&slots[d->kb[i] & m->mask]);
+        for (unsigned i = 0; i < nb; i++) {
+                uint32_t key = d->kb[i], j = key & m->mask;
+                while (slots[j].key != key && slots[j].key)
+                        j = (j + 1) & m->mask;
+                if (!slots[j].key)
+                        continue;
+                uint32_t v = slots[j].val;
+                unsigned order = d->ob[i];
+                d->found[order]++;
+                if (v & SLOT_DENSE)
+                        __builtin_prefetch(m->rows[v & ~SLOT_DENSE]);
+                else if (!(v & SLOT_INLINE))
+                        __builtin_prefetch(m->post + (v >> 6));
+                val[nv] = v;
+                g3[nv++] = order >= 3 && order <= LANGID_MAX_ORDER;
+        }
+        for (unsigned i = 0; i < nv; i++) {
+                uint32_t v = val[i];
+                if (v & SLOT_INLINE) {
+                        unsigned l = (v >> 8) & 0xff;
+                        d->acc[l] += v & 0xff;
+                        d->hits[l] += g3[i];
+                } else if (v & SLOT_DENSE) {
+                        add_row(d, m->rows[v & ~SLOT_DENSE], g3[i]);
+                        if (++d->dense_n == 256) /* 256 * 255 < 65536 */
+                                spill_dense(d);
+                } else {
+                        uint32_t n = v & 63;
+                        const uint8_t(*p)[2] = m->post + (v >> 6);
+                        for (uint32_t k = 0; k < n; k++) {
+                                d->acc[p[k][0]] += p[k][1];
+                                d->hits[p[k][0]] += g3[i];
+                        }
+                }
+        }
+        d->nb = 0;
+}
+
+static int sink_detect(void *ud, uint32_t key, unsigned order)
+{
+        struct detect_state *d = ud;
+        const struct langid_model *m = d->m;
+
+        if (key) {
+                d->kb[d->nb] = key;
+                d->ob[d->nb] = (uint8_t)order;
+                if (++d->nb == BATCH)
+                        flush_batch(d);
+                d->since_check++;
+                d->grams3 += order >= 3 && order <= LANGID_MAX_ORDER;
+                return 0;
+        }
+        if (order == 1) {
+                d->in_body = 1;
+                d->since_check = 0;
+                return 0;
+        }
+        /* Word end: stop once the margin between the two best candidates of
+         * the dominant script makes the answer certain. Never on the title
+         * alone (an English title over a Russian body), and only once one
+         * script has 90 % of the letters. */
+        if (!d->in_body || d->since_check < m->early_min || m->early_margin <= 0)
+                return 0;
+        enum langid_script dom = dominant_script(d->st);
+        if (d->st->script[dom] * 10u < d->st->letters * 9u)
+                return 0;
+        d->since_check = 0;
+        flush_batch(d);
+        spill_dense(d);
+        uint32_t cand = script_candidates(m, dom);
+        double sc[LANGID_MAX_LANGS], b1 = -HUGE_VAL, b2 = -HUGE_VAL;
+        final_scores(d, cand, sc);
+        for (unsigned l = 0; l < m->nlang; l++) {
+                if (sc[l] > b1) {
+                        b2 = b1;
+                        b1 = sc[l];
+                } else if (sc[l] > b2) {
+                        b2 = sc[l];
+                }
+        }
+        return b2 == -HUGE_VAL || (b1 - b2) / m->temperature > m->early_margin;
+}
+
+static void set_code(struct langid_result *out, const char *code, double conf)
+{
+        snprintf(out->code, sizeof(out->code), "%s", code);
+        if (!(conf >= 0)) /* also NaN */
+                conf = 0;
+        out->confidence = conf > 1 ? 1 : conf;
+}
+
+static int hint_lang(const struct langid_model *m, const char *hint)
+{
+        char h[4];
+
+        if (!hint || !hint[0] || !hint[1])
+                return -1;
+        h[0] = (char)(hint[0] | 0x20);
+        h[1] = (char)(hint[1] | 0x20);
+        h[2] = 0;
+        if (hint[2] && hint[2] != '-' && hint[2] != '_')
+                return -1; /* only ISO 639-1 with an optional region */
+        if ((h[0] == 'n' && (h[1] == 'b' || h[1] == 'n')))
+                h[1] = 'o';
+        for (unsigned l = 0; l < m->nlang; l++)
+                if (!strcmp(m->code[l], h))
+                        return (int)l;
+        return -1;
+}
+
+unsigned langid_detect_scores(const struct langid_model *m, const char *title, size_t title_len,
+                              const char *body, size_t body_len, const char *hint,
+                              size_t max_bytes, struct langid_result *out, double *scores)
+{
+        struct langid_text_stats st;
+        struct detect_state d;
+        double sc[LANGID_MAX_LANGS];
+
+        memset(&d, 0, sizeof(d));
+        d.m = m;
+        d.st = &st;
+        if (scores)
+                for (unsigned l = 0; l < LANGID_MAX_LANGS; l++)
+                        scores[l] = -HUGE_VAL;
+        if (!m) {
+                memset(&st, 0, sizeof(st));
+                set_code(out, "und", 0);
+                return 0;
+        }
+        extract_features(title, title_len, body, body_len, max_bytes, m->order_mask, &st,
+                         sink_detect, &d);
+        flush_batch(&d);
+        spill_dense(&d);
+
+        enum langid_script dom = dominant_script(&st);
+        if (st.letters < 2 || dom == LANGID_SCRIPT_OTHER) {
+                set_code(out, "und", 0);
+                return m->nlang;
+        }
+        double frac = (double)st.script[dom] / st.letters;
+        uint32_t cand = script_candidates(m, dom);
+        if (!cand) {
+                set_code(out, "und", 0);
+                return m->nlang;
+        }
+        final_scores(&d, cand, sc);
+        if (scores)
+                memcpy(scores, sc, sizeof(double) * m->nlang);
+
+        if (!(cand & (cand - 1))) {
+                /* One language writes this script: decisive, apart from the
+                 * scripts other unsupported languages share. */
+                unsigned l = (unsigned)__builtin_ctz(cand);
+                double conf = 0.999 * frac;
+                if (dom == LANGID_SCRIPT_ARABIC &&
+                    st.arabic_non_arabic * 50u >= st.script[dom] && st.arabic_non_arabic >= 2) {
+                        set_code(out, "und", 0); /* Persian, Urdu, ... */
+                        return m->nlang;
+                }
+                if (dom == LANGID_SCRIPT_HEBREW && !st.hebrew_yiddish) {
+                        /* Without Yiddish spelling marks, tell Hebrew (not ours)
+                         * from Yiddish by how much of the text the Yiddish
+                         * n-grams know: ~0.3 for Hebrew, > 0.5 for Yiddish. */
+                        if (d.grams3 < 8) {
+                                conf *= 0.5;
+                        } else if (d.hits[l] < 0.45 * d.grams3) {
+                                set_code(out, "und", 0);
+                                return m->nlang;
+                        }
+                }
+                set_code(out, m->code[l], conf);
+                return m->nlang;
+        }
+
+        int h = hint_lang(m, hint);
+        if (h >= 0 && (cand & (1u << h)))
+                sc[h] += m->hint_bonus * m->temperature; /* a prior in calibrated odds */
+        unsigned best = 0;
+        double bs = -HUGE_VAL;
+        for (unsigned l = 0; l < m->nlang; l++)
+                if (sc[l] > bs) {
+                        bs = sc[l];
+                        best = l;
+                }
+        double z = 0;
+        for (unsigned l = 0; l < m->nlang; l++)
+                if (cand & (1u << l))
+                        z += exp((sc[l] - bs) / m->temperature);
+        if (d.grams3 >= 8 && d.hits[best] < m->min_hit_rate * d.grams3) {
+                set_code(out, "und", 0); /* letters, but no language we know */
+                return m->nlang;
+        }
+        set_code(out, m->code[best], frac / z);
+        return m->nlang;
+}
+
+void langid_detect(const struct langid_model *m, const char *title, size_t title_len,
+                   const char *body, size_t body_len, const char *hint, size_t max_bytes,
+                   struct langid_result *out)
+{
+        langid_detect_scores(m, title, title_len, body, body_len, hint, max_bytes, out, NULL);
+}
+
+/* ---------------------------------------------------------------- loading */
+
+static uint32_t rd32(const unsigned char *p)
+{
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static double rdf(const unsigned char *p)
+{
+        uint32_t u = rd32(p);
+        float f;
+        memcpy(&f, &u, sizeof(f));
+        return f;
+}
+
+static uint64_t rd64(const unsigned char *p)
+{
+        return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+void langid_model_destroy(struct langid_model *m)
+{
+        if (!m)
+                return;
+        free(m->slots);
+        free(m->post);
+        free(m->rows);
+        free(m);
+}
+
+#define LOAD_FAIL(...)                                                                     \
+        do {                                                                               \
+                snprintf(errstr, errstr_size, __VA_ARGS__);                                \
+                goto fail;                                                                 \
+        } while (0)
+
+struct langid_model *langid_model_load(const char *path, char *errstr, size_t errstr_size)
+{
+        struct langid_model *m = NULL;
+        unsigned char *buf = NULL;
+        FILE *f = fopen(path, "rb");
+        long size;
+
+        if (!f)
+                LOAD_FAIL("%s: %s", path, strerror(errno));
+        if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+                LOAD_FAIL("%s: cannot determine size", path);
+        if ((unsigned long)size > LANGID_MAX_FILE || size < 60)
+                LOAD_FAIL("%s: size %ld is not that of a language model", path, size);
+        buf = malloc((size_t)size);
+        if (!buf)
+                LOAD_FAIL("%s: out of memory", path);
+        if (fread(buf, 1, (size_t)size, f) != (size_t)size)
+                LOAD_FAIL("%s: short read", path);
+        fclose(f);
+        f = NULL;
+
+        size_t sz = (size_t)size;
+        if (memcmp(buf, LANGID_MAGIC, 8))
+                LOAD_FAIL("%s: not a stemtag language model (bad magic)", path);
+        if (rd32(buf + 8) != LANGID_VERSION)
+                LOAD_FAIL("%s: model format version %u, this build reads %u", path, rd32(buf + 8),
+                          LANGID_VERSION);
+        if (hash_fnv1a(buf, sz - 8, HASH_FNV_SEED) != rd64(buf + sz - 8))
+                LOAD_FAIL("%s: checksum mismatch (truncated or corrupted)", path);
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                LOAD_FAIL("%s: out of memory", path);
+        m->nlang = rd32(buf + 12);
+        m->nfeat = rd32(buf + 16);
+        m->npost = rd32(buf + 20);
+        m->alpha = rdf(buf + 24);
+        m->q_scale = rdf(buf + 28);
+        m->temperature = rdf(buf + 32);
+        m->hint_bonus = rdf(buf + 36);
+        m->min_hit_rate = rdf(buf + 40);
+        m->early_margin = rdf(buf + 44);
+        m->early_min = 256;
+        m->order_mask = rd32(buf + 48);
+        if (m->nlang < 1 || m->nlang > LANGID_MAX_LANGS)
+                LOAD_FAIL("%s: %u languages (1..%d allowed)", path, m->nlang, LANGID_MAX_LANGS);
+        if (!(m->q_scale > 0) || !(m->temperature > 0))
+                LOAD_FAIL("%s: q_scale and temperature must be positive", path);
+        /* Sizes are bounded by the file size checked above, so no overflow. */
+        size_t need = 52 + (size_t)m->nlang * 40 + (size_t)m->nfeat * 5 + (size_t)m->npost * 2 + 8;
+        if (m->nfeat > sz || m->npost > sz || need != sz)
+                LOAD_FAIL("%s: header counts (%u features, %u postings) do not match the size",
+                          path, m->nfeat, m->npost);
+        if (m->npost >= (1u << 25))
+                LOAD_FAIL("%s: too many postings", path);
+        const unsigned char *p = buf + 52;
+        for (unsigned l = 0; l < m->nlang; l++, p += 40) {
+                memcpy(m->code[l], p, 8);
+                if (m->code[l][7] || !m->code[l][0])
+                        LOAD_FAIL("%s: language %u: bad code", path, l);
+                m->script_mask[l] = rd32(p + 8);
+                m->unseen[l][0] = 0;
+                for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
+                        m->unseen[l][o] = rdf(p + 8 + 4 * o);
+        }
+        const unsigned char *keys = p, *cnt = p + (size_t)m->nfeat * 4;
+        const unsigned char *post = cnt + m->nfeat;
+        uint32_t nslots = 1024;
+        while (nslots < 2u * m->nfeat)
+                nslots <<= 1;
+        m->mask = nslots - 1;
+        m->slots = calloc(nslots, sizeof(*m->slots));
+        m->post = malloc((size_t)m->npost * 2 + 2);
+        if (!m->slots || !m->post)
+                LOAD_FAIL("%s: out of memory", path);
+        memcpy(m->post, post, (size_t)m->npost * 2);
+        uint32_t ndense = 0;
+        for (uint32_t i = 0; i < m->nfeat; i++)
+                ndense += cnt[i] >= DENSE_MIN;
+        m->rows = calloc((size_t)ndense + 1, sizeof(*m->rows));
+        if (!m->rows)
+                LOAD_FAIL("%s: out of memory", path);
+        uint32_t off = 0, prev = 0;
+        for (uint32_t i = 0; i < m->nfeat; i++) {
+                uint32_t key = rd32(keys + 4 * (size_t)i), n = cnt[i];
+                if (!key || (i && key <= prev))
+                        LOAD_FAIL("%s: feature %u: keys not strictly ascending", path, i);
+                if (n < 1 || n > m->nlang || off + n > m->npost)
+                        LOAD_FAIL("%s: feature %u: bad posting count %u", path, i, n);
+                for (uint32_t k = 0; k < n; k++)
+                        if (m->post[off + k][0] >= m->nlang)
+                                LOAD_FAIL("%s: feature %u: language index out of range", path, i);
+                uint32_t s = key & m->mask;
+                while (m->slots[s].key)
+                        s = (s + 1) & m->mask;
+                m->slots[s].key = key;
+                if (n == 1) {
+                        m->slots[s].val = SLOT_INLINE | (uint32_t)m->post[off][0] << 8 |
+                                          m->post[off][1];
+                } else if (n >= DENSE_MIN) {
+                        for (uint32_t k = 0; k < n; k++)
+                                m->rows[m->nrows][m->post[off + k][0]] = m->post[off + k][1];
+                        m->slots[s].val = SLOT_DENSE | m->nrows++;
+                } else {
+                        m->slots[s].val = off << 6 | n;
+                }
+                off += n;
+                prev = key;
+        }
+        if (off != m->npost)
+                LOAD_FAIL("%s: posting counts do not add up", path);
+        snprintf(m->describe, sizeof(m->describe),
+                 "stemtag.langid v%u, %u languages, %u features, %u postings", LANGID_VERSION,
+                 m->nlang, m->nfeat, m->npost);
+        free(buf);
+        return m;
+fail:
+        if (f)
+                fclose(f);
+        free(buf);
+        langid_model_destroy(m);
+        return NULL;
+}
+
+unsigned langid_model_langs(const struct langid_model *m)
+{
+        return m ? m->nlang : 0;
+}
+
+const char *langid_model_code(const struct langid_model *m, unsigned i)
+{
+        return m && i < m->nlang ? m->code[i] : NULL;
+}
+
+const char *langid_model_describe(const struct langid_model *m)
+{
+        return m ? m->describe : "";
+}

@@ -1,0 +1,222 @@
+/* pipeline: parse -> langid -> tokenize -> stem -> [classify] -> record.
+ *
+ * Steps in brackets are seams for modules that land separately (classify.h);
+ * until then the record says "section": null, "topics": null. The detected
+ * language picks the stemmer; without a language model ("language": null) or
+ * when detection says "und", the article's own language hint does, when it
+ * names a Snowball language.
+ *
+ * Language detection runs before tokenizing (not after) because the
+ * tokenizer's rules depend on the language: Turkish dotless i folding and
+ * French/Italian elision. langid reads the raw title/body, not tokens. */
+#include "pipeline.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "langid.h"
+#include "record.h"
+#include "stem.h"
+#include "text.h"
+
+struct pipeline_model {
+        atomic_int refs;
+        struct langid_model *langid; /* NULL: detection off */
+        /* [classify] struct taxonomy *taxonomy; */
+};
+
+struct pipeline_ctx {
+        struct pipeline_options opts; /* copy; its strings are borrowed from the caller */
+        struct article art;
+        struct text_tokens toks;
+        struct stem_pool *stems;
+        struct record_buf rec;
+        struct langid_result lang;
+        /* [classify] struct classify_ctx *classify; */
+        char processed_at[40];
+        uint64_t processed, rejected;
+};
+
+void pipeline_options_default(struct pipeline_options *opts)
+{
+        memset(opts, 0, sizeof(*opts));
+        article_options_default(&opts->article);
+        /* Paths stay NULL here: the config (langid.model, taxonomy.files) names
+         * the files; a bare pipeline runs without detection or classifier. */
+        opts->langid_model_path = NULL;
+        opts->langid_prefix_bytes = 4096;
+        opts->taxonomy_paths = NULL;
+        opts->title_weight = 3.0;
+        opts->section_min_score = 1.0;
+        opts->topic_min_score = 1.0;
+        opts->topics_top_k = 8;
+        opts->stem_cache_entries = 65536;
+        opts->explain = 0;
+        opts->processed_at = NULL;
+}
+
+struct pipeline_model *pipeline_model_load(const struct pipeline_options *opts, char *errstr,
+                                           size_t errstr_size)
+{
+        struct pipeline_model *m = calloc(1, sizeof(*m));
+        if (!m) {
+                snprintf(errstr, errstr_size, "out of memory loading the model");
+                return NULL;
+        }
+        atomic_init(&m->refs, 1);
+        if (opts->langid_model_path) {
+                m->langid = langid_model_load(opts->langid_model_path, errstr, errstr_size);
+                if (!m->langid) {
+                        free(m);
+                        return NULL;
+                }
+        }
+        /* [classify] load opts->taxonomy_paths here */
+        return m;
+}
+
+struct pipeline_model *pipeline_model_ref(struct pipeline_model *m)
+{
+        if (m)
+                atomic_fetch_add(&m->refs, 1);
+        return m;
+}
+
+void pipeline_model_unref(struct pipeline_model *m)
+{
+        if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
+                return;
+        langid_model_destroy(m->langid);
+        free(m);
+}
+
+struct pipeline_ctx *pipeline_ctx_new(const struct pipeline_options *opts)
+{
+        struct pipeline_ctx *c = calloc(1, sizeof(*c));
+        if (!c)
+                return NULL;
+        c->opts = *opts;
+        article_init(&c->art);
+        text_tokens_init(&c->toks);
+        record_buf_init(&c->rec);
+        c->stems = stem_pool_new(opts->stem_cache_entries);
+        if (!c->stems) {
+                free(c);
+                return NULL;
+        }
+        return c;
+}
+
+void pipeline_ctx_destroy(struct pipeline_ctx *c)
+{
+        if (!c)
+                return;
+        article_free(&c->art);
+        text_tokens_free(&c->toks);
+        stem_pool_destroy(c->stems);
+        record_buf_free(&c->rec);
+        free(c);
+}
+
+void pipeline_ctx_stats(const struct pipeline_ctx *c, struct pipeline_stats *out)
+{
+        memset(out, 0, sizeof(*out));
+        if (!c)
+                return;
+        out->processed = c->processed;
+        out->rejected = c->rejected;
+        stem_pool_stats(c->stems, &out->stem_cache_hits, &out->stem_cache_misses);
+}
+
+static const char *now_iso(char *buf, size_t size)
+{
+        struct timespec ts;
+        struct tm tm;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
+        return buf;
+}
+
+int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model, const char *data,
+                     size_t len, const struct pipeline_source *src, struct pipeline_result *out)
+{
+        memset(out, 0, sizeof(*out));
+        out->language = "und";
+        out->article = &c->art;
+
+        /* 1. parse: raw bytes -> article, or a rejection with a stable reason */
+        int rc = article_parse(&c->art, &c->opts.article, data, len);
+        if (rc < 0)
+                return -1;
+        if (rc > 0) {
+                c->rejected++;
+                out->reason = article_reason_name(c->art.reason);
+                out->message = c->art.message;
+                return 0;
+        }
+        const struct article *a = &c->art;
+        out->id = a->id;
+
+        /* 2. langid: language of title + body; the article's own language
+         *    field is only a prior. "und" falls back to that hint for stemming. */
+        const char *detected = NULL;
+        double confidence = 0.0;
+        int lang = -1;
+        if (model && model->langid) {
+                langid_detect(model->langid, a->title, a->title_len, a->body, a->body_len,
+                              a->language, c->opts.langid_prefix_bytes, &c->lang);
+                detected = c->lang.code;
+                confidence = c->lang.confidence;
+                lang = stem_lang_from_iso(detected);
+        }
+        if (lang < 0)
+                lang = stem_lang_from_iso(a->language);
+        const char *lang_code = lang >= 0 ? stem_lang_iso(lang) : NULL;
+
+        /* 3. tokenize: NFC + casefold, words with byte offsets */
+        text_tokens_reset(&c->toks);
+        if ((a->title &&
+             text_tokenize(&c->toks, a->title, a->title_len, TEXT_FIELD_TITLE, lang_code) < 0) ||
+            (a->body &&
+             text_tokenize(&c->toks, a->body, a->body_len, TEXT_FIELD_BODY, lang_code) < 0))
+                return -1;
+
+        /* 4. stem with the language's Snowball stemmer (-1: tokens keep their form) */
+        if (stem_tokens(c->stems, lang, &c->toks) < 0)
+                return -1;
+        out->tokens = &c->toks;
+
+        /* 5. [classify] section + topics from the stems. Until it lands: null. */
+        struct record_tags tags = {
+            .language = detected,
+            .language_confidence = confidence,
+            .section = NULL,
+            .topics = NULL,
+            .explain = NULL,
+            .classifier_version = PIPELINE_CLASSIFIER_VERSION,
+            .taxonomy_version = NULL,
+        };
+
+        /* 6. record */
+        struct record_input in = {.topic = src ? src->topic : NULL,
+                                  .partition = src ? src->partition : -1,
+                                  .offset = src ? src->offset : -1,
+                                  .line = src ? src->line : -1};
+        const char *processed_at = c->opts.processed_at
+                                       ? c->opts.processed_at
+                                       : now_iso(c->processed_at, sizeof(c->processed_at));
+        if (record_build(&c->rec, a, &tags, &in, processed_at) < 0)
+                return -1;
+        c->processed++;
+        out->ok = 1;
+        out->json = c->rec.p;
+        out->json_len = c->rec.len;
+        out->language = detected ? detected : "und";
+        out->section = NULL;
+        return 0;
+}

@@ -1,0 +1,204 @@
+/* record: the enriched record, written field by field into a reused buffer. */
+#include "record.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void record_buf_init(struct record_buf *b)
+{
+        memset(b, 0, sizeof(*b));
+}
+
+void record_buf_free(struct record_buf *b)
+{
+        if (!b)
+                return;
+        free(b->p);
+        record_buf_init(b);
+}
+
+static int reserve(struct record_buf *b, size_t more)
+{
+        if (more > SIZE_MAX - b->len - 1)
+                return -1;
+        size_t need = b->len + more + 1; /* +1: keep room for a NUL */
+        if (need <= b->cap)
+                return 0;
+        size_t ncap = b->cap ? b->cap : 1024;
+        while (ncap < need) {
+                if (ncap > SIZE_MAX / 2)
+                        return -1;
+                ncap *= 2;
+        }
+        char *np = realloc(b->p, ncap);
+        if (!np)
+                return -1;
+        b->p = np;
+        b->cap = ncap;
+        return 0;
+}
+
+static int put(struct record_buf *b, const char *s, size_t n)
+{
+        if (reserve(b, n) < 0)
+                return -1;
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = '\0';
+        return 0;
+}
+
+int record_put_raw(struct record_buf *b, const char *s, size_t n)
+{
+        return put(b, s, n);
+}
+
+static int puts_lit(struct record_buf *b, const char *s)
+{
+        return put(b, s, strlen(s));
+}
+
+int record_put_string(struct record_buf *b, const char *s, size_t len)
+{
+        static const char hex[] = "0123456789abcdef";
+        /* Worst case every byte becomes \u00XX. */
+        if (len > (SIZE_MAX - 2) / 6 || reserve(b, len * 6 + 2) < 0)
+                return -1;
+        char *o = b->p + b->len;
+        *o++ = '"';
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                        *o++ = (char)c;
+                        continue;
+                }
+                *o++ = '\\';
+                switch (c) {
+                case '"':
+                        *o++ = '"';
+                        break;
+                case '\\':
+                        *o++ = '\\';
+                        break;
+                case '\n':
+                        *o++ = 'n';
+                        break;
+                case '\t':
+                        *o++ = 't';
+                        break;
+                case '\r':
+                        *o++ = 'r';
+                        break;
+                default:
+                        *o++ = 'u';
+                        *o++ = '0';
+                        *o++ = '0';
+                        *o++ = hex[c >> 4];
+                        *o++ = hex[c & 15];
+                }
+        }
+        *o++ = '"';
+        b->len = (size_t)(o - b->p);
+        b->p[b->len] = '\0';
+        return 0;
+}
+
+static int put_key(struct record_buf *b, const char *key)
+{
+        if (puts_lit(b, ",\"") < 0 || puts_lit(b, key) < 0)
+                return -1;
+        return puts_lit(b, "\":");
+}
+
+static int put_str_or_null(struct record_buf *b, const char *key, const char *s)
+{
+        if (put_key(b, key) < 0)
+                return -1;
+        return s ? record_put_string(b, s, strlen(s)) : puts_lit(b, "null");
+}
+
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+        return put(data, buffer, size);
+}
+
+static int put_json(struct record_buf *b, const char *key, const json_t *j)
+{
+        if (put_key(b, key) < 0)
+                return -1;
+        if (!j)
+                return puts_lit(b, "null");
+        return json_dump_callback(j, dump_cb, b,
+                                  JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+}
+
+int record_build(struct record_buf *out, const struct article *a, const struct record_tags *tags,
+                 const struct record_input *in, const char *processed_at)
+{
+        char num[96];
+        out->len = 0;
+        if (puts_lit(out, "{\"schema\":\"" RECORD_SCHEMA "\"") < 0 ||
+            put_str_or_null(out, "id", a->id) < 0)
+                return -1;
+        if (a->id_derived && puts_lit(out, ",\"id_derived\":true") < 0)
+                return -1;
+        if (put_str_or_null(out, "url", a->url) < 0 ||
+            put_str_or_null(out, "title", a->title) < 0 ||
+            put_str_or_null(out, "published_at", a->published_at) < 0)
+                return -1;
+        if (a->source && put_str_or_null(out, "source", a->source) < 0)
+                return -1;
+
+        if (put_key(out, "language") < 0)
+                return -1;
+        if (tags->language) {
+                if (puts_lit(out, "{\"code\":") < 0 ||
+                    record_put_string(out, tags->language, strlen(tags->language)) < 0)
+                        return -1;
+                snprintf(num, sizeof(num), ",\"confidence\":%.4g}", tags->language_confidence);
+                if (puts_lit(out, num) < 0)
+                        return -1;
+        } else if (puts_lit(out, "null") < 0) {
+                return -1;
+        }
+        if (put_json(out, "section", tags->section) < 0 ||
+            put_json(out, "topics", tags->topics) < 0)
+                return -1;
+        if (tags->explain && put_json(out, "explain", tags->explain) < 0)
+                return -1;
+        if (a->source_fields && put_json(out, "source_fields", a->source_fields) < 0)
+                return -1;
+        if (a->utf8_repaired && puts_lit(out, ",\"utf8_repaired\":true") < 0)
+                return -1;
+
+        if (put_key(out, "input") < 0)
+                return -1;
+        if (in && in->topic) {
+                if (puts_lit(out, "{\"topic\":") < 0 ||
+                    record_put_string(out, in->topic, strlen(in->topic)) < 0)
+                        return -1;
+                snprintf(num, sizeof(num), ",\"partition\":%" PRId32 ",\"offset\":%" PRId64 "}",
+                         in->partition, in->offset);
+                if (puts_lit(out, num) < 0)
+                        return -1;
+        } else if (in && in->line >= 0) {
+                snprintf(num, sizeof(num), "{\"line\":%" PRId64 "}", in->line);
+                if (puts_lit(out, num) < 0)
+                        return -1;
+        } else if (puts_lit(out, "null") < 0) {
+                return -1;
+        }
+        if (put_key(out, "classifier") < 0 || puts_lit(out, "{\"version\":") < 0)
+                return -1;
+        if (tags->classifier_version
+                ? record_put_string(out, tags->classifier_version, strlen(tags->classifier_version))
+                : puts_lit(out, "null"))
+                return -1;
+        if (put_str_or_null(out, "taxonomy", tags->taxonomy_version) < 0 || puts_lit(out, "}") < 0)
+                return -1;
+        if (put_str_or_null(out, "processed_at", processed_at) < 0 || puts_lit(out, "}") < 0)
+                return -1;
+        return 0;
+}

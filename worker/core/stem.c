@@ -1,0 +1,225 @@
+/* stem: lazily created Snowball stemmers and a small token -> stem cache.
+ *
+ * Why a cache: news text repeats words (Zipf), and a Snowball call costs far
+ * more than hashing a short word, so a hit saves most of the stemming time.
+ * Why this layout: one 64-byte entry per word holds key and stem inline, so a
+ * lookup touches one cache line and the cache never allocates after creation. */
+#include "stem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+
+#include "hash.h"
+
+static const struct {
+        const char *iso;
+        const char *algo;
+} langs[STEM_LANG_COUNT] = {
+    {"ar", "arabic"},     {"hy", "armenian"},   {"eu", "basque"},    {"ca", "catalan"},
+    {"da", "danish"},     {"nl", "dutch"},      {"en", "english"},   {"fi", "finnish"},
+    {"fr", "french"},     {"de", "german"},     {"el", "greek"},     {"hi", "hindi"},
+    {"hu", "hungarian"},  {"id", "indonesian"}, {"ga", "irish"},     {"it", "italian"},
+    {"lt", "lithuanian"}, {"ne", "nepali"},     {"no", "norwegian"}, {"pt", "portuguese"},
+    {"ro", "romanian"},   {"ru", "russian"},    {"sr", "serbian"},   {"es", "spanish"},
+    {"sv", "swedish"},    {"ta", "tamil"},      {"tr", "turkish"},   {"yi", "yiddish"},
+    {"porter", "porter"},
+};
+
+#define SLOT_DATA   52
+#define SLOT_PREFIX 0x01 /* the stem is the first stem_len bytes of the key */
+
+struct cache_slot {
+        uint64_t hash; /* 0: empty */
+        uint8_t lang;
+        uint8_t key_len;
+        uint8_t stem_len;
+        uint8_t flags;
+        char data[SLOT_DATA]; /* key, then the stem unless SLOT_PREFIX */
+};
+
+struct stem_pool {
+        struct sb_stemmer *st[STEM_LANG_COUNT];
+        struct cache_slot *slots; /* nsets * 2; slot 0 of a set is the most recent */
+        size_t nsets;
+        uint64_t hits, misses;
+};
+
+static char ascii_lower(char c)
+{
+        return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+int stem_lang_from_iso(const char *iso)
+{
+        if (!iso)
+                return -1;
+        char code[16];
+        size_t n = 0;
+        while (iso[n] && iso[n] != '-' && iso[n] != '_' && n < sizeof(code) - 1) {
+                code[n] = ascii_lower(iso[n]);
+                n++;
+        }
+        code[n] = '\0';
+        if (!strcmp(code, "nb") || !strcmp(code, "nn"))
+                return stem_lang_from_iso("no");
+        for (int i = 0; i < STEM_LANG_COUNT; i++)
+                if (!strcmp(code, langs[i].iso) || !strcmp(code, langs[i].algo))
+                        return i;
+        return -1;
+}
+
+const char *stem_lang_iso(int lang)
+{
+        return lang >= 0 && lang < STEM_LANG_COUNT ? langs[lang].iso : "und";
+}
+
+const char *stem_lang_algorithm(int lang)
+{
+        return lang >= 0 && lang < STEM_LANG_COUNT ? langs[lang].algo : NULL;
+}
+
+struct stem_pool *stem_pool_new(size_t cache_entries)
+{
+        struct stem_pool *p = calloc(1, sizeof(*p));
+        if (!p)
+                return NULL;
+        if (cache_entries) {
+                if (cache_entries > (size_t)1 << 24)
+                        cache_entries = (size_t)1 << 24;
+                size_t nsets = 1;
+                while (nsets * 2 < cache_entries)
+                        nsets *= 2;
+                p->slots = calloc(nsets * 2, sizeof(*p->slots));
+                if (!p->slots) {
+                        free(p);
+                        return NULL;
+                }
+                p->nsets = nsets;
+        }
+        return p;
+}
+
+void stem_pool_destroy(struct stem_pool *p)
+{
+        if (!p)
+                return;
+        for (int i = 0; i < STEM_LANG_COUNT; i++)
+                if (p->st[i])
+                        sb_stemmer_delete(p->st[i]);
+        free(p->slots);
+        free(p);
+}
+
+void stem_pool_stats(const struct stem_pool *p, uint64_t *hits, uint64_t *misses)
+{
+        if (hits)
+                *hits = p ? p->hits : 0;
+        if (misses)
+                *misses = p ? p->misses : 0;
+}
+
+static const char *stem_uncached(struct stem_pool *p, int lang, const char *word, size_t len,
+                                 size_t *out_len)
+{
+        if (!p->st[lang]) {
+                p->st[lang] = sb_stemmer_new(langs[lang].algo, "UTF_8");
+                if (!p->st[lang])
+                        return NULL;
+        }
+        if (len > INT32_MAX)
+                return NULL;
+        const sb_symbol *r = sb_stemmer_stem(p->st[lang], (const sb_symbol *)word, (int)len);
+        if (!r)
+                return NULL;
+        *out_len = (size_t)sb_stemmer_length(p->st[lang]);
+        return (const char *)r;
+}
+
+const char *stem_word(struct stem_pool *p, int lang, const char *word, size_t len, size_t *out_len)
+{
+        if (lang < 0 || lang >= STEM_LANG_COUNT) {
+                *out_len = len;
+                return word;
+        }
+        if (!p->slots || len > SLOT_DATA) {
+                p->misses++;
+                return stem_uncached(p, lang, word, len, out_len);
+        }
+        uint64_t h = hash_fnv1a(word, len, HASH_FNV_SEED ^ (uint64_t)(lang + 1)) | 1;
+        struct cache_slot *set = &p->slots[(hash_mix64(h) & (p->nsets - 1)) * 2];
+        for (int w = 0; w < 2; w++) {
+                struct cache_slot *e = &set[w];
+                if (e->hash != h || e->lang != lang || e->key_len != len ||
+                    memcmp(e->data, word, len))
+                        continue;
+                p->hits++;
+                if (w == 1) { /* keep the most recently used entry in slot 0 */
+                        struct cache_slot tmp = set[0];
+                        set[0] = set[1];
+                        set[1] = tmp;
+                        e = &set[0];
+                }
+                *out_len = e->stem_len;
+                return e->flags & SLOT_PREFIX ? e->data : e->data + e->key_len;
+        }
+        p->misses++;
+        size_t slen;
+        const char *s = stem_uncached(p, lang, word, len, &slen);
+        if (!s)
+                return NULL;
+        *out_len = slen;
+        int prefix = slen <= len && !memcmp(s, word, slen);
+        if (!prefix && len + slen > SLOT_DATA)
+                return s;
+        set[1] = set[0];
+        struct cache_slot *e = &set[0];
+        e->hash = h;
+        e->lang = (uint8_t)lang;
+        e->key_len = (uint8_t)len;
+        e->stem_len = (uint8_t)slen;
+        e->flags = prefix ? SLOT_PREFIX : 0;
+        memcpy(e->data, word, len);
+        if (prefix)
+                return e->data;
+        memcpy(e->data + len, s, slen);
+        return e->data + len;
+}
+
+int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
+{
+        for (size_t i = 0; i < t->n; i++) {
+                struct text_token *tok = &t->v[i];
+                tok->stem_off = tok->norm_off;
+                tok->stem_len = tok->norm_len;
+                if (lang < 0 || (tok->flags & TEXT_TOKEN_NUMERIC))
+                        continue;
+                size_t slen;
+                const char *s = stem_word(p, lang, t->buf + tok->norm_off, tok->norm_len, &slen);
+                if (!s)
+                        return -1;
+                if (slen <= tok->norm_len && !memcmp(s, t->buf + tok->norm_off, slen)) {
+                        tok->stem_len = (uint32_t)slen;
+                        continue;
+                }
+                /* s lives in the pool, never in t->buf, so growing t->buf is safe. */
+                if (slen > SIZE_MAX - t->buf_len || t->buf_len + slen > UINT32_MAX)
+                        return -1;
+                if (t->buf_len + slen > t->buf_cap) {
+                        size_t ncap = t->buf_cap ? t->buf_cap : 256;
+                        while (ncap < t->buf_len + slen)
+                                ncap *= 2;
+                        char *nb = realloc(t->buf, ncap);
+                        if (!nb)
+                                return -1;
+                        t->buf = nb;
+                        t->buf_cap = ncap;
+                }
+                memcpy(t->buf + t->buf_len, s, slen);
+                tok->stem_off = (uint32_t)t->buf_len;
+                tok->stem_len = (uint32_t)slen;
+                t->buf_len += slen;
+        }
+        return 0;
+}

@@ -1,0 +1,587 @@
+/* text: UTF-8 checks, NFC + casefold through utf8proc, word segmentation.
+ *
+ * Speed matters here (every byte of every article passes through): pure ASCII
+ * words are lower-cased with a table and never reach utf8proc; everything else
+ * is normalised per word into the reusable ucs scratch, so a warm text_tokens
+ * does not allocate. */
+#include "text.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+/* Character classes of the segmenter. */
+enum cc {
+        CC_SEP = 0, /* punctuation, symbols, controls: ends a word */
+        CC_SPACE,   /* whitespace: ends a word and a chunk (URL/e-mail scope) */
+        CC_LETTER,
+        CC_DIGIT,
+        CC_MARK,
+        CC_APOS,   /* apostrophes: inside a word between letters */
+        CC_NUMSEP, /* '.' ',': inside a number between digits */
+        CC_JOIN,   /* ZWJ, ZWNJ, soft hyphen, geresh, gershayim, middle dot */
+        CC_AT,
+};
+
+#define A_L CC_LETTER
+#define A_D CC_DIGIT
+#define A_S CC_SEP
+#define A_W CC_SPACE
+/* ASCII classes; bytes >= 0x80 are classified through utf8proc. */
+static const uint8_t ascii_class[128] = {
+    A_S,   A_S, A_S, A_S, A_S,       A_S, A_S,       A_S,
+    A_S,   A_W, A_W, A_W, A_W,       A_W, A_S,       A_S, /* 0x00 */
+    A_S,   A_S, A_S, A_S, A_S,       A_S, A_S,       A_S,
+    A_S,   A_S, A_S, A_S, A_S,       A_S, A_S,       A_S, /* 0x10 */
+    A_W,   A_S, A_S, A_S, A_S,       A_S, A_S,       CC_APOS,
+    A_S,   A_S, A_S, A_S, CC_NUMSEP, A_S, CC_NUMSEP, A_S, /* 0x20 */
+    A_D,   A_D, A_D, A_D, A_D,       A_D, A_D,       A_D,
+    A_D,   A_D, A_S, A_S, A_S,       A_S, A_S,       A_S, /* 0x30 */
+    CC_AT, A_L, A_L, A_L, A_L,       A_L, A_L,       A_L,
+    A_L,   A_L, A_L, A_L, A_L,       A_L, A_L,       A_L, /* 0x40 */
+    A_L,   A_L, A_L, A_L, A_L,       A_L, A_L,       A_L,
+    A_L,   A_L, A_L, A_S, A_S,       A_S, A_S,       A_S, /* 0x50 */
+    A_S,   A_L, A_L, A_L, A_L,       A_L, A_L,       A_L,
+    A_L,   A_L, A_L, A_L, A_L,       A_L, A_L,       A_L, /* 0x60 */
+    A_L,   A_L, A_L, A_L, A_L,       A_L, A_L,       A_L,
+    A_L,   A_L, A_L, A_S, A_S,       A_S, A_S,       A_S, /* 0x70 */
+};
+#undef A_L
+#undef A_D
+#undef A_S
+#undef A_W
+
+void text_tokens_init(struct text_tokens *t)
+{
+        memset(t, 0, sizeof(*t));
+}
+
+void text_tokens_reset(struct text_tokens *t)
+{
+        t->n = 0;
+        t->buf_len = 0;
+}
+
+void text_tokens_free(struct text_tokens *t)
+{
+        if (!t)
+                return;
+        free(t->v);
+        free(t->buf);
+        free(t->ucs);
+        text_tokens_init(t);
+}
+
+/* Grows an array to hold at least @need elements of @elem bytes. 0 / -1. */
+static int grow_array(void **p, size_t *cap, size_t need, size_t elem)
+{
+        if (need <= *cap)
+                return 0;
+        size_t ncap = *cap ? *cap : 64;
+        while (ncap < need) {
+                if (ncap > SIZE_MAX / 2)
+                        return -1;
+                ncap *= 2;
+        }
+        if (ncap > SIZE_MAX / elem)
+                return -1;
+        void *np = realloc(*p, ncap * elem);
+        if (!np)
+                return -1;
+        *p = np;
+        *cap = ncap;
+        return 0;
+}
+
+/* Decodes one code point. Returns the bytes consumed; *cp is -1 when the
+ * sequence is ill-formed, and then the return value is the length of its
+ * maximal subpart (>= 1), as Unicode's substitution practice wants. */
+static size_t utf8_decode(const unsigned char *p, size_t n, int32_t *cp)
+{
+        unsigned c = p[0];
+        if (c < 0x80) {
+                *cp = (int32_t)c;
+                return 1;
+        }
+        unsigned lo = 0x80, hi = 0xBF;
+        size_t need;
+        int32_t v;
+        if (c >= 0xC2 && c <= 0xDF) {
+                need = 1;
+                v = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+                need = 2;
+                v = c & 0x0F;
+                if (c == 0xE0)
+                        lo = 0xA0; /* overlong */
+                else if (c == 0xED)
+                        hi = 0x9F; /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+                need = 3;
+                v = c & 0x07;
+                if (c == 0xF0)
+                        lo = 0x90; /* overlong */
+                else if (c == 0xF4)
+                        hi = 0x8F; /* above U+10FFFF */
+        } else {
+                *cp = -1;
+                return 1;
+        }
+        for (size_t i = 1; i <= need; i++) {
+                if (i >= n || p[i] < lo || p[i] > hi) {
+                        *cp = -1;
+                        return i;
+                }
+                lo = 0x80;
+                hi = 0xBF;
+                v = (v << 6) | (p[i] & 0x3F);
+        }
+        *cp = v;
+        return need + 1;
+}
+
+int text_utf8_validate(const char *s, size_t len, size_t *bad_off)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        size_t i = 0;
+        while (i < len) {
+                /* Skip ASCII eight bytes at a time: most news text is mostly ASCII. */
+                while (i + 8 <= len) {
+                        uint64_t w;
+                        memcpy(&w, p + i, 8);
+                        if (w & 0x8080808080808080ULL)
+                                break;
+                        i += 8;
+                }
+                if (i >= len)
+                        break;
+                if (p[i] < 0x80) {
+                        i++;
+                        continue;
+                }
+                int32_t cp;
+                size_t n = utf8_decode(p + i, len - i, &cp);
+                if (cp < 0) {
+                        if (bad_off)
+                                *bad_off = i;
+                        return -1;
+                }
+                i += n;
+        }
+        return 0;
+}
+
+size_t text_utf8_repair(char *dst, const char *s, size_t len)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        size_t i = 0, o = 0;
+        while (i < len) {
+                int32_t cp;
+                size_t n = utf8_decode(p + i, len - i, &cp);
+                if (cp < 0) {
+                        dst[o++] = (char)0xEF; /* U+FFFD */
+                        dst[o++] = (char)0xBF;
+                        dst[o++] = (char)0xBD;
+                } else {
+                        memcpy(dst + o, p + i, n);
+                        o += n;
+                }
+                i += n;
+        }
+        return o;
+}
+
+static enum cc class_of(int32_t cp)
+{
+        if (cp < 0x80)
+                return cp < 0 ? CC_SEP : (enum cc)ascii_class[cp];
+        switch (cp) {
+        case 0x2019: /* right single quotation mark, the typographic apostrophe */
+        case 0x02BC: /* modifier letter apostrophe */
+                return CC_APOS;
+        case 0x00AD: /* soft hyphen */
+        case 0x200C: /* ZWNJ */
+        case 0x200D: /* ZWJ */
+        case 0x05F3: /* Hebrew geresh */
+        case 0x05F4: /* Hebrew gershayim */
+        case 0x00B7: /* middle dot (Catalan l·l) */
+                return CC_JOIN;
+        case 0xFF20: /* fullwidth @ */
+                return CC_AT;
+        default:
+                break;
+        }
+        switch (utf8proc_category(cp)) {
+        case UTF8PROC_CATEGORY_LU:
+        case UTF8PROC_CATEGORY_LL:
+        case UTF8PROC_CATEGORY_LT:
+        case UTF8PROC_CATEGORY_LM:
+        case UTF8PROC_CATEGORY_LO:
+                return CC_LETTER;
+        case UTF8PROC_CATEGORY_MN:
+        case UTF8PROC_CATEGORY_MC:
+        case UTF8PROC_CATEGORY_ME:
+                return CC_MARK;
+        case UTF8PROC_CATEGORY_ND:
+                return CC_DIGIT;
+        case UTF8PROC_CATEGORY_ZS:
+        case UTF8PROC_CATEGORY_ZL:
+        case UTF8PROC_CATEGORY_ZP:
+                return CC_SPACE;
+        default:
+                return CC_SEP;
+        }
+}
+
+/* Class of the character at s[i] (CC_SPACE past the end), its code point and size. */
+static enum cc class_at(const char *s, size_t len, size_t i, int32_t *cp, size_t *n)
+{
+        if (i >= len) {
+                *cp = -1;
+                *n = 0;
+                return CC_SPACE;
+        }
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+                *cp = c;
+                *n = 1;
+                return (enum cc)ascii_class[c];
+        }
+        *n = utf8_decode((const unsigned char *)s + i, len - i, cp);
+        return class_of(*cp);
+}
+
+static int is_word_class(enum cc c)
+{
+        return c == CC_LETTER || c == CC_DIGIT || c == CC_MARK;
+}
+
+static enum text_script script_of(int32_t cp)
+{
+        if (cp < 0x250 || (cp >= 0x1E00 && cp <= 0x1EFF) || (cp >= 0xFF21 && cp <= 0xFF5A))
+                return TEXT_SCRIPT_LATIN;
+        if ((cp >= 0x370 && cp <= 0x3FF) || (cp >= 0x1F00 && cp <= 0x1FFF))
+                return TEXT_SCRIPT_GREEK;
+        if ((cp >= 0x400 && cp <= 0x52F) || (cp >= 0x1C80 && cp <= 0x1C8F) ||
+            (cp >= 0x2DE0 && cp <= 0x2DFF) || (cp >= 0xA640 && cp <= 0xA69F))
+                return TEXT_SCRIPT_CYRILLIC;
+        if ((cp >= 0x530 && cp <= 0x58F) || (cp >= 0xFB13 && cp <= 0xFB17))
+                return TEXT_SCRIPT_ARMENIAN;
+        if ((cp >= 0x590 && cp <= 0x5FF) || (cp >= 0xFB1D && cp <= 0xFB4F))
+                return TEXT_SCRIPT_HEBREW;
+        if ((cp >= 0x600 && cp <= 0x6FF) || (cp >= 0x750 && cp <= 0x77F) ||
+            (cp >= 0x8A0 && cp <= 0x8FF) || (cp >= 0xFB50 && cp <= 0xFDFF) ||
+            (cp >= 0xFE70 && cp <= 0xFEFF))
+                return TEXT_SCRIPT_ARABIC;
+        if ((cp >= 0x900 && cp <= 0x97F) || (cp >= 0xA8E0 && cp <= 0xA8FF))
+                return TEXT_SCRIPT_DEVANAGARI;
+        if (cp >= 0xB80 && cp <= 0xBFF)
+                return TEXT_SCRIPT_TAMIL;
+        return TEXT_SCRIPT_OTHER;
+}
+
+/* Language-dependent rules, decided once per call. */
+struct lang_rules {
+        int turkish; /* I -> ı; apostrophe ends the word (Ankara'da) */
+        int elision; /* fr/it/ca/ga: drop l', d', qu', ... */
+        int italian; /* it: also dell', nell', sull', ... */
+};
+
+static void lang_rules_of(const char *lang, struct lang_rules *r)
+{
+        memset(r, 0, sizeof(*r));
+        if (!lang || !lang[0] || !lang[1] || (lang[2] && lang[2] != '-' && lang[2] != '_'))
+                return;
+        char a = (char)(lang[0] | 0x20), b = (char)(lang[1] | 0x20);
+        if ((a == 't' && b == 'r') || (a == 'a' && b == 'z'))
+                r->turkish = 1;
+        else if ((a == 'f' && b == 'r') || (a == 'c' && b == 'a') || (a == 'g' && b == 'a'))
+                r->elision = 1;
+        else if (a == 'i' && b == 't')
+                r->elision = r->italian = 1;
+}
+
+static utf8proc_int32_t fold_custom(utf8proc_int32_t cp, void *data)
+{
+        const struct lang_rules *r = data;
+        if (cp == 0x2019 || cp == 0x02BC)
+                return '\'';
+        if (cp == 0x0130) /* İ: casefold would give i + U+0307, which no stemmer wants */
+                return 'i';
+        if (r->turkish && cp == 'I')
+                return 0x0131;
+        return cp;
+}
+
+/* Is [a, b) of s an elided prefix ("l", "qu", "dell", ...) to drop? */
+static int is_elided_prefix(const char *s, size_t a, size_t b, const struct lang_rules *r)
+{
+        size_t chars = 0;
+        for (size_t i = a; i < b; i++)
+                chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+        if (chars <= 2)
+                return 1;
+        char last = (char)(s[b - 1] | 0x20), prev = (char)(s[b - 2] | 0x20);
+        if (prev == 'q' && last == 'u') /* jusqu', lorsqu', puisqu', quoiqu', quelqu' */
+                return 1;
+        if (r->italian && last == 'l' && chars <= 5) /* dell', nell', sull', quell' */
+                return 1;
+        return 0;
+}
+
+static int buf_reserve(struct text_tokens *t, size_t more)
+{
+        if (more > SIZE_MAX - t->buf_len)
+                return -1;
+        return grow_array((void **)&t->buf, &t->buf_cap, t->buf_len + more, 1);
+}
+
+/* Writes the normal form of s[a, b) at the end of t->buf. 0 / -1 (memory). */
+static int normalise(struct text_tokens *t, const char *s, size_t a, size_t b, int ascii,
+                     const struct lang_rules *r)
+{
+        size_t n = b - a;
+        if (ascii) {
+                if (buf_reserve(t, n) < 0)
+                        return -1;
+                char *o = t->buf + t->buf_len;
+                for (size_t i = 0; i < n; i++) {
+                        unsigned char c = (unsigned char)s[a + i];
+                        o[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+                }
+                t->buf_len += n;
+                return 0;
+        }
+        const utf8proc_option_t opts = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD;
+        if (t->ucs_cap < n + 8 && grow_array((void **)&t->ucs, &t->ucs_cap, n + 8, 4) < 0)
+                return -1;
+        utf8proc_ssize_t m;
+        for (;;) {
+                m = utf8proc_decompose_custom((const utf8proc_uint8_t *)s + a, (utf8proc_ssize_t)n,
+                                              t->ucs, (utf8proc_ssize_t)t->ucs_cap, opts,
+                                              fold_custom, (void *)r);
+                if (m < 0) { /* cannot happen on validated input; keep the bytes */
+                        if (buf_reserve(t, n) < 0)
+                                return -1;
+                        memcpy(t->buf + t->buf_len, s + a, n);
+                        t->buf_len += n;
+                        return 0;
+                }
+                if ((size_t)m <= t->ucs_cap)
+                        break;
+                if (grow_array((void **)&t->ucs, &t->ucs_cap, (size_t)m, 4) < 0)
+                        return -1;
+        }
+        utf8proc_ssize_t k = 0;
+        for (utf8proc_ssize_t i = 0; i < m; i++)
+                if (t->ucs[i] != 0x00AD)
+                        t->ucs[k++] = t->ucs[i];
+        utf8proc_ssize_t bytes = utf8proc_reencode(t->ucs, k, opts);
+        if (bytes < 0)
+                return -1;
+        if (buf_reserve(t, (size_t)bytes) < 0)
+                return -1;
+        memcpy(t->buf + t->buf_len, t->ucs, (size_t)bytes);
+        t->buf_len += (size_t)bytes;
+        return 0;
+}
+
+/* What the scanner knows about the word being read. */
+struct word {
+        size_t start;
+        size_t apos;     /* offset of the first apostrophe, or SIZE_MAX */
+        size_t apos_len; /* its byte length */
+        int ascii;       /* only ASCII bytes so far */
+        int has_letter;
+        int has_upper_i; /* 'I' seen (Turkish folding needs utf8proc) */
+        int32_t first_letter;
+};
+
+static int emit(struct text_tokens *t, const char *s, size_t b, const struct word *w,
+                enum text_field field, const struct lang_rules *r)
+{
+        size_t a = w->start;
+        if (w->apos != SIZE_MAX) {
+                if (r->turkish)
+                        b = w->apos;
+                else if (r->elision && is_elided_prefix(s, a, w->apos, r))
+                        a = w->apos + w->apos_len;
+        }
+        if (a >= b || b - a > TEXT_TOKEN_MAX_BYTES)
+                return 0;
+        if (t->n == t->cap && grow_array((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v)) < 0)
+                return -1;
+        size_t norm_off = t->buf_len;
+        int ascii = w->ascii && !(r->turkish && w->has_upper_i);
+        if (ascii && w->apos != SIZE_MAX && w->apos_len != 1)
+                ascii = 0;
+        if (normalise(t, s, a, b, ascii, r) < 0)
+                return -1;
+        if (t->buf_len - norm_off > UINT32_MAX || t->buf_len > UINT32_MAX)
+                return -1;
+        struct text_token *tok = &t->v[t->n++];
+        tok->off = (uint32_t)a;
+        tok->len = (uint32_t)(b - a);
+        tok->norm_off = (uint32_t)norm_off;
+        tok->norm_len = (uint32_t)(t->buf_len - norm_off);
+        tok->stem_off = tok->norm_off;
+        tok->stem_len = tok->norm_len;
+        tok->field = (uint8_t)field;
+        tok->script = (uint8_t)(w->has_letter ? script_of(w->first_letter) : TEXT_SCRIPT_COMMON);
+        tok->flags = w->has_letter ? 0 : TEXT_TOKEN_NUMERIC;
+        return 0;
+}
+
+static size_t skip_to_space(const char *s, size_t len, size_t i)
+{
+        while (i < len && (unsigned char)s[i] > ' ')
+                i++;
+        return i;
+}
+
+static int starts_with_ci(const char *s, size_t len, const char *lit)
+{
+        size_t n = strlen(lit);
+        if (len < n)
+                return 0;
+        for (size_t i = 0; i < n; i++)
+                if ((char)(s[i] | 0x20) != lit[i])
+                        return 0;
+        return 1;
+}
+
+static int is_url_start(const char *s, size_t len)
+{
+        char c = (char)(s[0] | 0x20);
+        if (c == 'h')
+                return starts_with_ci(s, len, "http://") || starts_with_ci(s, len, "https://");
+        if (c == 'w')
+                return starts_with_ci(s, len, "www.") && len > 4 && (unsigned char)s[4] > ' ';
+        if (c == 'f')
+                return starts_with_ci(s, len, "ftp://");
+        return 0;
+}
+
+int text_tokenize(struct text_tokens *t, const char *s, size_t len, enum text_field field,
+                  const char *lang)
+{
+        if (len > UINT32_MAX)
+                return -1;
+        struct lang_rules r;
+        lang_rules_of(lang, &r);
+
+        struct word w = {0};
+        int in_word = 0;
+        enum cc last = CC_SPACE; /* class of the last word character */
+        size_t chunk_tok = t->n; /* first token of the whitespace-delimited chunk */
+        size_t chunk_buf = t->buf_len;
+        size_t i = 0;
+
+        while (i < len) {
+                unsigned char c = (unsigned char)s[i];
+                /* Fast path: ASCII letters and digits inside a word. */
+                if (in_word && c < 0x80) {
+                        enum cc k = (enum cc)ascii_class[c];
+                        if (k == CC_LETTER) {
+                                w.has_upper_i |= c == 'I';
+                                if (!w.has_letter) {
+                                        w.has_letter = 1;
+                                        w.first_letter = c;
+                                }
+                                last = k;
+                                i++;
+                                continue;
+                        }
+                        if (k == CC_DIGIT) {
+                                last = k;
+                                i++;
+                                continue;
+                        }
+                }
+                int32_t cp;
+                size_t n;
+                enum cc k = class_at(s, len, i, &cp, &n);
+                if (cp < 0) /* ill-formed byte: the caller should have validated */
+                        k = CC_SEP;
+
+                if (!in_word) {
+                        if (is_word_class(k)) {
+                                if (k == CC_LETTER && c < 0x80 && is_url_start(s + i, len - i)) {
+                                        i = skip_to_space(s, len, i);
+                                        continue;
+                                }
+                                in_word = 1;
+                                w.start = i;
+                                w.apos = SIZE_MAX;
+                                w.apos_len = 0;
+                                w.ascii = c < 0x80;
+                                w.has_letter = k == CC_LETTER;
+                                w.has_upper_i = c == 'I';
+                                w.first_letter = cp;
+                                last = k;
+                        } else if (k == CC_SPACE) {
+                                chunk_tok = t->n;
+                                chunk_buf = t->buf_len;
+                        }
+                        i += n;
+                        continue;
+                }
+
+                if (is_word_class(k)) {
+                        if (k == CC_LETTER && !w.has_letter) {
+                                w.has_letter = 1;
+                                w.first_letter = cp;
+                        }
+                        w.ascii &= c < 0x80;
+                        last = k;
+                        i += n;
+                        continue;
+                }
+                /* A connector stays inside the word only if a word character follows. */
+                if (k == CC_APOS || k == CC_NUMSEP || k == CC_JOIN) {
+                        int32_t ncp;
+                        size_t nn;
+                        enum cc next = class_at(s, len, i + n, &ncp, &nn);
+                        int keep = 0;
+                        if (k == CC_APOS)
+                                keep = (last == CC_LETTER || last == CC_MARK) && next == CC_LETTER;
+                        else if (k == CC_NUMSEP)
+                                keep = last == CC_DIGIT && next == CC_DIGIT;
+                        else
+                                keep = is_word_class(next);
+                        if (keep) {
+                                if (k == CC_APOS && w.apos == SIZE_MAX) {
+                                        w.apos = i;
+                                        w.apos_len = n;
+                                }
+                                w.ascii &= c < 0x80;
+                                i += n;
+                                continue;
+                        }
+                }
+                in_word = 0;
+                if (emit(t, s, i, &w, field, &r) < 0)
+                        return -1;
+                if (k == CC_AT) {
+                        int32_t ncp;
+                        size_t nn;
+                        if (is_word_class(class_at(s, len, i + n, &ncp, &nn))) {
+                                /* An e-mail address: forget its words, skip the rest. */
+                                t->n = chunk_tok;
+                                t->buf_len = chunk_buf;
+                                i = skip_to_space(s, len, i);
+                                continue;
+                        }
+                }
+                if (k == CC_SPACE) {
+                        chunk_tok = t->n;
+                        chunk_buf = t->buf_len;
+                }
+                i += n;
+        }
+        if (in_word && emit(t, s, len, &w, field, &r) < 0)
+                return -1;
+        return 0;
+}
