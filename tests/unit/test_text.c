@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include <utf8proc.h>
+
 #include "text.h"
 
 /* Normal forms of the tokens of @s joined by '|' (static buffer). */
@@ -248,6 +250,50 @@ static void test_utf8_validate_repair(void **state)
         assert_int_equal(text_utf8_validate(out, n, NULL), 0);
 }
 
+/* The table-driven fold of two-byte characters must agree with utf8proc on
+ * every letter and digit it covers, alone and next to its neighbours. */
+static void test_fast_fold_matches_utf8proc(void **state)
+{
+        (void)state;
+        struct text_tokens t;
+        text_tokens_init(&t);
+        int checked = 0;
+        for (int32_t cp = 0x80; cp < 0x800; cp++) {
+                utf8proc_category_t cat = utf8proc_category(cp);
+                int letter = cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+                if ((!letter && cat != UTF8PROC_CATEGORY_ND) || cp == 0x130 || cp == 0x2BC)
+                        continue;
+                int32_t next = cp + 1;
+                utf8proc_category_t ncat = utf8proc_category(next);
+                if (!(ncat >= UTF8PROC_CATEGORY_LU && ncat <= UTF8PROC_CATEGORY_LO) ||
+                    next == 0x130 || next == 0x2BC)
+                        next = 'b'; /* İ and ʼ fold on purpose (test_turkish_i, apostrophes) */
+                char word[32];
+                size_t n = 0;
+                word[n++] = 'X';
+                n += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)word + n);
+                n += (size_t)utf8proc_encode_char(next, (utf8proc_uint8_t *)word + n);
+                n += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)word + n);
+                word[n++] = 'Q';
+                word[n] = '\0';
+                utf8proc_uint8_t *want = NULL;
+                utf8proc_ssize_t wl =
+                    utf8proc_map((const utf8proc_uint8_t *)word, (utf8proc_ssize_t)n, &want,
+                                 UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+                assert_true(wl > 0);
+                text_tokens_reset(&t);
+                assert_int_equal(text_tokenize(&t, word, n, TEXT_FIELD_BODY, NULL), 0);
+                if (t.n != 1 || t.v[0].norm_len != (uint32_t)wl ||
+                    memcmp(text_token_norm(&t, 0), want, (size_t)wl))
+                        fail_msg("U+%04X: fold of '%s' differs from utf8proc '%s'", (unsigned)cp,
+                                 word, (const char *)want);
+                free(want);
+                checked++;
+        }
+        assert_true(checked > 1000);
+        text_tokens_free(&t);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -262,6 +308,7 @@ int main(void)
             cmocka_unit_test(test_arabic_hebrew),
             cmocka_unit_test(test_long_runs_skipped),
             cmocka_unit_test(test_utf8_validate_repair),
+            cmocka_unit_test(test_fast_fold_matches_utf8proc),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,7 +42,18 @@ static void usage(FILE *out)
                 "                            if the first non-blank byte is '{', else text\n"
                 "  --explain                 add per-keyword contributions to the records\n"
                 "  --taxonomy FILE           taxonomy file (repeatable; combined)\n"
+                "  --langid-model FILE       language model (default config/langid.model when\n"
+                "                            readable; 'none': no detection, language null)\n"
                 "  -h, --help                this help\n");
+}
+
+/* The default language model is used only when it is there to read. */
+static int fopen_ok(const char *path)
+{
+        FILE *f = fopen(path, "rb");
+        if (f)
+                fclose(f);
+        return f != NULL;
 }
 
 /* Makes sure run->buf holds @need bytes. 0 / -1. */
@@ -188,11 +199,13 @@ int cmd_classify(int argc, char **argv)
             {"format", required_argument, NULL, 'f'},
             {"explain", no_argument, NULL, 'e'},
             {"taxonomy", required_argument, NULL, 't'},
+            {"langid-model", required_argument, NULL, 'l'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
         enum input_format fmt = FORMAT_AUTO;
         int explain = 0;
+        const char *langid_model = fopen_ok("config/langid.model") ? "config/langid.model" : NULL;
         const char **taxonomies = calloc((size_t)argc + 1, sizeof(*taxonomies));
         size_t ntax = 0;
         if (!taxonomies)
@@ -224,6 +237,9 @@ int cmd_classify(int argc, char **argv)
                 case 't':
                         taxonomies[ntax++] = optarg;
                         break;
+                case 'l':
+                        langid_model = strcmp(optarg, "none") ? optarg : NULL;
+                        break;
                 case 'h':
                         usage(stdout);
                         free(taxonomies);
@@ -238,6 +254,7 @@ int cmd_classify(int argc, char **argv)
         struct pipeline_options opts;
         pipeline_options_default(&opts);
         opts.explain = explain;
+        opts.langid_model_path = langid_model;
         if (ntax)
                 opts.taxonomy_paths = taxonomies;
         char errstr[512];

@@ -46,6 +46,27 @@ struct stem_pool {
         uint64_t hits, misses;
 };
 
+/* Word-at-a-time hash for the cache index: FNV-1a goes byte by byte, and
+ * this lookup runs once per token. Only has to be stable within a process. */
+static uint64_t word_hash(const char *p, size_t n, uint64_t seed)
+{
+        uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
+        while (n >= 8) {
+                uint64_t w;
+                memcpy(&w, p, 8);
+                h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+                h ^= h >> 29;
+                p += 8;
+                n -= 8;
+        }
+        if (n) {
+                uint64_t w = 0;
+                memcpy(&w, p, n);
+                h = (h ^ w) * 0x94d049bb133111ebULL;
+        }
+        return hash_mix64(h);
+}
+
 static char ascii_lower(char c)
 {
         return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
@@ -137,22 +158,44 @@ static const char *stem_uncached(struct stem_pool *p, int lang, const char *word
         return (const char *)r;
 }
 
-const char *stem_word(struct stem_pool *p, int lang, const char *word, size_t len, size_t *out_len)
+/* Equality of short byte strings without a libc call (keys are <= SLOT_DATA). */
+static inline int bytes_equal(const char *a, const char *b, size_t n)
 {
-        if (lang < 0 || lang >= STEM_LANG_COUNT) {
-                *out_len = len;
-                return word;
+        while (n >= 8) {
+                uint64_t x, y;
+                memcpy(&x, a, 8);
+                memcpy(&y, b, 8);
+                if (x != y)
+                        return 0;
+                a += 8;
+                b += 8;
+                n -= 8;
         }
-        if (!p->slots || len > SLOT_DATA) {
-                p->misses++;
-                return stem_uncached(p, lang, word, len, out_len);
-        }
-        uint64_t h = hash_fnv1a(word, len, HASH_FNV_SEED ^ (uint64_t)(lang + 1)) | 1;
-        struct cache_slot *set = &p->slots[(hash_mix64(h) & (p->nsets - 1)) * 2];
+        while (n--)
+                if (*a++ != *b++)
+                        return 0;
+        return 1;
+}
+
+static inline uint64_t cache_hash(const char *word, size_t len, int lang)
+{
+        return word_hash(word, len, (uint64_t)(lang + 1)) | 1;
+}
+
+static inline struct cache_slot *cache_set(const struct stem_pool *p, uint64_t h)
+{
+        return &p->slots[(h >> 1 & (p->nsets - 1)) * 2];
+}
+
+/* stem_word with the hash already known (stem_tokens computes it ahead). */
+static const char *stem_word_hashed(struct stem_pool *p, int lang, const char *word, size_t len,
+                                    uint64_t h, size_t *out_len)
+{
+        struct cache_slot *set = cache_set(p, h);
         for (int w = 0; w < 2; w++) {
                 struct cache_slot *e = &set[w];
                 if (e->hash != h || e->lang != lang || e->key_len != len ||
-                    memcmp(e->data, word, len))
+                    !bytes_equal(e->data, word, len))
                         continue;
                 p->hits++;
                 if (w == 1) { /* keep the most recently used entry in slot 0 */
@@ -187,19 +230,62 @@ const char *stem_word(struct stem_pool *p, int lang, const char *word, size_t le
         return e->data + len;
 }
 
+const char *stem_word(struct stem_pool *p, int lang, const char *word, size_t len, size_t *out_len)
+{
+        if (lang < 0 || lang >= STEM_LANG_COUNT) {
+                *out_len = len;
+                return word;
+        }
+        if (!p->slots || len > SLOT_DATA) {
+                p->misses++;
+                return stem_uncached(p, lang, word, len, out_len);
+        }
+        return stem_word_hashed(p, lang, word, len, cache_hash(word, len, lang), out_len);
+}
+
+/* Tokens looked up this far ahead have their cache set prefetched: the cache
+ * is megabytes, so a lookup is a memory access, and overlapping them is what
+ * makes a hit cheap. */
+#define PREFETCH_AHEAD 8
+
+static int token_cacheable(const struct stem_pool *p, const struct text_token *tok)
+{
+        return p->slots && !(tok->flags & TEXT_TOKEN_NUMERIC) && tok->norm_len <= SLOT_DATA;
+}
+
 int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
 {
+        uint64_t ahead[PREFETCH_AHEAD];
+        int use_cache = lang >= 0 && lang < STEM_LANG_COUNT && p->slots;
+        for (size_t j = 0; use_cache && j < PREFETCH_AHEAD && j < t->n; j++) {
+                const struct text_token *tok = &t->v[j];
+                if (!token_cacheable(p, tok))
+                        continue;
+                ahead[j] = cache_hash(t->buf + tok->norm_off, tok->norm_len, lang);
+                __builtin_prefetch(cache_set(p, ahead[j]));
+        }
         for (size_t i = 0; i < t->n; i++) {
                 struct text_token *tok = &t->v[i];
                 tok->stem_off = tok->norm_off;
                 tok->stem_len = tok->norm_len;
+                uint64_t h = use_cache ? ahead[i % PREFETCH_AHEAD] : 0;
+                if (use_cache && i + PREFETCH_AHEAD < t->n &&
+                    token_cacheable(p, &t->v[i + PREFETCH_AHEAD])) {
+                        const struct text_token *nx = &t->v[i + PREFETCH_AHEAD];
+                        uint64_t nh = cache_hash(t->buf + nx->norm_off, nx->norm_len, lang);
+                        ahead[i % PREFETCH_AHEAD] = nh;
+                        __builtin_prefetch(cache_set(p, nh));
+                }
                 if (lang < 0 || (tok->flags & TEXT_TOKEN_NUMERIC))
                         continue;
                 size_t slen;
-                const char *s = stem_word(p, lang, t->buf + tok->norm_off, tok->norm_len, &slen);
+                const char *word = t->buf + tok->norm_off;
+                const char *s = token_cacheable(p, tok)
+                                    ? stem_word_hashed(p, lang, word, tok->norm_len, h, &slen)
+                                    : stem_word(p, lang, word, tok->norm_len, &slen);
                 if (!s)
                         return -1;
-                if (slen <= tok->norm_len && !memcmp(s, t->buf + tok->norm_off, slen)) {
+                if (slen <= tok->norm_len && !memcmp(s, word, slen)) {
                         tok->stem_len = (uint32_t)slen;
                         continue;
                 }

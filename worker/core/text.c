@@ -1,9 +1,15 @@
 /* text: UTF-8 checks, NFC + casefold through utf8proc, word segmentation.
  *
- * Speed matters here (every byte of every article passes through): pure ASCII
- * words are lower-cased with a table and never reach utf8proc; everything else
- * is normalised per word into the reusable ucs scratch, so a warm text_tokens
- * does not allocate. */
+ * Speed matters here (every byte of every article passes through):
+ *  - pure ASCII words are lower-cased with a table and never reach utf8proc;
+ *  - two-byte UTF-8 characters (U+0080..U+07FF: Latin-1 and Latin Extended,
+ *    Greek, Cyrillic, Armenian, Hebrew, Arabic) use a per-text_tokens table
+ *    that is computed from utf8proc itself on first use (class, and the NFC +
+ *    casefold result of each letter), so no Unicode data is written by hand;
+ *    a word made only of ASCII and such "simple" letters is folded by lookup;
+ *  - everything else (marks, 3-byte scripts, Turkish I, apostrophes U+2019)
+ *    is normalised per word by utf8proc into the reusable ucs scratch.
+ * A warm text_tokens does not allocate. */
 #include "text.h"
 
 #include <stdint.h>
@@ -71,6 +77,7 @@ void text_tokens_free(struct text_tokens *t)
         free(t->v);
         free(t->buf);
         free(t->ucs);
+        free(t->fold2);
         text_tokens_init(t);
 }
 
@@ -235,21 +242,104 @@ static enum cc class_of(int32_t cp)
         }
 }
 
-/* Class of the character at s[i] (CC_SPACE past the end), its code point and size. */
-static enum cc class_at(const char *s, size_t len, size_t i, int32_t *cp, size_t *n)
+/* One entry per code point U+0080..U+07FF. */
+struct fold2_entry {
+        uint8_t cls;    /* enum cc */
+        uint8_t simple; /* 1: NFC + casefold of this letter/digit is out[0, len) in any context */
+        uint8_t len;
+        char out[5];
+};
+
+struct text_fold2 {
+        struct fold2_entry e[0x800];
+};
+
+/* Is folded code point @cp safe to emit without seeing its neighbours? A
+ * starter letter or digit (combining class 0) never composes with another
+ * starter below U+0800, so the word's NFC is the concatenation. */
+static int fold2_safe_cp(utf8proc_int32_t cp)
 {
+        const utf8proc_property_t *p = utf8proc_get_property(cp);
+        if (p->combining_class != 0)
+                return 0;
+        switch (p->category) {
+        case UTF8PROC_CATEGORY_LU:
+        case UTF8PROC_CATEGORY_LL:
+        case UTF8PROC_CATEGORY_LT:
+        case UTF8PROC_CATEGORY_LM:
+        case UTF8PROC_CATEGORY_LO:
+        case UTF8PROC_CATEGORY_ND:
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+static struct text_fold2 *fold2_build(void)
+{
+        struct text_fold2 *f = calloc(1, sizeof(*f));
+        if (!f)
+                return NULL;
+        const utf8proc_option_t opts = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD;
+        for (int32_t cp = 0x80; cp < 0x800; cp++) {
+                struct fold2_entry *e = &f->e[cp];
+                e->cls = (uint8_t)class_of(cp);
+                if ((e->cls != CC_LETTER && e->cls != CC_DIGIT) || cp == 0x0130)
+                        continue; /* U+0130 has its own folding (fold_custom) */
+                utf8proc_int32_t buf[8];
+                utf8proc_uint8_t in[4];
+                utf8proc_ssize_t inlen = utf8proc_encode_char(cp, in);
+                utf8proc_ssize_t n = utf8proc_decompose(in, inlen, buf, 8, opts);
+                if (n <= 0 || n > 8)
+                        continue;
+                n = utf8proc_normalize_utf32(buf, n, opts);
+                if (n <= 0)
+                        continue;
+                size_t len = 0;
+                int ok = 1;
+                char out[32];
+                for (utf8proc_ssize_t i = 0; i < n && ok; i++) {
+                        ok = fold2_safe_cp(buf[i]) || buf[i] < 0x80;
+                        len += (size_t)utf8proc_encode_char(buf[i], (utf8proc_uint8_t *)out + len);
+                }
+                if (!ok || len > sizeof(e->out))
+                        continue;
+                memcpy(e->out, out, len);
+                e->len = (uint8_t)len;
+                e->simple = 1;
+        }
+        return f;
+}
+
+/* Class of the character at s[i] (CC_SPACE past the end), its code point and
+ * size; *simple (may be NULL) says whether fold2 can fold it. */
+static enum cc class_at(const struct text_fold2 *f, const char *s, size_t len, size_t i,
+                        int32_t *cp, size_t *n, int *simple)
+{
+        int dummy;
+        if (!simple)
+                simple = &dummy;
         if (i >= len) {
                 *cp = -1;
                 *n = 0;
+                *simple = 0;
                 return CC_SPACE;
         }
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x80) {
-                *cp = c;
+        const unsigned char *p = (const unsigned char *)s + i;
+        if (p[0] < 0x80) {
+                *cp = p[0];
                 *n = 1;
-                return (enum cc)ascii_class[c];
+                *simple = 1;
+                return (enum cc)ascii_class[p[0]];
         }
-        *n = utf8_decode((const unsigned char *)s + i, len - i, cp);
+        if (p[0] >= 0xC2 && p[0] <= 0xDF && i + 1 < len && (p[1] & 0xC0) == 0x80) {
+                *cp = ((p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+                *n = 2;
+                *simple = f->e[*cp].simple;
+                return (enum cc)f->e[*cp].cls;
+        }
+        *n = utf8_decode(p, len - i, cp);
+        *simple = 0;
         return class_of(*cp);
 }
 
@@ -338,20 +428,32 @@ static int buf_reserve(struct text_tokens *t, size_t more)
         return grow_array((void **)&t->buf, &t->buf_cap, t->buf_len + more, 1);
 }
 
-/* Writes the normal form of s[a, b) at the end of t->buf. 0 / -1 (memory). */
-static int normalise(struct text_tokens *t, const char *s, size_t a, size_t b, int ascii,
+/* Writes the normal form of s[a, b) at the end of t->buf. @simple: the word
+ * holds only ASCII and fold2-simple characters. 0 / -1 (memory). */
+static int normalise(struct text_tokens *t, const char *s, size_t a, size_t b, int simple,
                      const struct lang_rules *r)
 {
         size_t n = b - a;
-        if (ascii) {
-                if (buf_reserve(t, n) < 0)
+        if (simple) {
+                /* a fold2 output is at most 5 bytes for 2 input bytes */
+                if (n > SIZE_MAX / 3 || buf_reserve(t, n * 3) < 0)
                         return -1;
                 char *o = t->buf + t->buf_len;
-                for (size_t i = 0; i < n; i++) {
-                        unsigned char c = (unsigned char)s[a + i];
-                        o[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+                const unsigned char *p = (const unsigned char *)s + a, *end = p + n;
+                while (p < end) {
+                        unsigned char c = *p;
+                        if (c < 0x80) {
+                                *o++ = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+                                p++;
+                                continue;
+                        }
+                        const struct fold2_entry *e =
+                            &t->fold2->e[((c & 0x1F) << 6) | (p[1] & 0x3F)];
+                        memcpy(o, e->out, e->len);
+                        o += e->len;
+                        p += 2;
                 }
-                t->buf_len += n;
+                t->buf_len = (size_t)(o - t->buf);
                 return 0;
         }
         const utf8proc_option_t opts = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD;
@@ -389,15 +491,33 @@ static int normalise(struct text_tokens *t, const char *s, size_t a, size_t b, i
 }
 
 /* What the scanner knows about the word being read. */
+/* What the scanner knows about the word being read. */
 struct word {
         size_t start;
         size_t apos;     /* offset of the first apostrophe, or SIZE_MAX */
         size_t apos_len; /* its byte length */
-        int ascii;       /* only ASCII bytes so far */
+        int simple;      /* only ASCII and fold2-simple characters */
         int has_letter;
-        int has_upper_i; /* 'I' seen (Turkish folding needs utf8proc) */
-        int32_t first_letter;
 };
+
+/* Script of the first letter of s[a, b). */
+static enum text_script word_script(const char *s, size_t a, size_t b)
+{
+        for (size_t i = a; i < b;) {
+                unsigned char c = (unsigned char)s[i];
+                if (c < 0x80) {
+                        if (ascii_class[c] == CC_LETTER)
+                                return TEXT_SCRIPT_LATIN;
+                        i++;
+                        continue;
+                }
+                int32_t cp;
+                i += utf8_decode((const unsigned char *)s + i, b - i, &cp);
+                if (cp >= 0 && class_of(cp) == CC_LETTER)
+                        return script_of(cp);
+        }
+        return TEXT_SCRIPT_OTHER;
+}
 
 static int emit(struct text_tokens *t, const char *s, size_t b, const struct word *w,
                 enum text_field field, const struct lang_rules *r)
@@ -414,12 +534,11 @@ static int emit(struct text_tokens *t, const char *s, size_t b, const struct wor
         if (t->n == t->cap && grow_array((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v)) < 0)
                 return -1;
         size_t norm_off = t->buf_len;
-        int ascii = w->ascii && !(r->turkish && w->has_upper_i);
-        if (ascii && w->apos != SIZE_MAX && w->apos_len != 1)
-                ascii = 0;
-        if (normalise(t, s, a, b, ascii, r) < 0)
+        /* Turkish I needs utf8proc's custom mapping */
+        int simple = w->simple && !(r->turkish && memchr(s + a, 'I', b - a));
+        if (normalise(t, s, a, b, simple, r) < 0)
                 return -1;
-        if (t->buf_len - norm_off > UINT32_MAX || t->buf_len > UINT32_MAX)
+        if (t->buf_len > UINT32_MAX)
                 return -1;
         struct text_token *tok = &t->v[t->n++];
         tok->off = (uint32_t)a;
@@ -429,7 +548,7 @@ static int emit(struct text_tokens *t, const char *s, size_t b, const struct wor
         tok->stem_off = tok->norm_off;
         tok->stem_len = tok->norm_len;
         tok->field = (uint8_t)field;
-        tok->script = (uint8_t)(w->has_letter ? script_of(w->first_letter) : TEXT_SCRIPT_COMMON);
+        tok->script = (uint8_t)(w->has_letter ? word_script(s, a, b) : TEXT_SCRIPT_COMMON);
         tok->flags = w->has_letter ? 0 : TEXT_TOKEN_NUMERIC;
         return 0;
 }
@@ -469,59 +588,35 @@ int text_tokenize(struct text_tokens *t, const char *s, size_t len, enum text_fi
 {
         if (len > UINT32_MAX)
                 return -1;
+        if (!t->fold2 && !(t->fold2 = fold2_build()))
+                return -1;
+        const struct text_fold2 *f2 = t->fold2;
         struct lang_rules r;
         lang_rules_of(lang, &r);
+        const unsigned char *u = (const unsigned char *)s;
 
-        struct word w = {0};
-        int in_word = 0;
-        enum cc last = CC_SPACE; /* class of the last word character */
         size_t chunk_tok = t->n; /* first token of the whitespace-delimited chunk */
         size_t chunk_buf = t->buf_len;
         size_t i = 0;
-
         while (i < len) {
-                unsigned char c = (unsigned char)s[i];
-                /* Fast path: ASCII letters and digits inside a word. */
-                if (in_word && c < 0x80) {
-                        enum cc k = (enum cc)ascii_class[c];
-                        if (k == CC_LETTER) {
-                                w.has_upper_i |= c == 'I';
-                                if (!w.has_letter) {
-                                        w.has_letter = 1;
-                                        w.first_letter = c;
-                                }
-                                last = k;
-                                i++;
-                                continue;
-                        }
-                        if (k == CC_DIGIT) {
-                                last = k;
-                                i++;
-                                continue;
-                        }
-                }
+                /* Between words: find the start of the next one. */
                 int32_t cp;
                 size_t n;
-                enum cc k = class_at(s, len, i, &cp, &n);
-                if (cp < 0) /* ill-formed byte: the caller should have validated */
-                        k = CC_SEP;
-
-                if (!in_word) {
-                        if (is_word_class(k)) {
-                                if (k == CC_LETTER && c < 0x80 && is_url_start(s + i, len - i)) {
-                                        i = skip_to_space(s, len, i);
-                                        continue;
-                                }
-                                in_word = 1;
-                                w.start = i;
-                                w.apos = SIZE_MAX;
-                                w.apos_len = 0;
-                                w.ascii = c < 0x80;
-                                w.has_letter = k == CC_LETTER;
-                                w.has_upper_i = c == 'I';
-                                w.first_letter = cp;
-                                last = k;
-                        } else if (k == CC_SPACE) {
+                int simple;
+                enum cc k;
+                if (u[i] < 0x80) {
+                        k = (enum cc)ascii_class[u[i]];
+                        n = 1;
+                        simple = 1;
+                        if (k == CC_LETTER && is_url_start(s + i, len - i)) {
+                                i = skip_to_space(s, len, i);
+                                continue;
+                        }
+                } else {
+                        k = class_at(f2, s, len, i, &cp, &n, &simple);
+                }
+                if (!is_word_class(k)) {
+                        if (k == CC_SPACE) {
                                 chunk_tok = t->n;
                                 chunk_buf = t->buf_len;
                         }
@@ -529,59 +624,71 @@ int text_tokenize(struct text_tokens *t, const char *s, size_t len, enum text_fi
                         continue;
                 }
 
-                if (is_word_class(k)) {
-                        if (k == CC_LETTER && !w.has_letter) {
-                                w.has_letter = 1;
-                                w.first_letter = cp;
+                /* In a word: runs of ASCII letters/digits first, then the rest. */
+                struct word w = {
+                    .start = i, .apos = SIZE_MAX, .simple = simple, .has_letter = k == CC_LETTER};
+                enum cc last = k;
+                i += n;
+                for (;;) {
+                        size_t run = i;
+                        int letters = 0;
+                        while (i < len && u[i] < 0x80) {
+                                enum cc a = (enum cc)ascii_class[u[i]];
+                                if (a != CC_LETTER && a != CC_DIGIT)
+                                        break;
+                                letters |= a == CC_LETTER;
+                                i++;
                         }
-                        w.ascii &= c < 0x80;
-                        last = k;
-                        i += n;
-                        continue;
-                }
-                /* A connector stays inside the word only if a word character follows. */
-                if (k == CC_APOS || k == CC_NUMSEP || k == CC_JOIN) {
+                        if (i > run) {
+                                w.has_letter |= letters;
+                                last = (enum cc)ascii_class[u[i - 1]];
+                        }
+                        if (i >= len)
+                                break;
+                        k = class_at(f2, s, len, i, &cp, &n, &simple);
+                        if (is_word_class(k)) {
+                                w.has_letter |= k == CC_LETTER;
+                                w.simple &= simple;
+                                last = k;
+                                i += n;
+                                continue;
+                        }
+                        if (k != CC_APOS && k != CC_NUMSEP && k != CC_JOIN)
+                                break;
+                        /* A connector stays inside the word only if a word character follows. */
                         int32_t ncp;
                         size_t nn;
-                        enum cc next = class_at(s, len, i + n, &ncp, &nn);
-                        int keep = 0;
+                        enum cc next = class_at(f2, s, len, i + n, &ncp, &nn, NULL);
+                        int keep;
                         if (k == CC_APOS)
                                 keep = (last == CC_LETTER || last == CC_MARK) && next == CC_LETTER;
                         else if (k == CC_NUMSEP)
                                 keep = last == CC_DIGIT && next == CC_DIGIT;
                         else
                                 keep = is_word_class(next);
-                        if (keep) {
-                                if (k == CC_APOS && w.apos == SIZE_MAX) {
-                                        w.apos = i;
-                                        w.apos_len = n;
-                                }
-                                w.ascii &= c < 0x80;
-                                i += n;
-                                continue;
+                        if (!keep)
+                                break;
+                        if (k == CC_APOS && w.apos == SIZE_MAX) {
+                                w.apos = i;
+                                w.apos_len = n;
                         }
+                        /* non-ASCII connectors (U+2019, soft hyphen, ZWJ...) need utf8proc */
+                        w.simple &= u[i] < 0x80;
+                        i += n;
                 }
-                in_word = 0;
                 if (emit(t, s, i, &w, field, &r) < 0)
                         return -1;
-                if (k == CC_AT) {
+                if (i < len && k == CC_AT) {
                         int32_t ncp;
                         size_t nn;
-                        if (is_word_class(class_at(s, len, i + n, &ncp, &nn))) {
+                        if (is_word_class(class_at(f2, s, len, i + n, &ncp, &nn, NULL))) {
                                 /* An e-mail address: forget its words, skip the rest. */
                                 t->n = chunk_tok;
                                 t->buf_len = chunk_buf;
                                 i = skip_to_space(s, len, i);
-                                continue;
                         }
                 }
-                if (k == CC_SPACE) {
-                        chunk_tok = t->n;
-                        chunk_buf = t->buf_len;
-                }
-                i += n;
+                /* the character that ended the word is looked at again above */
         }
-        if (in_word && emit(t, s, len, &w, field, &r) < 0)
-                return -1;
         return 0;
 }

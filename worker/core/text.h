@@ -50,6 +50,7 @@ struct text_tokens {
         size_t buf_len, buf_cap;
         int32_t *ucs; /**< scratch for utf8proc (code points of one token) */
         size_t ucs_cap;
+        struct text_fold2 *fold2; /**< private: 2-byte UTF-8 table (text.c), built on first use */
 };
 
 /** Script of a token (of its first letter). */
