@@ -43,8 +43,8 @@ static void usage(FILE *out)
                 "Options:\n"
                 "  -c, --config FILE         read settings (input.*, langid.*, taxonomy.files,\n"
                 "                            classify.*, stem.*) from FILE, then STEMTAG_* env;\n"
-                "                            without -c/-X: built-in defaults, no language model\n"
-                "                            and no taxonomy unless --taxonomy is given\n"
+                "                            without -c/-X: built-in defaults, the language\n"
+                "                            model config/langid.model if readable, no taxonomy\n"
                 "  -X key=value              set one config key (repeatable; implies the config)\n"
                 "  --format auto|jsonl|text  jsonl: one JSON article per line; text: each FILE\n"
                 "                            is one plain-text article; auto: jsonl if the\n"
@@ -211,6 +211,7 @@ int cmd_classify(int argc, char **argv)
             {"format", required_argument, NULL, 'f'},
             {"explain", no_argument, NULL, 'e'},
             {"taxonomy", required_argument, NULL, 't'},
+            {"langid-model", required_argument, NULL, 'l'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
