@@ -117,6 +117,7 @@ static void test_und(void **state)
                 "1234 5678 90 2024-11-25 12:30",
                 "😀😀🎉🎉 👍",
                 "!!! ??? --- ### ...",
+                "a1 b2 c3 #$% &*() x9 y8 z7 !! ?? 100% 42 :-)",    /* mostly symbols */
                 "x",
                 "qxz vbnm zzkt wrtp kkvq",                        /* letter noise */
                 "今天早上孩子们和朋友们一起去上学了",              /* Chinese: not ours */
@@ -129,6 +130,16 @@ static void test_und(void **state)
                 if (strcmp(r.code, "und"))
                         fail_msg("expected und, got %s for: %s", r.code, und[i]);
                 assert_true(r.confidence == 0.0);
+        }
+        /* random bytes (broken UTF-8, controls, a few letters) */
+        unsigned seed = 12345;
+        for (int k = 0; k < 20; k++) {
+                char noise[400];
+                struct langid_result r;
+                for (size_t i = 0; i < sizeof(noise); i++)
+                        noise[i] = (char)(rand_r(&seed) & 0xff);
+                langid_detect(model, NULL, 0, noise, sizeof(noise), NULL, 4096, &r);
+                assert_string_equal(r.code, "und");
         }
         /* a NULL model degrades to und */
         struct langid_result r;

@@ -263,8 +263,11 @@ static inline __attribute__((always_inline)) void extract_segment(struct extract
                 if (k == CP_BREAK) {
                         if (x->n)
                                 emit_word(x, sink, ud);
+                        st->visible += !(c == ' ' || (c >= 0x09 && c <= 0x0d) || c == 0xa0);
                         continue;
                 }
+                st->visible++;
+                st->wordchars++;
                 if (k == CP_LETTER) {
                         enum langid_script sc = c < 0x80 ? LANGID_SCRIPT_LATIN : script_of(c);
                         st->script[sc]++;
@@ -524,7 +527,8 @@ static int sink_detect(void *ud, uint32_t key, unsigned order)
         if (!d->in_body || d->since_check < m->early_min || m->early_margin <= 0)
                 return 0;
         enum langid_script dom = dominant_script(d->st);
-        if (d->st->script[dom] * 10u < d->st->letters * 9u)
+        if (d->st->script[dom] * 10u < d->st->letters * 9u ||
+            d->st->wordchars * 2u < d->st->visible)
                 return 0;
         d->since_check = 0;
         flush_batch(d);
@@ -595,7 +599,8 @@ unsigned langid_detect_scores(const struct langid_model *m, const char *title, s
         spill_dense(&d);
 
         enum langid_script dom = dominant_script(&st);
-        if (st.letters < 2 || dom == LANGID_SCRIPT_OTHER) {
+        /* Mostly digits, symbols, emoji or broken bytes: not a language. */
+        if (st.letters < 2 || dom == LANGID_SCRIPT_OTHER || st.wordchars * 2 < st.visible) {
                 set_code(out, "und", 0);
                 return m->nlang;
         }
