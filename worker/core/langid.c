@@ -455,9 +455,8 @@ static void flush_batch(struct detect_state *d)
 {
         const struct langid_model *m = d->m;
         const struct langid_slot *slots = m->slots;
-        uint32_t val[BATCH];
-        unsigned nb = d->nb, nv = 0;
-        uint8_t g3[BATCH];
+        uint32_t val[BATCH]; /* slot value of feature i, 0: unknown feature */
+        unsigned nb = d->nb;
 
         /* Three passes so that the cache misses of a batch overlap: prefetch
          * the slots, probe them and prefetch the rows, then add the rows. */
@@ -467,26 +466,27 @@ static void flush_batch(struct detect_state *d)
                 uint32_t key = d->kb[i], j = key & m->mask;
                 while (slots[j].key != key && slots[j].key)
                         j = (j + 1) & m->mask;
-                if (!slots[j].key)
+                uint32_t v = slots[j].key ? slots[j].val : 0;
+                val[i] = v;
+                if (!v)
                         continue;
-                uint32_t v = slots[j].val;
-                unsigned order = d->ob[i];
-                d->found[order]++;
+                d->found[d->ob[i]]++;
                 if (v & SLOT_DENSE)
                         __builtin_prefetch(m->rows[v & ~SLOT_DENSE]);
                 else if (!(v & SLOT_INLINE))
                         __builtin_prefetch(m->post + (v >> 6));
-                val[nv] = v;
-                g3[nv++] = order >= 3 && order <= LANGID_MAX_ORDER;
         }
-        for (unsigned i = 0; i < nv; i++) {
+        for (unsigned i = 0; i < nb; i++) {
                 uint32_t v = val[i];
-                if (v & SLOT_INLINE) {
+                unsigned g3 = d->ob[i] >= 3 && d->ob[i] <= LANGID_MAX_ORDER;
+                if (!v) {
+                        continue;
+                } else if (v & SLOT_INLINE) {
                         unsigned l = (v >> 8) & 0xff;
                         d->acc[l] += v & 0xff;
-                        d->hits[l] += g3[i];
+                        d->hits[l] += g3;
                 } else if (v & SLOT_DENSE) {
-                        add_row(d, m->rows[v & ~SLOT_DENSE], g3[i]);
+                        add_row(d, m->rows[v & ~SLOT_DENSE], (int)g3);
                         if (++d->dense_n == 256) /* 256 * 255 < 65536 */
                                 spill_dense(d);
                 } else {
@@ -494,7 +494,7 @@ static void flush_batch(struct detect_state *d)
                         const uint8_t(*p)[2] = m->post + (v >> 6);
                         for (uint32_t k = 0; k < n; k++) {
                                 d->acc[p[k][0]] += p[k][1];
-                                d->hits[p[k][0]] += g3[i];
+                                d->hits[p[k][0]] += g3;
                         }
                 }
         }
