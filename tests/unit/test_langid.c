@@ -123,6 +123,14 @@ static void test_und(void **state)
                 "今天早上孩子们和朋友们一起去上学了",              /* Chinese: not ours */
                 "הילדים הלכו הבוקר לבית הספר יחד עם החברים שלהם", /* Hebrew, not Yiddish */
                 "کودکان امروز صبح با دوستانشان به مدرسه رفتند",   /* Persian, not Arabic */
+                /* unsupported languages of supported scripts, by their own letters */
+                "Rząd przyjął w czwartek nowy budżet na przyszły rok, a opozycja zapowiedziała "
+                "protesty.",                                           /* Polish */
+                "Chính phủ đã thông qua ngân sách mới cho năm tới vào thứ Năm.", /* Vietnamese */
+                "Уряд у четвер ухвалив новий бюджет на наступний рік, а опозиція оголосила "
+                "протести.",                                           /* Ukrainian */
+                "Правителството прие в четвъртък новия бюджет за следващата година, а "
+                "опозицията обяви протести.",                          /* Bulgarian */
         };
         for (size_t i = 0; i < sizeof(und) / sizeof(und[0]); i++) {
                 struct langid_result r = {{0}, 0};
@@ -141,6 +149,12 @@ static void test_und(void **state)
                 langid_detect(model, NULL, 0, noise, sizeof(noise), NULL, 4096, &r);
                 assert_string_equal(r.code, "und");
         }
+        /* ... but a foreign name in one of our languages is not a language */
+        struct langid_result fi = {{0}, 0};
+        detect("Hallituksen mukaan Lech Wałęsa vieraili Suomessa viime viikolla ja tapasi "
+               "presidentin.",
+               NULL, &fi);
+        assert_string_equal(fi.code, "fi");
         /* a NULL model degrades to und */
         struct langid_result r = {{0}, 0};
         langid_detect(NULL, NULL, 0, "The children went to school", 28, NULL, 4096, &r);
