@@ -8,7 +8,11 @@
 #                                                format + start, wait for metadata,
 #                                                print the bootstrap address
 #   kafka.sh stop   [--dir D]                    SIGTERM, wait, SIGKILL if it must
-#   kafka.sh restart [--dir D]                   stop + start on the same ports and data
+#   kafka.sh restart [--dir D] [--down-seconds N]
+#                                                stop + start on the same ports and data;
+#                                                with N: unavailable ~N s in total, from the
+#                                                start of the stop until it answers again
+#                                                (outage tests; the phases go to stderr)
 #   kafka.sh status [--dir D]                    "running <bootstrap>" or "stopped" (exit 1)
 #   kafka.sh create-topic NAME [PARTITIONS] [--dir D]
 #
@@ -178,7 +182,11 @@ start() {
 	echo "$port $cport $sport" >"$DIR/ports"
 	if [ ! -f "$DIR/data/meta.properties" ]; then
 		local id
-		id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+		# a leading '-' would read as an option to StorageTool's -t
+		id=-
+		while [ "${id#-}" != "$id" ]; do
+			id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+		done
 		local scram=()
 		if [ $sasl = 1 ]; then
 			# Owner-only: the password is a secret even on a test machine.
@@ -188,11 +196,14 @@ start() {
 		java_run kafka.tools.StorageTool format -t "$id" -c "$DIR/server.properties" "${scram[@]}" \
 			>>"$DIR/format.log" 2>&1 || { cat "$DIR/format.log" >&2; die "storage format failed"; }
 	fi
+	local ts
+	ts=$(now_ms)
 	launch
 	wait_ready "127.0.0.1:$port"
+	echo $(($(now_ms) - ts)) >"$DIR/start.ms"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
 	[ -z "$sport" ] || echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
-	[ -z "$watch" ] || watchdog "$watch"
+	[ -z "$watch" ] || { echo "$watch" >"$DIR/watch.pid"; watchdog "$watch"; }
 	say "broker up at 127.0.0.1:$port in $((SECONDS - t0)) s (dir $DIR)"
 	echo "127.0.0.1:$port"
 }
@@ -217,15 +228,41 @@ stop() {
 }
 
 # Same ports and data: for the broker-outage tests.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
 restart_same() {
-	local port cport sport
+	local port cport sport down=0 t0 t1 t2 t3 est wait_ms
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--down-seconds) down=$2; shift ;;
+		*) die "restart: unknown option $1" ;;
+		esac
+		shift
+	done
 	[ -f "$DIR/ports" ] || die "restart: no previous broker in $DIR"
 	read -r port cport sport <"$DIR/ports"
+	t0=$(now_ms)
 	stop
+	t1=$(now_ms)
+	# The outage itself, not a synchronisation. Start-up time is estimated
+	# from the last start so that stop + pause + start is about N s.
+	est=$(cat "$DIR/start.ms" 2>/dev/null || echo 4000)
+	wait_ms=$((down * 1000 - (t1 - t0) - est))
+	if [ "$down" -gt 0 ] && [ $wait_ms -gt 0 ]; then
+		sleep "$((wait_ms / 1000)).$(printf '%03d' $((wait_ms % 1000)))"
+	fi
+	t2=$(now_ms)
 	launch
 	wait_ready "127.0.0.1:$port"
+	t3=$(now_ms)
+	echo $((t3 - t2)) >"$DIR/start.ms"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
 	[ -z "$sport" ] || echo "127.0.0.1:$sport" >"$DIR/bootstrap.sasl"
+	# the old watchdog knows only the old broker's pid: watch the new one
+	if [ -f "$DIR/watch.pid" ] && kill -0 "$(cat "$DIR/watch.pid")" 2>/dev/null; then
+		watchdog "$(cat "$DIR/watch.pid")"
+	fi
+	say "restart: stop $((t1 - t0)) ms, down $((t2 - t1)) ms, start $((t3 - t2)) ms; unavailable $((t3 - t0)) ms"
 	echo "127.0.0.1:$port"
 }
 
@@ -259,7 +296,7 @@ case $cmd in
 fetch) fetch ;;
 start) start "${args[@]+"${args[@]}"}" ;;
 stop) stop ;;
-restart) restart_same ;;
+restart) restart_same "${args[@]+"${args[@]}"}" ;;
 status) status ;;
 create-topic) create_topic "${args[@]}" ;;
 *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;

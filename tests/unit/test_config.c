@@ -226,6 +226,8 @@ static void test_env_load(void **state)
                         "STEMTAG_INPUT_FIELD_PUBLISHED_AT=date",
                         NULL};
         char *bad[] = {"STEMTAG_MAX_INFLIGHT=lots", NULL};
+        char *kafka_unknown[] = {"STEMTAG_KAFKA_DIR=/tmp/x", NULL};
+        char *kafka_bad[] = {"STEMTAG_KAFKA_ACKS=sometimes", NULL};
         (void)state;
         assert_int_equal(config_load_env(c, envp, err, sizeof(err)), 0);
         assert_int_equal(config_get_int(c, "pipelines"), 3);
@@ -236,6 +238,19 @@ static void test_env_load(void **state)
         assert_non_null(strstr(err, "STEMTAG_MAX_INFLIGHT"));
         assert_non_null(strstr(err, "'max.inflight'"));
         assert_int_equal(config_load_env(c, NULL, err, sizeof(err)), 0);
+        /* Not a librdkafka property: skipped (warned), the config stays valid. */
+        assert_int_equal(config_load_env(c, kafka_unknown, err, sizeof(err)), 0);
+        assert_null(config_get(c, "kafka.dir"));
+        /* A known property with a bad value is kept and fails validation, naming the variable. */
+        assert_int_equal(config_load_env(c, kafka_bad, err, sizeof(err)), 0);
+        assert_string_equal(config_get(c, "kafka.acks"), "sometimes");
+        assert_int_equal(config_set(c, "langid.model", "", err, sizeof(err)), 0);
+        assert_int_equal(config_set(c, "taxonomy.files", "", err, sizeof(err)), 0);
+        assert_int_equal(config_set(c, "pipelines", "1", err, sizeof(err)), 0);
+        assert_int_equal(config_set(c, "max.inflight", "5", err, sizeof(err)), 0);
+        assert_int_equal(config_validate(c, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "env STEMTAG_KAFKA_ACKS"));
+        assert_non_null(strstr(err, "kafka.acks"));
         config_destroy(c);
 }
 

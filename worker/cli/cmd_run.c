@@ -1,11 +1,225 @@
-/* Placeholder until its issue lands: says so plainly and fails. */
+/* run: the Kafka worker. Loads the config like check-config, loads the model,
+ * then hands over to worker_run (worker/kafka/worker.h). SIGTERM/SIGINT stop
+ * it gracefully; fatal errors exit non-zero with one message naming the cause
+ * (README "Exit codes"). */
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
+#include "config.h"
+#include "config_pipeline.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "reload.h"
+#include "route.h"
+#include "pipeline.h"
+#include "worker.h"
+
+extern char **environ;
+
+static struct worker *run_worker; /* for the signal handler only */
+
+static void run_on_signal(int sig)
+{
+        (void)sig;
+        if (run_worker)
+                worker_stop(run_worker);
+}
+
+static void run_swap_model(void *opaque, struct pipeline_model *model)
+{
+        worker_swap_model(opaque, model);
+}
+
+static void run_usage(FILE *out)
+{
+        fprintf(out, "Usage: stemtag run [-c FILE] [-X key=value]...\n\n"
+                     "Consumes raw articles from Kafka, tags them and produces enriched records\n"
+                     "(README \"worker\"). Config sources, later wins: defaults, FILE (or\n"
+                     "$STEMTAG_CONFIG), STEMTAG_* environment, -X. kafka.* keys go to librdkafka\n"
+                     "(both clients; kafka.consumer.* / kafka.producer.* to one of them).\n\n"
+                     "Options:\n"
+                     "  -c, --config FILE   config file\n"
+                     "  -X key=value        set one key (repeatable)\n"
+                     "  -h, --help          this help\n\n"
+                     "SIGTERM/SIGINT: stop fetching, finish in-flight work, commit, leave the\n"
+                     "group, flush, exit 0. Exit status: 0 clean stop, 1 fatal Kafka error,\n"
+                     "2 bad usage or config, 3 model cannot be loaded.\n");
+}
+
+struct run_kafka_kv {
+        const char **kv;
+        size_t n, cap;
+};
+
+static void run_collect_kafka(const char *key, const char *value, void *opaque)
+{
+        struct run_kafka_kv *k = opaque;
+        if (k->n + 3 > k->cap)
+                return; /* cap sized from the key count below; never reached */
+        k->kv[k->n++] = key;
+        k->kv[k->n++] = value;
+        k->kv[k->n] = NULL;
+}
+
+static void run_count_kafka(const char *key, const char *value, void *opaque)
+{
+        (void)key;
+        (void)value;
+        (*(size_t *)opaque)++;
+}
 
 int cmd_run(int argc, char **argv)
 {
-        (void)argc;
-        fprintf(stderr, "stemtag %s: not implemented yet\n", argv[0]);
-        return 2;
+        static const struct option longopts[] = {
+            {"config", required_argument, NULL, 'c'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        const char *path = NULL;
+        const char **xs;
+        size_t n_x = 0, n_kafka = 0;
+        int opt, rc;
+        struct config *c;
+        struct pipeline_options popts;
+        struct pipeline_model *model;
+        struct worker_options wo;
+        struct run_kafka_kv kafka = {0};
+        struct worker *w;
+        struct sigaction sa;
+        struct metrics *metrics;
+        struct http_server *http = NULL;
+        struct reloader *reloader;
+        struct reload_options ro;
+        const char *guarantee, *level, *listen;
+        char err[1024];
+
+        xs = calloc((size_t)argc + 1, sizeof(*xs));
+        if (!xs)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "c:X:h", longopts, NULL)) != -1) {
+                switch (opt) {
+                case 'c':
+                        path = optarg;
+                        break;
+                case 'X':
+                        xs[n_x++] = optarg;
+                        break;
+                case 'h':
+                        run_usage(stdout);
+                        free(xs);
+                        return EXIT_OK;
+                default:
+                        run_usage(stderr);
+                        free(xs);
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "stemtag run: unexpected argument '%s'\n", argv[optind]);
+                run_usage(stderr);
+                free(xs);
+                return EXIT_USAGE;
+        }
+
+        c = config_new();
+        if (!c)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        if (config_load(c, path, environ, xs, n_x, err, sizeof(err)) < 0 ||
+            config_validate(c, err, sizeof(err)) < 0)
+                LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
+        level = config_get(c, "log.level");
+        if (level && log_level_parse(level) >= 0)
+                log_set_level((enum log_level)log_level_parse(level));
+
+        if (config_to_pipeline_options(c, &popts, err, sizeof(err)) < 0)
+                LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
+        {
+                /* a config error, not a Kafka one: exit 2 before connecting */
+                struct route_templates rt;
+                if (route_templates_parse(&rt, config_get(c, "output.topics"), err, sizeof(err)))
+                        LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
+                route_templates_clear(&rt);
+        }
+        model = config_load_model(c, err, sizeof(err));
+        if (!model)
+                LOG_FATAL(EXIT_MODEL, "model_load_failed", "%s", err);
+
+        config_foreach_kafka(c, run_count_kafka, &n_kafka);
+        kafka.cap = 2 * n_kafka + 3;
+        kafka.kv = calloc(kafka.cap, sizeof(*kafka.kv));
+        if (!kafka.kv)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        config_foreach_kafka(c, run_collect_kafka, &kafka);
+
+        memset(&wo, 0, sizeof(wo));
+        wo.input_topics = config_get(c, "input.topics");
+        wo.output_topics = config_get(c, "output.topics");
+        wo.dlq_topic = config_get(c, "dlq.topic");
+        guarantee = config_get(c, "processing.guarantee");
+        wo.exactly_once = guarantee && !strcmp(guarantee, "exactly_once");
+        wo.pipelines = (int)config_get_int(c, "pipelines");
+        wo.max_inflight = config_get_int(c, "max.inflight");
+        wo.shutdown_timeout_ms = config_get_int(c, "shutdown.timeout.ms");
+        wo.txn_max_messages = config_get_int(c, "transaction.max.messages");
+        wo.txn_max_ms = config_get_int(c, "transaction.max.ms");
+        wo.kafka = kafka.kv;
+        wo.pipeline = &popts;
+        metrics = metrics_new();
+        if (!metrics)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        metrics_set_build_info(metrics, STEMTAG_VERSION, STEMTAG_GIT_REV); /* ops: build_info */
+        wo.metrics = metrics;
+
+        w = worker_new(&wo, model, err, sizeof(err));
+        if (!w)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "worker_start_failed", "%s", err);
+
+        metrics_set_pull(metrics, worker_metrics_pull, w);
+        listen = config_get(c, "metrics.listen");
+        if (listen && *listen) {
+                http = http_start(listen, metrics, config_get_int(c, "health.stall.ms"), err,
+                                  sizeof(err));
+                if (!http)
+                        LOG_FATAL(EXIT_USAGE, "metrics_listen_failed", "metrics.listen: %s", err);
+        }
+        memset(&ro, 0, sizeof(ro));
+        ro.config_path = path;
+        ro.envp = environ;
+        ro.args = xs;
+        ro.n_args = n_x;
+        ro.load = config_load_model;
+        ro.swap = run_swap_model;
+        ro.swap_opaque = w;
+        ro.metrics = metrics;
+        ro.current = c;
+        reloader = reloader_start(&ro, err, sizeof(err));
+        if (!reloader)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "reload_start_failed", "%s", err);
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = run_on_signal;
+        sigemptyset(&sa.sa_mask);
+        run_worker = w;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+
+        rc = worker_run(w, err, sizeof(err));
+        run_worker = NULL;
+        reloader_stop(reloader);
+        http_stop(http);
+        metrics_set_pull(metrics, NULL, NULL);
+        worker_destroy(w);
+        metrics_destroy(metrics);
+        if (rc < 0)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "worker_failed", "%s", err);
+        free(kafka.kv);
+        free(xs);
+        config_destroy(c);
+        return EXIT_OK;
 }

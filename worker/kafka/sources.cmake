@@ -1,3 +1,6 @@
 set(STEMTAG_KAFKA_SOURCES
-  kafka/kafka_placeholder.c
+  kafka/worker.c
+  kafka/worker_stats.c
+  kafka/offset_tracker.c
+  kafka/route.c
 )

@@ -15,6 +15,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "log.h"
+
 struct config_key {
         const char *name;
         enum config_type type;
@@ -653,6 +655,25 @@ int config_load_env(struct config *c, char **envp, char *errstr, size_t errstr_s
                 r = config_env_key(name, key, sizeof(key));
                 if (r <= 0)
                         continue;
+                /* Environments carry unrelated STEMTAG_KAFKA_* variables (the
+                 * test fixture's STEMTAG_KAFKA_DIR, say): a name librdkafka
+                 * does not know is skipped with a warning, not fatal. Bad
+                 * values of known properties still fail in config_validate. */
+                if (is_kafka_key(key)) {
+                        rd_kafka_conf_t *probe = rd_kafka_conf_new();
+                        char why[256];
+                        rd_kafka_conf_res_t res =
+                            probe ? rd_kafka_conf_set(probe, key + KAFKA_PREFIX_LEN, eq + 1, why,
+                                                      sizeof(why))
+                                  : RD_KAFKA_CONF_OK;
+                        rd_kafka_conf_destroy(probe);
+                        if (res == RD_KAFKA_CONF_UNKNOWN) {
+                                log_event(LOG_WARN, "config_env_ignored",
+                                          "%s: '%s' is not a librdkafka property; variable ignored",
+                                          name, key);
+                                continue;
+                        }
+                }
                 snprintf(where, sizeof(where), "env %s", name);
                 if (config_set_from(c, key, eq + 1, where, NULL, errstr, errstr_size) < 0)
                         return -1;

@@ -15,9 +15,11 @@
  * written as `_`, e.g. STEMTAG_INPUT_TOPICS, STEMTAG_INPUT_FIELD_PUBLISHED_AT.
  * kafka.* keys: STEMTAG_KAFKA_<NAME> where NAME is lowercased, `_` becomes
  * `.` and `__` becomes a literal `_` (Confluent's image convention), e.g.
- * STEMTAG_KAFKA_SASL_PASSWORD -> kafka.sasl.password. Other STEMTAG_*
- * variables (STEMTAG_CONFIG, test harness variables) are not config keys and
- * are ignored by config_load_env.
+ * STEMTAG_KAFKA_SASL_PASSWORD -> kafka.sasl.password. A STEMTAG_KAFKA_*
+ * variable that names no librdkafka property is skipped with a warning
+ * (environments carry unrelated ones, e.g. STEMTAG_KAFKA_DIR); in a file or
+ * -X the same key is an error. Other STEMTAG_* variables (STEMTAG_CONFIG,
+ * test harness variables) are not config keys and are ignored.
  *
  * A struct config is not thread-safe while being changed; once loaded it is
  * read-only and may be shared. */

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# bench_worker.sh: end-to-end throughput of one `stemtag run` worker against a
+# kcat consume->produce passthrough on the same broker, topic and partitions,
+# run back to back; then added latency at half the worker's maximum rate, and
+# the worker's peak RSS. Prints figures; never passes or fails on them.
+#
+#   bench/bench_worker.sh [--build DIR] [-n ARTICLES] [-p PARTITIONS] [--pipelines N]
+#
+# Starts its own broker (deploy/kafka/kafka.sh, in a temporary directory) and
+# stops it at exit. Articles come from tests/integration/gen_articles.awk
+# (five languages, ten source sections, ~2 KB each: realistic news length).
+# Throughput is measured from the output topic's own timestamps (first to last
+# record, CreateTime set by the producing client), the same way for both.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(dirname "$here")
+build=$src/build
+N=100000
+PARTS=3
+PIPELINES=1
+SENTENCES=16
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift ;;
+	-n) N=$2; shift ;;
+	-p) PARTS=$2; shift ;;
+	--pipelines) PIPELINES=$2; shift ;;
+	*) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	esac
+	shift
+done
+STEMTAG=$build/stemtag
+KT=$build/tests/kt
+[ -x "$STEMTAG" ] && [ -x "$KT" ] || { echo "bench_worker: build first (cmake --build $build)" >&2; exit 2; }
+command -v perl >/dev/null || { echo "bench_worker: perl needed for the paced producer" >&2; exit 2; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/stemtag-bench.XXXXXX")
+KDIR=$TMP/kafka
+pids=()
+cleanup() {
+	for p in "${pids[@]+"${pids[@]}"}"; do kill -KILL "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	"$src/deploy/kafka/kafka.sh" stop --dir "$KDIR" >/dev/null 2>&1 || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+say() { printf '%s\n' "$*"; }
+
+B=$("$src/deploy/kafka/kafka.sh" start --dir "$KDIR" --fresh --watch-pid $$ 2>/dev/null | tail -1)
+say "broker $B, $N articles, $PARTS partitions, pipelines=$PIPELINES, $(nproc) CPUs (shared)"
+for t in in out dlq pass lat.in lat.out lat.pass; do "$KT" create -b "$B" "$t" "$PARTS" >/dev/null; done
+
+awk -v n="$N" -v prefix=bench -v bad_every=0 -v sentences=$SENTENCES -f "$src/tests/integration/gen_articles.awk" >"$TMP/input.txt"
+bytes=$(cut -f2- "$TMP/input.txt" | wc -c)
+say "input: $N articles, $bytes bytes (avg $((bytes / N)) B)"
+kcat -P -b "$B" -t in -K $'\t' -l "$TMP/input.txt"
+[ "$("$KT" offsets -b "$B" in)" -eq "$N" ] || { echo "input topic incomplete" >&2; exit 1; }
+
+wait_count() { # TOPIC N SECONDS
+	local deadline=$((SECONDS + $3))
+	until [ "$("$KT" offsets -b "$B" "$1")" -ge "$2" ]; do
+		[ $SECONDS -lt $deadline ] || { echo "timeout waiting for $2 messages in $1" >&2; exit 1; }
+		sleep 0.2
+	done
+}
+# first/last CreateTime (ms) of TOPIC -> "rate_msg_s rate_MB_s seconds"
+rate_of() {
+	kcat -C -b "$B" -t "$1" -o beginning -e -q -f '%T\n' | sort -n |
+		awk -v n="$2" -v bytes="$3" 'NR == 1 { a = $1 } { z = $1 } END { s = (z - a) / 1000; if (s <= 0) s = 0.001; printf "%.0f %.1f %.2f\n", n / s, bytes / s / 1e6, s }'
+}
+
+conf=$TMP/worker.conf
+cat >"$conf" <<CONF
+kafka.bootstrap.servers = $B
+input.topics = in
+output.topics = out
+dlq.topic = dlq
+pipelines = $PIPELINES
+metrics.listen =
+log.level = warn
+langid.model = $src/config/langid.model
+taxonomy.files = $src/config/taxonomy/sections.json,$src/config/taxonomy/topics.json,$src/config/taxonomy/geo.json
+CONF
+
+# 1. passthrough baseline: kcat consume -> kcat produce, same partitions
+kcat -C -b "$B" -t in -o beginning -e -q -f '%k\t%s\n' | kcat -P -b "$B" -t pass -K $'\t' &
+pids+=($!)
+wait_count pass "$N" 600
+read -r p_rate p_mb p_s < <(rate_of pass "$N" "$bytes")
+say "passthrough (kcat | kcat): $p_rate msg/s, $p_mb MB/s ($p_s s)"
+
+# 2. the worker on the same input
+env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" -X kafka.group.id=bench-tp 2>"$TMP/worker.log" &
+wpid=$!
+pids+=($wpid)
+wait_count out "$N" 600
+read -r w_rate w_mb w_s < <(rate_of out "$N" "$bytes")
+rss=$(awk '/VmHWM/ { print $2 }' /proc/$wpid/status)
+kill -TERM $wpid; wait $wpid || true
+[ "$("$KT" offsets -b "$B" dlq)" -eq 0 ] || say "note: $("$KT" offsets -b "$B" dlq) dead letters"
+say "worker: $w_rate msg/s, $w_mb MB/s ($w_s s); ratio to passthrough $(awk -v a="$w_rate" -v b="$p_rate" 'BEGIN { printf "%.2f", a / b }'); peak RSS $((rss / 1024)) MB"
+
+# 3. latency at half the worker's maximum rate: a paced producer (perl, steady
+# 10 ms ticks) feeds lat.in; latency = output CreateTime - input CreateTime
+rate=$((w_rate / 2))
+LN=$((rate * 15)); [ $LN -gt "$N" ] && LN=$N
+say "latency run: $LN articles at $rate msg/s (~15 s)"
+pace() {
+	perl -MTime::HiRes=time,sleep -e '
+		my ($rate) = @ARGV; $| = 1; my $t0 = time; my $i = 0;
+		while (my $l = <STDIN>) { print $l; $i++;
+			my $due = $t0 + $i / $rate; my $d = $due - time; sleep($d) if $d > 0; }' "$1"
+}
+measure_latency() { # IN OUT -> "p50 p99" ms
+	kcat -C -b "$B" -t "$1" -o beginning -e -q -f '%k %T\n' | sort >"$TMP/lat.a"
+	kcat -C -b "$B" -t "$2" -o beginning -e -q -f '%k %T\n' | sort >"$TMP/lat.b"
+	join "$TMP/lat.a" "$TMP/lat.b" | awk '{ print $3 - $2 }' | sort -n |
+		awk '{ v[NR] = $1 } END { printf "%d %d\n", v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1] }'
+}
+env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" -X kafka.group.id=bench-lat -X input.topics=lat.in \
+	-X output.topics=lat.out -X log.level=info 2>"$TMP/worker-lat.log" &
+wpid=$!
+pids+=($wpid)
+# lat.in is empty: both start at its beginning, so nothing is missed
+kcat -C -b "$B" -t lat.in -o beginning -q -f '%k\t%s\n' -u | kcat -P -b "$B" -t lat.pass -K $'\t' -X linger.ms=5 &
+pids+=($!)
+deadline=$((SECONDS + 60))
+until grep -q '"event":"assigned","msg":"[1-9]' "$TMP/worker-lat.log"; do
+	[ $SECONDS -lt $deadline ] || { echo "latency worker never got partitions" >&2; exit 1; }
+	sleep 0.2
+done
+head -n "$LN" "$TMP/input.txt" | pace "$rate" | kcat -P -b "$B" -t lat.in -K $'\t' -X linger.ms=5
+wait_count lat.out "$LN" 300
+wait_count lat.pass "$LN" 300
+read -r w50 w99 < <(measure_latency lat.in lat.out)
+read -r k50 k99 < <(measure_latency lat.in lat.pass)
+rss2=$(awk '/VmHWM/ { print $2 }' /proc/$wpid/status)
+kill -TERM $wpid; wait $wpid || true
+say "latency at $rate msg/s (input CreateTime -> output CreateTime): worker p50 ${w50} ms p99 ${w99} ms; passthrough p50 ${k50} ms p99 ${k99} ms; added p50 $((w50 - k50)) ms p99 $((w99 - k99)) ms"
+say "peak RSS: throughput run $((rss / 1024)) MB, latency run $((rss2 / 1024)) MB"
