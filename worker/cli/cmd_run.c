@@ -173,6 +173,7 @@ int cmd_run(int argc, char **argv)
         metrics = metrics_new();
         if (!metrics)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        metrics_set_build_info(metrics, STEMTAG_VERSION, STEMTAG_GIT_REV); /* ops: build_info */
         wo.metrics = metrics;
 
         w = worker_new(&wo, model, err, sizeof(err));
