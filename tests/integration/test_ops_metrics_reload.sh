@@ -69,6 +69,14 @@ for i in $(seq 1 $RELOADS); do
 	ok_before=$((ok_before + 1))
 	alive "$w1"
 	log "reload $i in service with $(processed "$out" "$dlq") of $N processed"
+	# Mid-stream scrape: acknowledged never exceeds consumed, nothing goes backwards.
+	scrape || fail "/metrics did not answer during the run"
+	c=$(metric stemtag_messages_consumed_total)
+	a=$(($(metric stemtag_messages_produced_total) + $(metric_sum 'stemtag_messages_dead_lettered_total{')))
+	[ "$a" -le "$c" ] && [ "$c" -le $N ] || fail "mid-run: produced+dead-lettered $a, consumed $c, sent $N"
+	[ "$c" -ge "${last_c:-0}" ] && [ "$a" -ge "${last_a:-0}" ] || fail "mid-run counters went backwards"
+	last_c=$c
+	last_a=$a
 done
 # The reloads must overlap the stream, or this proves nothing about "under load".
 kill -0 "$FEED_PID" 2>/dev/null || fail "the input stream ended before the reloads did; slow the feed down"

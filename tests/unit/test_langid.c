@@ -66,7 +66,7 @@ static void test_clear_cases(void **state)
         (void)state;
         int seen_no = 0;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct langid_result r;
+                struct langid_result r = {{0}, 0};
                 detect(cases[i].text, NULL, &r);
                 if (strcmp(r.code, cases[i].code))
                         fail_msg("expected %s, got %s (%.3f) for: %s", cases[i].code, r.code,
@@ -89,7 +89,7 @@ static void test_clear_cases(void **state)
 static void test_title_and_body(void **state)
 {
         (void)state;
-        struct langid_result r;
+        struct langid_result r = {{0}, 0};
         const char *title = "Regierung beschließt neues Gesetz";
         const char *body = "Der Bundestag hat am Donnerstag mit großer Mehrheit zugestimmt.";
         langid_detect(model, title, strlen(title), body, strlen(body), NULL, 4096, &r);
@@ -117,21 +117,46 @@ static void test_und(void **state)
                 "1234 5678 90 2024-11-25 12:30",
                 "😀😀🎉🎉 👍",
                 "!!! ??? --- ### ...",
+                "a1 b2 c3 #$% &*() x9 y8 z7 !! ?? 100% 42 :-)",    /* mostly symbols */
                 "x",
                 "qxz vbnm zzkt wrtp kkvq",                        /* letter noise */
                 "今天早上孩子们和朋友们一起去上学了",              /* Chinese: not ours */
                 "הילדים הלכו הבוקר לבית הספר יחד עם החברים שלהם", /* Hebrew, not Yiddish */
                 "کودکان امروز صبح با دوستانشان به مدرسه رفتند",   /* Persian, not Arabic */
+                /* unsupported languages of supported scripts, by their own letters */
+                "Rząd przyjął w czwartek nowy budżet na przyszły rok, a opozycja zapowiedziała "
+                "protesty.",                                           /* Polish */
+                "Chính phủ đã thông qua ngân sách mới cho năm tới vào thứ Năm.", /* Vietnamese */
+                "Уряд у четвер ухвалив новий бюджет на наступний рік, а опозиція оголосила "
+                "протести.",                                           /* Ukrainian */
+                "Правителството прие в четвъртък новия бюджет за следващата година, а "
+                "опозицията обяви протести.",                          /* Bulgarian */
         };
         for (size_t i = 0; i < sizeof(und) / sizeof(und[0]); i++) {
-                struct langid_result r;
+                struct langid_result r = {{0}, 0};
                 detect(und[i], NULL, &r);
                 if (strcmp(r.code, "und"))
                         fail_msg("expected und, got %s for: %s", r.code, und[i]);
                 assert_true(r.confidence == 0.0);
         }
+        /* random bytes (broken UTF-8, controls, a few letters) */
+        unsigned seed = 12345;
+        for (int k = 0; k < 20; k++) {
+                char noise[400];
+                struct langid_result r = {{0}, 0};
+                for (size_t i = 0; i < sizeof(noise); i++)
+                        noise[i] = (char)(rand_r(&seed) & 0xff);
+                langid_detect(model, NULL, 0, noise, sizeof(noise), NULL, 4096, &r);
+                assert_string_equal(r.code, "und");
+        }
+        /* ... but a foreign name in one of our languages is not a language */
+        struct langid_result fi = {{0}, 0};
+        detect("Hallituksen mukaan Lech Wałęsa vieraili Suomessa viime viikolla ja tapasi "
+               "presidentin.",
+               NULL, &fi);
+        assert_string_equal(fi.code, "fi");
         /* a NULL model degrades to und */
-        struct langid_result r;
+        struct langid_result r = {{0}, 0};
         langid_detect(NULL, NULL, 0, "The children went to school", 28, NULL, 4096, &r);
         assert_string_equal(r.code, "und");
 }
@@ -139,7 +164,7 @@ static void test_und(void **state)
 static void test_hint_breaks_ties_only(void **state)
 {
         (void)state;
-        struct langid_result r, rda, rno;
+        struct langid_result r = {{0}, 0}, rda = {{0}, 0}, rno = {{0}, 0};
         /* "og" is a Danish and a Norwegian word: a near tie the hint decides */
         detect("og", "da", &rda);
         detect("og", "no", &rno);
@@ -157,7 +182,7 @@ static void test_hint_breaks_ties_only(void **state)
         detect("Barnen gick till skolan i morse tillsammans med sina vänner", "da", &r);
         assert_string_equal(r.code, "sv");
         /* a hint in another script or unknown changes nothing */
-        struct langid_result plain;
+        struct langid_result plain = {{0}, 0};
         detect("Les enfants sont allés à l'école ce matin", NULL, &plain);
         detect("Les enfants sont allés à l'école ce matin", "ru", &r);
         assert_string_equal(r.code, plain.code);
@@ -179,7 +204,7 @@ static void test_prefix_limit(void **state)
                 memcpy(body + n, fr, strlen(fr));
                 n += strlen(fr);
         }
-        struct langid_result r;
+        struct langid_result r = {{0}, 0};
         langid_detect(model, NULL, 0, body, n, NULL, strlen(de), &r);
         assert_string_equal(r.code, "de");
         langid_detect(model, NULL, 0, body + strlen(de), n - strlen(de), NULL, n, &r);
@@ -193,7 +218,7 @@ static void test_prefix_limit(void **state)
 static void test_confidence_grows_with_evidence(void **state)
 {
         (void)state;
-        struct langid_result short_r, long_r;
+        struct langid_result short_r = {{0}, 0}, long_r = {{0}, 0};
         detect("de", NULL, &short_r);
         detect("Los niños fueron a la escuela esta mañana con sus amigos y luego comieron juntos",
                NULL, &long_r);

@@ -383,7 +383,7 @@ static int calibrate(const struct corpus *c, unsigned dev_every, const char *pat
         }
         for (size_t i = 0; i < c->n; i++) {
                 const struct line *l = &c->v[i];
-                struct langid_result r;
+                struct langid_result r = {{0}, 0};
                 size_t ws, wl;
                 if (split_of(l, dev_every) != SPLIT_CALIB)
                         continue;
@@ -401,7 +401,8 @@ static int calibrate(const struct corpus *c, unsigned dev_every, const char *pat
                         n++;
         }
         double best_t = 1, best = HUGE_VAL;
-        for (double t = 0.25; t <= 64; t *= 1.05) {
+        for (int step = 0; step < 160; step++) { /* 0.25 .. ~600, 5 % apart */
+                double t = 0.25 * pow(1.05, step);
                 double x = nll_at(v, n, t);
                 if (x < best) {
                         best = x;
@@ -519,7 +520,7 @@ int cmd_train_lang(int argc, char **argv)
                 fprintf(stderr, "train-lang: %s: %s\n", input, strerror(errno));
                 return 1;
         }
-        char *names[256];
+        char *names[256] = {0};
         size_t nn = 0;
         struct dirent *e;
         while ((e = readdir(d)) && nn < 256) {

@@ -112,6 +112,25 @@ static int is_persian_urdu_letter(uint32_t c)
         }
 }
 
+/* Lower-case letters of Latin-script languages we do not support and none
+ * of ours writes (Polish, Czech, Slovak, Latvian, Icelandic, Maltese,
+ * Esperanto, Vietnamese): their text is "und", not a near neighbour. */
+static int is_latin_foreign(uint32_t c)
+{
+        switch (c) {
+        case 0x0142: case 0x015b: case 0x017a: case 0x017c: case 0x0144: /* ł ś ź ż ń */
+        case 0x0159: case 0x011b: case 0x016f: case 0x0165: case 0x010f: /* ř ě ů ť ď */
+        case 0x0148: case 0x013e: case 0x013a: case 0x0155:              /* ň ľ ĺ ŕ */
+        case 0x0101: case 0x0113: case 0x012b: case 0x0137: case 0x013c: /* ā ē ī ķ ļ */
+        case 0x0146: case 0x0123: case 0x00fe: case 0x00f0: case 0x0127: /* ņ ģ þ ð ħ */
+        case 0x0121: case 0x0109: case 0x011d: case 0x0125: case 0x0135: /* ġ ĉ ĝ ĥ ĵ */
+        case 0x015d: case 0x016d: case 0x01a1: case 0x01b0:              /* ŝ ŭ ơ ư */
+                return 1;
+        default:
+                return c >= 0x1ea0 && c <= 0x1ef9; /* Vietnamese */
+        }
+}
+
 /* Decodes one UTF-8 sequence at s[*i] (i < len); invalid or truncated input
  * yields U+FFFD and consumes one byte. */
 static inline uint32_t utf8_next(const unsigned char *s, size_t len, size_t *i)
@@ -263,13 +282,26 @@ static inline __attribute__((always_inline)) void extract_segment(struct extract
                 if (k == CP_BREAK) {
                         if (x->n)
                                 emit_word(x, sink, ud);
+                        st->visible += !(c == ' ' || (c >= 0x09 && c <= 0x0d) || c == 0xa0);
                         continue;
                 }
+                st->visible++;
+                st->wordchars++;
                 if (k == CP_LETTER) {
                         enum langid_script sc = c < 0x80 ? LANGID_SCRIPT_LATIN : script_of(c);
                         st->script[sc]++;
                         st->letters++;
-                        if (sc == LANGID_SCRIPT_ARABIC && is_persian_urdu_letter(c))
+                        if (sc == LANGID_SCRIPT_LATIN) {
+                                st->latin_foreign += lc >= 0xf0 && is_latin_foreign(lc);
+                        } else if (sc == LANGID_SCRIPT_CYRILLIC) {
+                                /* і ї є ґ ў (uk, be), ѓ ќ ѕ (mk) */
+                                st->cyrillic_foreign += lc == 0x0456 || lc == 0x0457 ||
+                                                        lc == 0x0454 || lc == 0x0491 ||
+                                                        lc == 0x045e || lc == 0x0453 ||
+                                                        lc == 0x045c || lc == 0x0455;
+                                st->cyrillic_hard += lc == 0x044a;
+                                st->cyrillic_ru += lc == 0x044b || lc == 0x044d;
+                        } else if (sc == LANGID_SCRIPT_ARABIC && is_persian_urdu_letter(c))
                                 st->arabic_non_arabic++;
                         else if (sc == LANGID_SCRIPT_HEBREW) {
                                 if (c == 0x05e2)
@@ -452,9 +484,8 @@ static void flush_batch(struct detect_state *d)
 {
         const struct langid_model *m = d->m;
         const struct langid_slot *slots = m->slots;
-        uint32_t val[BATCH];
-        unsigned nb = d->nb, nv = 0;
-        uint8_t g3[BATCH];
+        uint32_t val[BATCH]; /* slot value of feature i, 0: unknown feature */
+        unsigned nb = d->nb;
 
         /* Three passes so that the cache misses of a batch overlap: prefetch
          * the slots, probe them and prefetch the rows, then add the rows. */
@@ -464,26 +495,27 @@ static void flush_batch(struct detect_state *d)
                 uint32_t key = d->kb[i], j = key & m->mask;
                 while (slots[j].key != key && slots[j].key)
                         j = (j + 1) & m->mask;
-                if (!slots[j].key)
+                uint32_t v = slots[j].key ? slots[j].val : 0;
+                val[i] = v;
+                if (!v)
                         continue;
-                uint32_t v = slots[j].val;
-                unsigned order = d->ob[i];
-                d->found[order]++;
+                d->found[d->ob[i]]++;
                 if (v & SLOT_DENSE)
                         __builtin_prefetch(m->rows[v & ~SLOT_DENSE]);
                 else if (!(v & SLOT_INLINE))
                         __builtin_prefetch(m->post + (v >> 6));
-                val[nv] = v;
-                g3[nv++] = order >= 3 && order <= LANGID_MAX_ORDER;
         }
-        for (unsigned i = 0; i < nv; i++) {
+        for (unsigned i = 0; i < nb; i++) {
                 uint32_t v = val[i];
-                if (v & SLOT_INLINE) {
+                unsigned g3 = d->ob[i] >= 3 && d->ob[i] <= LANGID_MAX_ORDER;
+                if (!v) {
+                        continue;
+                } else if (v & SLOT_INLINE) {
                         unsigned l = (v >> 8) & 0xff;
                         d->acc[l] += v & 0xff;
-                        d->hits[l] += g3[i];
+                        d->hits[l] += g3;
                 } else if (v & SLOT_DENSE) {
-                        add_row(d, m->rows[v & ~SLOT_DENSE], g3[i]);
+                        add_row(d, m->rows[v & ~SLOT_DENSE], (int)g3);
                         if (++d->dense_n == 256) /* 256 * 255 < 65536 */
                                 spill_dense(d);
                 } else {
@@ -491,7 +523,7 @@ static void flush_batch(struct detect_state *d)
                         const uint8_t(*p)[2] = m->post + (v >> 6);
                         for (uint32_t k = 0; k < n; k++) {
                                 d->acc[p[k][0]] += p[k][1];
-                                d->hits[p[k][0]] += g3[i];
+                                d->hits[p[k][0]] += g3;
                         }
                 }
         }
@@ -524,7 +556,8 @@ static int sink_detect(void *ud, uint32_t key, unsigned order)
         if (!d->in_body || d->since_check < m->early_min || m->early_margin <= 0)
                 return 0;
         enum langid_script dom = dominant_script(d->st);
-        if (d->st->script[dom] * 10u < d->st->letters * 9u)
+        if (d->st->script[dom] * 10u < d->st->letters * 9u ||
+            d->st->wordchars * 2u < d->st->visible)
                 return 0;
         d->since_check = 0;
         flush_batch(d);
@@ -541,6 +574,22 @@ static int sink_detect(void *ud, uint32_t key, unsigned order)
                 }
         }
         return b2 == -HUGE_VAL || (b1 - b2) / m->temperature > m->early_margin;
+}
+
+/* A language we do not support but whose script we do, told by its own
+ * letters (>= 1 % of the script's letters, at least 2): Polish, Czech, ...
+ * in Latin; Ukrainian, Belarusian, Macedonian, Bulgarian in Cyrillic. */
+static int foreign_language(const struct langid_text_stats *st, enum langid_script dom)
+{
+        uint32_t n = st->script[dom];
+        if (dom == LANGID_SCRIPT_LATIN)
+                return st->latin_foreign >= 2 && st->latin_foreign * 100u >= n;
+        if (dom != LANGID_SCRIPT_CYRILLIC)
+                return 0;
+        if (st->cyrillic_foreign >= 2 && st->cyrillic_foreign * 100u >= n)
+                return 1;
+        /* Bulgarian: ъ at ~2 % of letters and no ы/э (Russian: ы ~2 %) */
+        return n >= 40 && !st->cyrillic_ru && st->cyrillic_hard * 100u >= n;
 }
 
 static void set_code(struct langid_result *out, const char *code, double conf)
@@ -595,13 +644,14 @@ unsigned langid_detect_scores(const struct langid_model *m, const char *title, s
         spill_dense(&d);
 
         enum langid_script dom = dominant_script(&st);
-        if (st.letters < 2 || dom == LANGID_SCRIPT_OTHER) {
+        /* Mostly digits, symbols, emoji or broken bytes: not a language. */
+        if (st.letters < 2 || dom == LANGID_SCRIPT_OTHER || st.wordchars * 2 < st.visible) {
                 set_code(out, "und", 0);
                 return m->nlang;
         }
         double frac = (double)st.script[dom] / st.letters;
         uint32_t cand = script_candidates(m, dom);
-        if (!cand) {
+        if (!cand || foreign_language(&st, dom)) {
                 set_code(out, "und", 0);
                 return m->nlang;
         }

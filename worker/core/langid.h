@@ -58,6 +58,12 @@ struct langid_text_stats {
         uint32_t arabic_non_arabic;  /**< Persian/Urdu-only letters (پ چ ژ گ ک ی ے ...) */
         uint32_t hebrew_yiddish;     /**< Yiddish marks (װ ױ ײ, pointed alef, rafe) */
         uint32_t hebrew_ayin;        /**< ע: a vowel in Yiddish, far rarer in Hebrew */
+        uint32_t latin_foreign;      /**< Polish/Czech/Baltic/... letters none of ours use */
+        uint32_t cyrillic_foreign;   /**< Ukrainian/Belarusian/Macedonian-only letters */
+        uint32_t cyrillic_hard;      /**< ъ: frequent in Bulgarian, rare in Russian */
+        uint32_t cyrillic_ru;        /**< ы э: Russian, never Bulgarian */
+        uint32_t visible;            /**< codepoints that are not white space */
+        uint32_t wordchars;          /**< letters + combining marks inside words */
 };
 
 /** Receives one feature: @p key (never 0) and its order (1..5 n-gram, 6 word). */
