@@ -366,6 +366,42 @@ static void test_explain_and_repeatable(void **state)
         free(sec2);
 }
 
+/* The hot path's pre-rendered JSON text says exactly what the json_t path says,
+ * including escaping of the source label. */
+static void test_json_text_matches_tree(void **state)
+{
+        struct fx *f = *state;
+        const char *hints[] = {"Politik", "Odd \"label\"\\ \x01", NULL};
+        for (size_t h = 0; h < 3; h++) {
+                const char *body = "The prime minister told parliament: Merkel, the central "
+                                   "bank, a ballot and a zebra.";
+                f->o.json_text = 0;
+                run(f, "en", "Election", body, hints[h]);
+                json_t *sec = json_incref(f->r.section), *top = json_incref(f->r.topics);
+                f->o.json_text = 1;
+                run(f, "en", "Election", body, hints[h]);
+                assert_null(f->r.section);
+                assert_non_null(f->r.section_text);
+                json_error_t e;
+                json_t *sec2 = json_loadb(f->r.section_text, f->r.section_text_len,
+                                          JSON_DECODE_ANY, &e);
+                json_t *top2 = json_loadb(f->r.topics_text, f->r.topics_text_len, 0, &e);
+                assert_non_null(sec2);
+                assert_non_null(top2);
+                assert_true(json_equal(sec, sec2));
+                assert_true(json_equal(top, top2));
+                assert_true(json_array_size(top2) >= 3);
+                json_decref(sec);
+                json_decref(top);
+                json_decref(sec2);
+                json_decref(top2);
+        }
+        /* No section at all: the text is null. */
+        run(f, "en", NULL, "Nothing to see.", NULL);
+        assert_int_equal(f->r.section_text_len, 4);
+        assert_memory_equal(f->r.section_text, "null", 4);
+}
+
 static void test_skip_json(void **state)
 {
         struct fx *f = *state;
@@ -508,6 +544,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_ties_are_deterministic, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_length_normalisation, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_explain_and_repeatable, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_json_text_matches_tree, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_skip_json, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_features, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_train_tiny_deterministic, setup, teardown),

@@ -5,7 +5,6 @@
  * pointers handed out stay valid while the arena is filled. */
 #include "article.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -321,6 +320,12 @@ static int is_filler(const char *w)
         return 0;
 }
 
+/* Locale-independent, unlike isalpha(). */
+static int is_ascii_alpha(unsigned char c)
+{
+        return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
 /* "28. April, 2025", "April 28, 2025", "Montag, 28. April 2025", "28.04.2025". */
 static int date_words(const char *s, size_t n, char *out, size_t out_size)
 {
@@ -338,14 +343,14 @@ static int date_words(const char *s, size_t n, char *out, size_t out_size)
                         nums[nnum++] = k == 4 ? -v : v; /* negative: a 4-digit year */
                         continue;
                 }
-                if (c < 0x80 && !isalpha(c)) {
+                if (c < 0x80 && !is_ascii_alpha(c)) {
                         if (c != ' ' && c != ',' && c != '.' && c != '/' && c != '-' && c != '\t')
                                 return -1;
                         i++;
                         continue;
                 }
                 size_t st = i;
-                while (i < n && ((unsigned char)s[i] >= 0x80 || isalpha((unsigned char)s[i])))
+                while (i < n && ((unsigned char)s[i] >= 0x80 || is_ascii_alpha((unsigned char)s[i])))
                         i++;
                 char w[32];
                 if (word_lower(s + st, i - st, w, sizeof(w)) < 0)
@@ -474,20 +479,20 @@ static int parse_json(struct article *a, const struct article_options *o, const 
                 int n = snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, json_integer_value(id));
                 a->id = arena_put(a, tmp, (size_t)n);
         } else if ((rc = json_str(a, root, f->id, &a->id, NULL)) != 0) {
-                goto out;
+                return rc;
         }
         if ((rc = json_str(a, root, f->url, &a->url, NULL)) ||
             (rc = json_str(a, root, f->title, &a->title, &a->title_len)) ||
             (rc = json_str(a, root, f->section, &a->section, NULL)) ||
             (rc = json_str(a, root, f->source, &a->source, NULL)) ||
             (rc = json_str(a, root, f->language, &a->language, NULL)))
-                goto out;
+                return rc;
         for (int i = 0; i < 4 && f->body[i]; i++) {
                 json_t *b = json_object_get(root, f->body[i]);
                 if (!b || json_is_null(b))
                         continue;
                 if ((rc = json_str(a, root, f->body[i], &a->body, &a->body_len)))
-                        goto out;
+                        return rc;
                 break;
         }
         json_t *pub = f->published_at ? json_object_get(root, f->published_at) : NULL;
@@ -497,7 +502,7 @@ static int parse_json(struct article *a, const struct article_options *o, const 
         } else {
                 const char *p;
                 if ((rc = json_str(a, root, f->published_at, &p, NULL)))
-                        goto out;
+                        return rc;
                 if (p && article_date_iso(p, strlen(p), tmp, sizeof(tmp)) == 0)
                         a->published_at = arena_put(a, tmp, strlen(tmp));
                 else
@@ -510,17 +515,12 @@ static int parse_json(struct article *a, const struct article_options *o, const 
         {
                 if (field_is_known(o, key))
                         continue;
-                if (!a->source_fields && !(a->source_fields = json_object())) {
-                        rc = -1;
-                        goto out;
-                }
-                if (json_object_set(a->source_fields, key, val) < 0) {
-                        rc = -1;
-                        goto out;
-                }
+                if (!a->source_fields && !(a->source_fields = json_object()))
+                        return -1;
+                if (json_object_set(a->source_fields, key, val) < 0)
+                        return -1;
         }
-out:
-        return rc;
+        return 0;
 }
 
 /* ---- plain text ----------------------------------------------------------- */
@@ -612,7 +612,7 @@ static int is_title(const struct block *b)
 static int parse_text(struct article *a, const char *s, size_t n)
 {
         struct block b[4];
-        size_t pos = 0, after[4];
+        size_t pos = 0, after[4] = {0};
         int nb = 0;
         while (nb < 4 && next_block(s, n, &pos, &b[nb])) {
                 after[nb] = pos;

@@ -46,6 +46,9 @@ struct classify_ctx {
         size_t contrib_cap;
         struct classify_feature *out_feats;
         size_t out_cap;
+        char *jbuf; /* options.json_text output */
+        size_t jlen, jcap;
+        int joom;   /* an append failed: out of memory */
         double scale;
 };
 
@@ -91,6 +94,7 @@ void classify_ctx_destroy(struct classify_ctx *c)
         free(c->tags);
         free(c->contrib);
         free(c->out_feats);
+        free(c->jbuf);
         free(c);
 }
 
@@ -379,6 +383,133 @@ static json_t *evidence_json(struct classify_ctx *c, const struct taxonomy *tx, 
         return a;
 }
 
+/* ---- JSON text (options.json_text) ----------------------------------- */
+
+static void jb_put(struct classify_ctx *c, const char *s, size_t n)
+{
+        if (c->joom || reserve((void **)&c->jbuf, &c->jcap, c->jlen + n + 1, 1)) {
+                c->joom = 1;
+                return;
+        }
+        memcpy(c->jbuf + c->jlen, s, n);
+        c->jlen += n;
+}
+
+static void jb_lit(struct classify_ctx *c, const char *s)
+{
+        jb_put(c, s, strlen(s));
+}
+
+/* A JSON string literal; s is valid UTF-8 (taxonomy strings, stems, and the
+ * article's section field, all validated before they get here). */
+static void jb_str(struct classify_ctx *c, const char *s, size_t n)
+{
+        static const char hex[] = "0123456789abcdef";
+        jb_put(c, "\"", 1);
+        size_t run = 0;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char ch = (unsigned char)s[i];
+                if (ch >= 0x20 && ch != '"' && ch != '\\')
+                        continue;
+                jb_put(c, s + run, i - run);
+                run = i + 1;
+                char esc[7] = {'\\', (char)ch, 0};
+                if (ch < 0x20) {
+                        esc[1] = 'u';
+                        esc[2] = '0';
+                        esc[3] = '0';
+                        esc[4] = hex[ch >> 4];
+                        esc[5] = hex[ch & 15];
+                        jb_put(c, esc, 6);
+                } else {
+                        jb_put(c, esc, 2);
+                }
+        }
+        jb_put(c, s + run, n - run);
+        jb_put(c, "\"", 1);
+}
+
+/* Scores as the json_t path prints them after round4: at most 4 decimals,
+ * trailing zeros dropped but one kept ("2.0", "21.0051"). */
+static void jb_score(struct classify_ctx *c, double x)
+{
+        char num[64];
+        int n = snprintf(num, sizeof(num), "%.4f", round4(x));
+        if (n <= 0 || (size_t)n >= sizeof(num)) {
+                jb_lit(c, "0.0");
+                return;
+        }
+        while (n > 2 && num[n - 1] == '0' && num[n - 2] != '.')
+                n--;
+        jb_put(c, num, (size_t)n);
+}
+
+static void jb_evidence(struct classify_ctx *c, const struct taxonomy *tx, uint32_t l)
+{
+        size_t n = collect(c, tx, l, 1);
+        if (n == (size_t)-1) {
+                c->joom = 1;
+                return;
+        }
+        jb_lit(c, ",\"evidence\":[");
+        for (size_t i = 0; i < n && i < CLASSIFY_EVIDENCE_MAX; i++) {
+                const struct tx_entry *e = &tx->entries[c->feats[c->contrib[i].feat].entry];
+                if (i)
+                        jb_put(c, ",", 1);
+                jb_str(c, tx->strs + e->key_off, e->key_len);
+        }
+        jb_put(c, "]", 1);
+}
+
+/* Writes "{section}\0[topics]" into jbuf; offsets in *sec_len / *top_off. */
+static int write_json_text(struct classify_ctx *c, const struct taxonomy *tx, int section_label,
+                           const char *section_hint, size_t n_topics, struct classify_result *out)
+{
+        c->jlen = 0;
+        c->joom = 0;
+        if (section_label >= 0) {
+                const struct tx_label *L = &tx->labels[section_label];
+                jb_lit(c, "{\"id\":");
+                jb_str(c, L->id, strlen(L->id));
+                jb_lit(c, ",\"iptc\":");
+                if (L->iptc)
+                        jb_str(c, L->iptc, strlen(L->iptc));
+                else
+                        jb_lit(c, "null");
+                jb_lit(c, ",\"score\":");
+                jb_score(c, c->score[section_label]);
+                jb_lit(c, ",\"source_label\":");
+                if (section_hint)
+                        jb_str(c, section_hint, strlen(section_hint));
+                else
+                        jb_lit(c, "null");
+                jb_evidence(c, tx, (uint32_t)section_label);
+                jb_put(c, "}", 1);
+        } else {
+                jb_lit(c, "null");
+        }
+        size_t sec_len = c->jlen;
+        jb_put(c, "", 1);
+        jb_put(c, "[", 1);
+        for (size_t i = 0; i < n_topics; i++) {
+                jb_lit(c, i ? ",{\"id\":" : "{\"id\":");
+                jb_str(c, c->tags[i].id, strlen(c->tags[i].id));
+                jb_lit(c, ",\"score\":");
+                jb_score(c, c->tags[i].score);
+                jb_evidence(c, tx, c->tags[i].label);
+                jb_put(c, "}", 1);
+        }
+        jb_put(c, "]", 1);
+        if (c->joom)
+                return -1;
+        c->jbuf[c->jlen] = '\0';
+        out->section_text = c->jbuf;
+        out->section_text_len = sec_len;
+        out->topics_text = c->jbuf + sec_len + 1;
+        out->topics_text_len = c->jlen - sec_len - 1;
+        return 0;
+}
+
 static json_t *explain_label(struct classify_ctx *c, const struct taxonomy *tx,
                              const struct classify_options *o, uint32_t l, int prior_label,
                              int assigned)
@@ -519,6 +650,17 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
         out->n_topics = n_topics;
         if (opts->skip_json && !opts->explain)
                 return 0;
+        if (opts->json_text) {
+                if (write_json_text(c, tx, section_label, section_hint, n_topics, out))
+                        return -1;
+                if (opts->explain) {
+                        out->explain = build_explain(c, tx, opts, toks, lang, prior_label,
+                                                     section_label, n_topics);
+                        if (!out->explain)
+                                return -1;
+                }
+                return 0;
+        }
 
         if (section_label >= 0) {
                 const struct tx_label *L = &tx->labels[section_label];

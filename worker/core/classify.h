@@ -45,6 +45,8 @@ struct classify_options {
          * documented behaviour noted on each field. */
         double alias_prior; /**< added to the label the source section maps to (0: no prior) */
         int skip_json;      /**< 1: fill tags only, no JSON (eval, benchmarks) */
+        int json_text;      /**< 1: section/topics as compact JSON text (section_text,
+                                 topics_text) instead of json_t trees: the hot path */
 };
 
 /** Fills @p o with the defaults of the README config table (title 3, thresholds 1,
@@ -90,6 +92,12 @@ struct classify_result {
         double section_score;
         const struct classify_tag *topic_tags; /**< best first */
         size_t n_topics;
+        /* With options.json_text: the same content as section/topics would
+         * have, as compact JSON text (borrowed from the ctx), else NULL. */
+        const char *section_text;
+        size_t section_text_len;
+        const char *topics_text;
+        size_t topics_text_len;
 };
 
 /**

@@ -646,9 +646,14 @@ static int compile(struct builder *b)
         while (nslots < 2 * n_entries)
                 nslots *= 2;
         tx->slots = calloc(nslots, sizeof(*tx->slots));
+        size_t fbits = 1 << 16;
+        while (fbits < 8 * n_entries)
+                fbits *= 2;
+        tx->filter = calloc(fbits / 64, sizeof(uint64_t));
+        tx->filter_mask = fbits - 1;
         /* Compacted keys, then the keyword sources unchanged. */
         char *strs = malloc(key_bytes + b->src_len + 1);
-        if (!tx->entries || !tx->postings || !tx->slots || !strs) {
+        if (!tx->entries || !tx->postings || !tx->slots || !tx->filter || !strs) {
                 free(strs);
                 fail(b, "out of memory");
                 return -1;
@@ -703,6 +708,8 @@ static int compile(struct builder *b)
                 while (tx->slots[s].key)
                         s = (s + 1) & tx->slot_mask;
                 const struct tx_entry *en = &tx->entries[i];
+                size_t bit = tx_filter_bit(key, tx->filter_mask);
+                tx->filter[bit >> 6] |= 1ULL << (bit & 63);
                 tx->slots[s].key = key;
                 tx->slots[s].entry = (uint32_t)i;
                 tx->slots[s].key_len = en->key_len > UINT16_MAX ? UINT16_MAX : (uint16_t)en->key_len;
@@ -838,6 +845,7 @@ void taxonomy_destroy(struct taxonomy *tx)
         free(tx->entries);
         free(tx->postings);
         free(tx->slots);
+        free(tx->filter);
         free(tx->strs);
         free(tx->version);
         free(tx);
@@ -852,6 +860,9 @@ const struct tx_entry *tx_lookup(const struct taxonomy *tx, unsigned lang, uint6
                                  const char *const *stems, const uint32_t *lens, unsigned n)
 {
         uint64_t key = tx_slot_key(hash, lang);
+        size_t bit = tx_filter_bit(key, tx->filter_mask);
+        if (!(tx->filter[bit >> 6] & (1ULL << (bit & 63))))
+                return NULL;
         for (size_t s = key & tx->slot_mask;; s = (s + 1) & tx->slot_mask) {
                 const struct tx_slot *sl = &tx->slots[s];
                 if (!sl->key)

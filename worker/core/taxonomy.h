@@ -73,6 +73,11 @@ struct taxonomy {
         size_t n_postings;
         struct tx_slot *slots;
         size_t slot_mask;
+        /* One bit per (hash, language) key, >= 8 bits per entry: most words of
+         * an article are in no taxonomy, and this answers "absent" from L1/L2
+         * without touching the slot table. */
+        uint64_t *filter;
+        size_t filter_mask; /* in bits */
         char *strs;
         size_t strs_len;
         struct tx_alias *aliases; /* sorted by folded (strcmp) */
@@ -97,6 +102,12 @@ static inline uint64_t tx_slot_key(uint64_t hash, unsigned lang)
 {
         uint64_t k = hash_mix64(hash ^ ((uint64_t)(lang + 1) * 0xd6e8feb86659fd93ULL));
         return k ? k : 1; /* 0 marks an empty slot */
+}
+
+/* Filter bit of a slot key: high bits, independent of the slot index (low bits). */
+static inline size_t tx_filter_bit(uint64_t key, size_t mask)
+{
+        return (size_t)(key >> 32) & mask;
 }
 
 /** Language slot for a stem_lang index (-1 = unknown). */
@@ -124,6 +135,9 @@ static inline int32_t tx_find(const struct taxonomy *tx, unsigned lang, uint64_t
                               unsigned ntok, size_t key_len, unsigned *max_follow)
 {
         uint64_t key = tx_slot_key(hash, lang);
+        size_t bit = tx_filter_bit(key, tx->filter_mask);
+        if (!(tx->filter[bit >> 6] & (1ULL << (bit & 63))))
+                return -1;
         uint16_t klen = key_len > UINT16_MAX ? UINT16_MAX : (uint16_t)key_len;
         for (size_t s = key & tx->slot_mask;; s = (s + 1) & tx->slot_mask) {
                 const struct tx_slot *sl = &tx->slots[s];
