@@ -44,6 +44,8 @@ struct article_options {
         enum article_utf8_policy utf8_policy;
         size_t max_bytes;
         struct article_fields fields;
+        int json_reference; /**< tests and benchmarks: parse JSON with Jansson only (no fast path)
+                             */
 };
 
 void article_options_default(struct article_options *opts);
@@ -63,6 +65,8 @@ struct article {
         json_t *root; /* the parsed JSON; its strings are lent out */
         char *arena, *fix;
         size_t arena_len, arena_cap, fix_cap;
+        struct article_unknown *unknown; /* fast JSON path: unknown members seen */
+        size_t unknown_cap;
 };
 
 void article_init(struct article *a);
