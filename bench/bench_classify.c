@@ -129,7 +129,8 @@ int main(int argc, char **argv)
                 }
                 if (!nfiles) {
                         printf("bench_classify: no corpora under %s (set STEMTAG_SOURCE_DIR): "
-                               "no figures\n", shared);
+                               "no figures\n",
+                               shared);
                         return 0;
                 }
         }
@@ -154,8 +155,8 @@ int main(int argc, char **argv)
         printf("full path, 1 thread, best of %d passes (thread CPU time); taxonomy:", PASSES);
         for (size_t i = 0; i < ntx; i++)
                 printf(" %s", tx[i]);
-        printf("\n%-40s %8s %9s %10s %9s %12s %9s\n", "corpus", "MB", "articles", "MB/s",
-                   "art/s", "no-classify", "sections");
+        printf("\n%-40s %8s %9s %10s %9s %12s %9s\n", "corpus", "MB", "articles", "MB/s", "art/s",
+               "no-classify", "sections");
         size_t all_bytes = 0, all_n = 0;
         double all_t = 0, all_t_off = 0;
         for (size_t f = 0; f < nfiles; f++) {

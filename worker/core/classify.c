@@ -16,11 +16,11 @@
 struct doc_feat {
         uint64_t hash;
         float count;
-        int32_t entry;        /* taxonomy entry index or -1 */
+        int32_t entry; /* taxonomy entry index or -1 */
         uint32_t first_token;
         uint8_t ntok;
-        uint8_t in_norm;      /* stems and bigrams count toward the norm; longer phrases do not */
-        uint8_t max_follow;   /* of the taxonomy entry (unigrams) */
+        uint8_t in_norm;    /* stems and bigrams count toward the norm; longer phrases do not */
+        uint8_t max_follow; /* of the taxonomy entry (unigrams) */
 };
 
 struct contrib {
@@ -40,6 +40,8 @@ struct classify_ctx {
         size_t n_matched, matched_cap;
         double *score;
         size_t score_cap;
+        uint8_t *hit; /* label had a matched feature or the alias prior */
+        size_t hit_cap;
         struct classify_tag *tags;
         size_t tags_cap;
         struct contrib *contrib;
@@ -48,7 +50,7 @@ struct classify_ctx {
         size_t out_cap;
         char *jbuf; /* options.json_text output */
         size_t jlen, jcap;
-        int joom;   /* an append failed: out of memory */
+        int joom; /* an append failed: out of memory */
         double scale;
 };
 
@@ -91,6 +93,7 @@ void classify_ctx_destroy(struct classify_ctx *c)
         free(c->slots);
         free(c->matched);
         free(c->score);
+        free(c->hit);
         free(c->tags);
         free(c->contrib);
         free(c->out_feats);
@@ -272,8 +275,8 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
         return 0;
 }
 
-long classify_features(struct classify_ctx *c, const struct text_tokens *toks,
-                       double title_weight, const struct classify_feature **out)
+long classify_features(struct classify_ctx *c, const struct text_tokens *toks, double title_weight,
+                       const struct classify_feature **out)
 {
         if (extract(c, NULL, TX_LANG_UNKNOWN, toks, title_weight))
                 return -1;
@@ -353,10 +356,11 @@ static size_t collect(struct classify_ctx *c, const struct taxonomy *tx, uint32_
                 size_t j = i;
                 while (j > 0) {
                         const struct contrib *y = &c->contrib[j - 1];
-                        int before = fabs(x.value) > fabs(y->value) ||
-                                     (fabs(x.value) == fabs(y->value) &&
-                                      strcmp(tx->strs + tx->entries[c->feats[x.feat].entry].key_off,
-                                             tx->strs + tx->entries[c->feats[y->feat].entry].key_off) < 0);
+                        int before =
+                            fabs(x.value) > fabs(y->value) ||
+                            (fabs(x.value) == fabs(y->value) &&
+                             strcmp(tx->strs + tx->entries[c->feats[x.feat].entry].key_off,
+                                    tx->strs + tx->entries[c->feats[y->feat].entry].key_off) < 0);
                         if (!before)
                                 break;
                         c->contrib[j] = c->contrib[j - 1];
@@ -526,12 +530,12 @@ static json_t *explain_label(struct classify_ctx *c, const struct taxonomy *tx,
                 for (uint32_t p = 0; p < e->post_n; p++)
                         if (tx->postings[e->post_off + p].label == l)
                                 P = &tx->postings[e->post_off + p];
-                json_t *k = json_pack(
-                        "{s:s%, s:s, s:f, s:f, s:f}", "feature", tx->strs + e->key_off,
-                        (size_t)e->key_len, "lang",
-                        e->lang == TX_LANG_UNKNOWN ? "und" : stem_lang_iso(e->lang), "count",
-                        (double)f->count, "weight", round4(P ? P->weight : 0.0),
-                        "contribution", round4(c->contrib[i].value));
+                json_t *k =
+                    json_pack("{s:s%, s:s, s:f, s:f, s:f}", "feature", tx->strs + e->key_off,
+                              (size_t)e->key_len, "lang",
+                              e->lang == TX_LANG_UNKNOWN ? "und" : stem_lang_iso(e->lang), "count",
+                              (double)f->count, "weight", round4(P ? P->weight : 0.0),
+                              "contribution", round4(c->contrib[i].value));
                 if (k && P && P->src_off != TX_NO_SRC)
                         json_object_set_new(k, "keyword", json_string(tx->strs + P->src_off));
                 if (!k || json_array_append_new(contribs, k)) {
@@ -544,8 +548,8 @@ static json_t *explain_label(struct classify_ctx *c, const struct taxonomy *tx,
         return json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:o}", "id", L->id, "kind",
                          L->kind == TX_KIND_SECTION ? "section" : "topic", "score",
                          round4(c->score[l]), "threshold", label_threshold(tx, o, l), "bias",
-                         L->bias, "prior", (int)l == prior_label ? o->alias_prior : 0.0,
-                         "assigned", assigned, "contributions", contribs);
+                         L->bias, "prior", (int)l == prior_label ? o->alias_prior : 0.0, "assigned",
+                         assigned, "contributions", contribs);
 }
 
 static json_t *build_explain(struct classify_ctx *c, const struct taxonomy *tx,
@@ -557,11 +561,11 @@ static json_t *build_explain(struct classify_ctx *c, const struct taxonomy *tx,
         if (!labels)
                 return NULL;
         if (section_label >= 0)
-                json_array_append_new(labels, explain_label(c, tx, o, (uint32_t)section_label,
-                                                            prior_label, 1));
+                json_array_append_new(
+                    labels, explain_label(c, tx, o, (uint32_t)section_label, prior_label, 1));
         for (size_t i = 0; i < n_topics; i++)
-                json_array_append_new(labels, explain_label(c, tx, o, c->tags[i].label,
-                                                            prior_label, 1));
+                json_array_append_new(labels,
+                                      explain_label(c, tx, o, c->tags[i].label, prior_label, 1));
         size_t shown = 0;
         for (size_t i = n_topics; i < tx->n_labels && shown < 5; i++) {
                 uint32_t l = c->tags[i].label;
@@ -586,10 +590,12 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 return -1;
         size_t nl = tx->n_labels;
         if (reserve((void **)&c->score, &c->score_cap, nl + 1, sizeof(double)) ||
+            reserve((void **)&c->hit, &c->hit_cap, nl + 1, 1) ||
             reserve((void **)&c->tags, &c->tags_cap, nl + 1, sizeof(*c->tags)))
                 return -1;
         for (size_t l = 0; l < nl; l++)
                 c->score[l] = tx->labels[l].bias;
+        memset(c->hit, 0, nl);
         for (size_t m = 0; m < c->n_matched; m++) {
                 const struct doc_feat *f = &c->feats[c->matched[m]];
                 const struct tx_entry *e = &tx->entries[f->entry];
@@ -597,6 +603,7 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 for (uint32_t p = 0; p < e->post_n; p++) {
                         const struct tx_posting *P = &tx->postings[e->post_off + p];
                         c->score[P->label] += P->weight * x;
+                        c->hit[P->label] = 1;
                 }
         }
         int prior_label = -1;
@@ -605,8 +612,10 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 if (folded)
                         prior_label = tx_alias_find(tx, folded);
                 free(folded);
-                if (prior_label >= 0)
+                if (prior_label >= 0) {
                         c->score[prior_label] += opts->alias_prior;
+                        c->hit[prior_label] = 1;
+                }
         }
 
         /* Topics at or above threshold go first in tags (best first); the
@@ -615,10 +624,14 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
         size_t n_topics = 0;
         for (size_t l = 0; l < nl; l++) {
                 const struct tx_label *L = &tx->labels[l];
-                struct classify_tag tg = {.label = (uint32_t)l, .id = L->id,
+                struct classify_tag tg = {.label = (uint32_t)l,
+                                          .id = L->id,
                                           .score = c->score[l],
                                           .kind = L->kind == TX_KIND_SECTION ? 0 : 1};
-                int pass = c->score[l] >= label_threshold(tx, opts, (uint32_t)l);
+                /* A label nothing in the article speaks for is never assigned,
+                 * whatever its bias and threshold (learned section models
+                 * have threshold -1000 so that the best label always wins). */
+                int pass = c->hit[l] && c->score[l] >= label_threshold(tx, opts, (uint32_t)l);
                 if (L->kind == TX_KIND_SECTION && pass &&
                     (section_label < 0 ||
                      tag_better(&tg, &(struct classify_tag){.score = c->score[section_label],
@@ -630,7 +643,8 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
         size_t w = 0;
         for (size_t l = 0; l < nl; l++) {
                 const struct classify_tag *tg = &c->tags[l];
-                if (tg->kind == 1 && tg->score >= label_threshold(tx, opts, tg->label)) {
+                if (tg->kind == 1 && c->hit[tg->label] &&
+                    tg->score >= label_threshold(tx, opts, tg->label)) {
                         struct classify_tag tmp = c->tags[w];
                         c->tags[w] = *tg;
                         c->tags[l] = tmp;
@@ -664,9 +678,9 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
 
         if (section_label >= 0) {
                 const struct tx_label *L = &tx->labels[section_label];
-                out->section = json_pack("{s:s, s:s?, s:f, s:s?}", "id", L->id, "iptc", L->iptc,
-                                         "score", round4(c->score[section_label]),
-                                         "source_label", section_hint);
+                out->section =
+                    json_pack("{s:s, s:s?, s:f, s:s?}", "id", L->id, "iptc", L->iptc, "score",
+                              round4(c->score[section_label]), "source_label", section_hint);
         } else {
                 out->section = json_null();
         }
@@ -687,8 +701,8 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                         goto oom;
         }
         if (opts->explain) {
-                out->explain = build_explain(c, tx, opts, toks, lang, prior_label, section_label,
-                                             n_topics);
+                out->explain =
+                    build_explain(c, tx, opts, toks, lang, prior_label, section_label, n_topics);
                 if (!out->explain)
                         goto oom;
         }

@@ -14,6 +14,8 @@
  *           article's own section label is an alias of the label)
  * A section is the highest-scoring section label at or above its threshold;
  * topics are all topic labels at or above theirs, best first, at most top_k.
+ * Only labels with at least one matched feature (or the alias prior) count:
+ * a bias alone never assigns a tag.
  * Ties go to the smaller label id (strcmp), so results never depend on file
  * or hash order. */
 #ifndef STEMTAG_CLASSIFY_H
@@ -58,8 +60,8 @@ void classify_options_default(struct classify_options *o);
  * keywords are stemmed at load time with @p pool.
  * @returns new taxonomy or NULL with @p errstr naming file, label and keyword.
  */
-struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
-                               char *errstr, size_t errstr_size);
+struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool, char *errstr,
+                               size_t errstr_size);
 void taxonomy_destroy(struct taxonomy *tx); /* NULL is a no-op */
 /** Version string for the record's "classifier.taxonomy" (borrowed). */
 const char *taxonomy_version(const struct taxonomy *tx);
@@ -73,10 +75,10 @@ void classify_ctx_destroy(struct classify_ctx *c); /* NULL is a no-op */
 
 /** One assigned tag. */
 struct classify_tag {
-        uint32_t label;  /**< index in the taxonomy */
-        const char *id;  /**< borrowed from the taxonomy */
+        uint32_t label; /**< index in the taxonomy */
+        const char *id; /**< borrowed from the taxonomy */
         double score;
-        int kind;        /**< 0 section, 1 topic */
+        int kind; /**< 0 section, 1 topic */
 };
 
 /**
@@ -85,9 +87,10 @@ struct classify_tag {
  * the taxonomy and stays valid until the next classify_run on the same ctx.
  */
 struct classify_result {
-        json_t *section;    /**< {"id","iptc","score","source_label"} or json null (NULL with skip_json) */
-        json_t *topics;     /**< [{"id","score","evidence":[...]}] (NULL with skip_json) */
-        json_t *explain;    /**< per-keyword contributions, or NULL (only with options.explain) */
+        json_t *
+            section; /**< {"id","iptc","score","source_label"} or json null (NULL with skip_json) */
+        json_t *topics;  /**< [{"id","score","evidence":[...]}] (NULL with skip_json) */
+        json_t *explain; /**< per-keyword contributions, or NULL (only with options.explain) */
         const char *section_id; /**< borrowed from the taxonomy, or NULL */
         double section_score;
         const struct classify_tag *topic_tags; /**< best first */
@@ -122,7 +125,7 @@ struct classify_feature {
  * the learner. @returns the number of features, their array borrowed from @p c
  * until its next use in @p *out, or -1 when out of memory.
  */
-long classify_features(struct classify_ctx *c, const struct text_tokens *toks,
-                       double title_weight, const struct classify_feature **out);
+long classify_features(struct classify_ctx *c, const struct text_tokens *toks, double title_weight,
+                       const struct classify_feature **out);
 
 #endif

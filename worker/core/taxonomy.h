@@ -16,7 +16,7 @@
 /* Language slot of entries that apply when the article language is unknown
  * (lang -1): the `*` entries under their normalised, unstemmed form. */
 #define TX_LANG_UNKNOWN STEM_LANG_COUNT
-#define TX_LANG_SLOTS (STEM_LANG_COUNT + 1)
+#define TX_LANG_SLOTS   (STEM_LANG_COUNT + 1)
 
 /* Longest phrase (in stems) a keyword may have; bounds the look-ahead. */
 #define TX_PHRASE_MAX 8
@@ -26,10 +26,10 @@ enum tx_kind { TX_KIND_SECTION = 0, TX_KIND_TOPIC = 1 };
 struct tx_label {
         char *id, *name, *iptc; /* owned; iptc may be NULL */
         enum tx_kind kind;
-        int has_threshold;      /* else the classify option's default applies */
+        int has_threshold; /* else the classify option's default applies */
         double threshold;
         double bias;
-        const char *file;       /* borrowed from taxonomy.files */
+        const char *file; /* borrowed from taxonomy.files */
 };
 
 struct tx_posting {
@@ -40,21 +40,21 @@ struct tx_posting {
 #define TX_NO_SRC UINT32_MAX
 
 struct tx_entry {
-        uint64_t hash;       /* n-gram hash (tx_hash_stem / tx_hash_combine), language-free */
-        uint32_t key_off;    /* stems joined by one space, in strs */
+        uint64_t hash;    /* n-gram hash (tx_hash_stem / tx_hash_combine), language-free */
+        uint32_t key_off; /* stems joined by one space, in strs */
         uint32_t key_len;
-        uint32_t post_off;   /* postings[post_off .. post_off + post_n) */
+        uint32_t post_off; /* postings[post_off .. post_off + post_n) */
         uint32_t post_n;
-        uint8_t lang;        /* stem_lang index or TX_LANG_UNKNOWN */
-        uint8_t ntok;        /* stems in the key */
-        uint8_t max_follow;  /* longest n-gram (>= 2) starting with this unigram, else 0/1 */
+        uint8_t lang;       /* stem_lang index or TX_LANG_UNKNOWN */
+        uint8_t ntok;       /* stems in the key */
+        uint8_t max_follow; /* longest n-gram (>= 2) starting with this unigram, else 0/1 */
 };
 
 /* 16 bytes: a lookup reads one slot run and nothing else. */
 struct tx_slot {
-        uint64_t key;       /* tx_slot_key(hash, lang); 0 = empty */
-        uint32_t entry;     /* index into entries */
-        uint16_t key_len;   /* min(entry key_len, UINT16_MAX) */
+        uint64_t key;     /* tx_slot_key(hash, lang); 0 = empty */
+        uint32_t entry;   /* index into entries */
+        uint16_t key_len; /* min(entry key_len, UINT16_MAX) */
         uint8_t ntok;
         uint8_t max_follow;
 };
@@ -82,9 +82,9 @@ struct taxonomy {
         size_t strs_len;
         struct tx_alias *aliases; /* sorted by folded (strcmp) */
         size_t n_aliases;
-        char **files;             /* the paths as given (owned) */
+        char **files; /* the paths as given (owned) */
         size_t n_files;
-        char *version;            /* "name@version,..." (owned) */
+        char *version; /* "name@version,..." (owned) */
 };
 
 static inline uint64_t tx_hash_stem(const char *s, size_t len)
