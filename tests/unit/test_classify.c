@@ -81,12 +81,11 @@ static void run_tx(struct fx *f, const struct taxonomy *tx, const char *lang, co
         text_tokens_reset(&f->toks);
         int l = lang ? stem_lang_from_iso(lang) : -1;
         if (title)
-                assert_int_equal(text_tokenize(&f->toks, title, strlen(title), TEXT_FIELD_TITLE,
-                                               lang),
-                                 0);
-        if (body)
                 assert_int_equal(
-                        text_tokenize(&f->toks, body, strlen(body), TEXT_FIELD_BODY, lang), 0);
+                    text_tokenize(&f->toks, title, strlen(title), TEXT_FIELD_TITLE, lang), 0);
+        if (body)
+                assert_int_equal(text_tokenize(&f->toks, body, strlen(body), TEXT_FIELD_BODY, lang),
+                                 0);
         assert_int_equal(stem_tokens(f->pool, l, &f->toks), 0);
         assert_int_equal(classify_run(f->c, tx, &f->o, l, &f->toks, hint, &f->r), 0);
 }
@@ -101,7 +100,8 @@ static json_t *topic(const struct fx *f, const char *id)
 {
         size_t i;
         json_t *t;
-        json_array_foreach(f->r.topics, i, t) {
+        json_array_foreach(f->r.topics, i, t)
+        {
                 if (!strcmp(json_string_value(json_object_get(t, "id")), id))
                         return t;
         }
@@ -113,7 +113,8 @@ static double section_score(const struct fx *f, const char *id)
         /* explain lists every scored label near the top; use it to read scores. */
         size_t i;
         json_t *l;
-        json_array_foreach(json_object_get(f->r.explain, "labels"), i, l) {
+        json_array_foreach(json_object_get(f->r.explain, "labels"), i, l)
+        {
                 if (!strcmp(json_string_value(json_object_get(l, "id")), id))
                         return json_real_value(json_object_get(l, "score"));
         }
@@ -124,7 +125,8 @@ static int evidence_has(json_t *tag, const char *stem)
 {
         size_t i;
         json_t *e;
-        json_array_foreach(json_object_get(tag, "evidence"), i, e) {
+        json_array_foreach(json_object_get(tag, "evidence"), i, e)
+        {
                 if (!strcmp(json_string_value(e), stem))
                         return 1;
         }
@@ -287,6 +289,27 @@ static void test_phrase_only_taxonomy(void **state)
         taxonomy_destroy(tx);
 }
 
+/* Learned section models have threshold -1000: the best label wins, but only
+ * among labels the article has evidence for, never by bias alone. */
+static void test_bias_alone_assigns_nothing(void **state)
+{
+        struct fx *f = *state;
+        struct taxonomy *tx = load_files(f->pool, "learned-like.json", NULL);
+        run_tx(f, tx, "en", NULL, "Nothing here matches.", NULL);
+        assert_null(f->r.section_id);
+        run_tx(f, tx, "de", NULL, "Rate rate rate.", NULL); /* stems are en only */
+        assert_null(f->r.section_id);
+        run_tx(f, tx, "en", NULL, "The bank rate.", NULL);
+        /* low-bias: -0.5 + 0.3 x + 0.4 x < high-bias's 0.5, yet high-bias has no evidence */
+        assert_non_null(f->r.section_id);
+        assert_string_equal(f->r.section_id, "low-bias");
+        assert_true(f->r.section_score < 0.5);
+        run_tx(f, tx, "en", NULL, "The bank rate and a goal.", NULL);
+        assert_string_equal(f->r.section_id, "high-bias");
+        result_clear(f);
+        taxonomy_destroy(tx);
+}
+
 static void test_top_k_and_order(void **state)
 {
         struct fx *f = *state;
@@ -366,6 +389,42 @@ static void test_explain_and_repeatable(void **state)
         free(sec2);
 }
 
+/* The hot path's pre-rendered JSON text says exactly what the json_t path says,
+ * including escaping of the source label. */
+static void test_json_text_matches_tree(void **state)
+{
+        struct fx *f = *state;
+        const char *hints[] = {"Politik", "Odd \"label\"\\ \x01", NULL};
+        for (size_t h = 0; h < 3; h++) {
+                const char *body = "The prime minister told parliament: Merkel, the central "
+                                   "bank, a ballot and a zebra.";
+                f->o.json_text = 0;
+                run(f, "en", "Election", body, hints[h]);
+                json_t *sec = json_incref(f->r.section), *top = json_incref(f->r.topics);
+                f->o.json_text = 1;
+                run(f, "en", "Election", body, hints[h]);
+                assert_null(f->r.section);
+                assert_non_null(f->r.section_text);
+                json_error_t e;
+                json_t *sec2 =
+                    json_loadb(f->r.section_text, f->r.section_text_len, JSON_DECODE_ANY, &e);
+                json_t *top2 = json_loadb(f->r.topics_text, f->r.topics_text_len, 0, &e);
+                assert_non_null(sec2);
+                assert_non_null(top2);
+                assert_true(json_equal(sec, sec2));
+                assert_true(json_equal(top, top2));
+                assert_true(json_array_size(top2) >= 3);
+                json_decref(sec);
+                json_decref(top);
+                json_decref(sec2);
+                json_decref(top2);
+        }
+        /* No section at all: the text is null. */
+        run(f, "en", NULL, "Nothing to see.", NULL);
+        assert_int_equal(f->r.section_text_len, 4);
+        assert_memory_equal(f->r.section_text, "null", 4);
+}
+
 static void test_skip_json(void **state)
 {
         struct fx *f = *state;
@@ -413,10 +472,10 @@ static json_t *train_tiny(struct fx *f, uint64_t seed, int kind)
                 const char *body = json_string_value(json_object_get(o, "body"));
                 const char *label = json_string_value(json_object_get(o, "label"));
                 text_tokens_reset(&f->toks);
-                assert_int_equal(text_tokenize(&f->toks, title, strlen(title), TEXT_FIELD_TITLE,
-                                               "en"), 0);
-                assert_int_equal(text_tokenize(&f->toks, body, strlen(body), TEXT_FIELD_BODY,
-                                               "en"), 0);
+                assert_int_equal(
+                    text_tokenize(&f->toks, title, strlen(title), TEXT_FIELD_TITLE, "en"), 0);
+                assert_int_equal(text_tokenize(&f->toks, body, strlen(body), TEXT_FIELD_BODY, "en"),
+                                 0);
                 int lang = stem_lang_from_iso("en");
                 assert_int_equal(stem_tokens(f->pool, lang, &f->toks), 0);
                 assert_int_equal(learn_add(l, f->c, lang, &f->toks, 3.0, &label, 1), 0);
@@ -464,8 +523,8 @@ static void test_train_tiny_deterministic(void **state)
         assert_string_equal(f->r.section_id, "weather");
         run_tx(f, tx, "en", "Late goal", "The team won the league match with a late goal.", NULL);
         assert_string_equal(f->r.section_id, "sport");
-        run_tx(f, tx, "en", "Rates", "The central bank may raise interest rates as inflation rises.",
-               NULL);
+        run_tx(f, tx, "en", "Rates",
+               "The central bank may raise interest rates as inflation rises.", NULL);
         assert_string_equal(f->r.section_id, "economy");
         result_clear(f);
         taxonomy_destroy(tx);
@@ -478,10 +537,12 @@ static void test_train_tiny_deterministic(void **state)
         json_t *t = train_tiny(f, 7, 1);
         size_t i;
         json_t *lab;
-        json_array_foreach(json_object_get(t, "labels"), i, lab) {
+        json_array_foreach(json_object_get(t, "labels"), i, lab)
+        {
                 assert_string_equal(json_string_value(json_object_get(lab, "kind")), "topic");
                 assert_true(json_is_number(json_object_get(lab, "threshold")));
-                assert_true(json_object_size(json_object_get(json_object_get(lab, "stems"), "en")) > 0);
+                assert_true(json_object_size(json_object_get(json_object_get(lab, "stems"), "en")) >
+                            0);
         }
         json_decref(t);
 }
@@ -495,22 +556,24 @@ int main(void)
         }
         snprintf(data_dir, sizeof(data_dir), "%s", d);
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_section_and_json, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_keywords_stemmed_at_load, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_phrase_needs_consecutive_stems, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_negative_keyword, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_alias_prior, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_title_weight, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_star_language, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_learned_stem_bigram, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_phrase_only_taxonomy, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_top_k_and_order, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_ties_are_deterministic, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_length_normalisation, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_explain_and_repeatable, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_skip_json, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_features, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_train_tiny_deterministic, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_section_and_json, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_keywords_stemmed_at_load, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_phrase_needs_consecutive_stems, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_negative_keyword, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_alias_prior, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_title_weight, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_star_language, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_learned_stem_bigram, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_phrase_only_taxonomy, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_bias_alone_assigns_nothing, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_top_k_and_order, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_ties_are_deterministic, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_length_normalisation, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_explain_and_repeatable, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_json_text_matches_tree, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_skip_json, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_features, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_train_tiny_deterministic, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,8 +61,8 @@ static void expect_error(const char *file, const char *extra_file, const char *l
                          const char *keyword)
 {
         char err[512] = "";
-        struct taxonomy *tx = load(extra_file ? extra_file : file, extra_file ? file : NULL, err,
-                                   sizeof(err));
+        struct taxonomy *tx =
+            load(extra_file ? extra_file : file, extra_file ? file : NULL, err, sizeof(err));
         assert_null(tx);
         print_message("error: %s\n", err);
         assert_non_null(strstr(err, file));
@@ -141,16 +141,16 @@ int main(void)
         }
         snprintf(data_dir, sizeof(data_dir), "%s", d);
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_load_combined),
-                cmocka_unit_test(test_error_bad_weight),
-                cmocka_unit_test(test_error_no_words),
-                cmocka_unit_test(test_error_unknown_language),
-                cmocka_unit_test(test_error_duplicate_across_files),
-                cmocka_unit_test(test_error_alias_unknown_label),
-                cmocka_unit_test(test_error_format),
-                cmocka_unit_test(test_error_bad_stem),
-                cmocka_unit_test(test_error_bad_kind),
-                cmocka_unit_test(test_error_missing_file),
+            cmocka_unit_test(test_load_combined),
+            cmocka_unit_test(test_error_bad_weight),
+            cmocka_unit_test(test_error_no_words),
+            cmocka_unit_test(test_error_unknown_language),
+            cmocka_unit_test(test_error_duplicate_across_files),
+            cmocka_unit_test(test_error_alias_unknown_label),
+            cmocka_unit_test(test_error_format),
+            cmocka_unit_test(test_error_bad_stem),
+            cmocka_unit_test(test_error_bad_kind),
+            cmocka_unit_test(test_error_missing_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

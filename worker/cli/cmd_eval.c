@@ -15,24 +15,25 @@
 #include "text.h"
 
 #define MAX_MODELS 16
-#define NONE "(none)"
+#define NONE       "(none)"
 
 static void usage(FILE *out)
 {
-        fprintf(out,
-                "Usage: stemtag eval --model FILE [--model FILE]... --input labelled.jsonl "
-                "[options]\n\n"
-                "  -m, --model FILE        taxonomy file(s), combined as at classify time\n"
-                "  -i, --input FILE        JSON lines: {\"title\",\"body\",\"label\",\"lang\"}\n"
-                "  -k, --kind KIND         section (accuracy, confusion matrix) or topic\n"
-                "                          (micro/macro-F1); default: section if the model\n"
-                "                          has section labels\n"
-                "      --map A=B,C=D       rename gold labels before comparing (zero-shot runs)\n"
-                "      --label-field NAME  field holding the label(s) (default \"label\")\n"
-                "      --lang XX           stem every article as language XX (default: its \"lang\")\n"
-                "      --title-weight X    classify.title.weight (default 3)\n"
-                "      --top-k N           topics per article (default: unlimited)\n"
-                "      --quiet             summary lines only\n");
+        fprintf(
+            out,
+            "Usage: stemtag eval --model FILE [--model FILE]... --input labelled.jsonl "
+            "[options]\n\n"
+            "  -m, --model FILE        taxonomy file(s), combined as at classify time\n"
+            "  -i, --input FILE        JSON lines: {\"title\",\"body\",\"label\",\"lang\"}\n"
+            "  -k, --kind KIND         section (accuracy, confusion matrix) or topic\n"
+            "                          (micro/macro-F1); default: section if the model\n"
+            "                          has section labels\n"
+            "      --map A=B,C=D       rename gold labels before comparing (zero-shot runs)\n"
+            "      --label-field NAME  field holding the label(s) (default \"label\")\n"
+            "      --lang XX           stem every article as language XX (default: its \"lang\")\n"
+            "      --title-weight X    classify.title.weight (default 3)\n"
+            "      --top-k N           topics per article (default: unlimited)\n"
+            "      --quiet             summary lines only\n");
 }
 
 struct names {
@@ -107,8 +108,15 @@ static int mapping_parse(struct mapping *m, const char *spec)
                         }
                         m->from.cap = m->to.cap = nc;
                 }
-                m->from.v[m->from.n++] = strdup(tok);
-                m->to.v[m->to.n++] = strdup(eq + 1);
+                char *from = strdup(tok), *to = strdup(eq + 1);
+                if (!from || !to) {
+                        free(from);
+                        free(to);
+                        free(copy);
+                        return -1;
+                }
+                m->from.v[m->from.n++] = from;
+                m->to.v[m->to.n++] = to;
         }
         free(copy);
         return 0;
@@ -117,7 +125,7 @@ static int mapping_parse(struct mapping *m, const char *spec)
 static const char *mapping_apply(const struct mapping *m, const char *x)
 {
         long i = names_find(&m->from, x);
-        return i >= 0 ? m->to.v[i] : x;
+        return i >= 0 && m->to.v ? m->to.v[i] : x;
 }
 
 static double f1(double p, double r)
@@ -138,17 +146,17 @@ static int cmp_str(const void *a, const void *b)
 int cmd_eval(int argc, char **argv)
 {
         static const struct option longopts[] = {
-                {"model", required_argument, NULL, 'm'},
-                {"input", required_argument, NULL, 'i'},
-                {"kind", required_argument, NULL, 'k'},
-                {"map", required_argument, NULL, 'M'},
-                {"label-field", required_argument, NULL, 'L'},
-                {"lang", required_argument, NULL, 'l'},
-                {"title-weight", required_argument, NULL, 't'},
-                {"top-k", required_argument, NULL, 'K'},
-                {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"model", required_argument, NULL, 'm'},
+            {"input", required_argument, NULL, 'i'},
+            {"kind", required_argument, NULL, 'k'},
+            {"map", required_argument, NULL, 'M'},
+            {"label-field", required_argument, NULL, 'L'},
+            {"lang", required_argument, NULL, 'l'},
+            {"title-weight", required_argument, NULL, 't'},
+            {"top-k", required_argument, NULL, 'K'},
+            {"quiet", no_argument, NULL, 'q'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         const char *models[MAX_MODELS + 1] = {0};
         size_t n_models = 0;
@@ -166,39 +174,59 @@ int cmd_eval(int argc, char **argv)
                 case 'm':
                         if (n_models == MAX_MODELS) {
                                 fprintf(stderr, "stemtag eval: at most %d models\n", MAX_MODELS);
-                                return 2;
+                                goto usage_fail;
                         }
                         models[n_models++] = optarg;
                         break;
-                case 'i': input = optarg; break;
+                case 'i':
+                        input = optarg;
+                        break;
                 case 'k':
                         kind = !strcmp(optarg, "section") ? 0 : !strcmp(optarg, "topic") ? 1 : -2;
                         if (kind == -2) {
                                 fprintf(stderr, "stemtag eval: --kind must be section or topic\n");
-                                return 2;
+                                goto usage_fail;
                         }
                         break;
                 case 'M':
                         if (mapping_parse(&map, optarg))
-                                return 2;
+                                goto usage_fail;
                         break;
-                case 'L': label_field = optarg; break;
-                case 'l': lang = optarg; break;
-                case 't': co.title_weight = atof(optarg); break;
-                case 'K': co.topics_top_k = atoi(optarg); break;
-                case 'q': quiet = 1; break;
-                case 'h': usage(stdout); return 0;
-                default: usage(stderr); return 2;
+                case 'L':
+                        label_field = optarg;
+                        break;
+                case 'l':
+                        lang = optarg;
+                        break;
+                case 't':
+                        co.title_weight = atof(optarg);
+                        break;
+                case 'K':
+                        co.topics_top_k = atoi(optarg);
+                        break;
+                case 'q':
+                        quiet = 1;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        names_free(&map.from);
+                        names_free(&map.to);
+                        return 0;
+                default:
+                        usage(stderr);
+                        goto usage_fail;
                 }
         }
         if (!n_models || !input || optind != argc) {
                 usage(stderr);
-                return 2;
+                goto usage_fail;
         }
         char err[512];
         struct labelled_set set;
         if (labelled_read(input, label_field, &set, err, sizeof(err))) {
                 fprintf(stderr, "stemtag eval: %s\n", err);
+                names_free(&map.from);
+                names_free(&map.to);
                 return 1;
         }
         struct stem_pool *pool = stem_pool_new(1 << 16);
@@ -228,7 +256,8 @@ int cmd_eval(int argc, char **argv)
                 for (size_t k = 0; k < set.docs[i].n_labels; k++)
                         if (names_add(&labels, mapping_apply(&map, set.docs[i].labels[k])) < 0)
                                 goto oom;
-        qsort(labels.v, labels.n, sizeof(char *), cmp_str);
+        if (labels.n)
+                qsort(labels.v, labels.n, sizeof(char *), cmp_str);
         size_t n_gold_labels = labels.n;
         for (size_t i = 0; i < taxonomy_label_count(tx); i++)
                 if (taxonomy_label_kind(tx, i) == (kind == 0 ? 0 : 1) &&
@@ -237,10 +266,10 @@ int cmd_eval(int argc, char **argv)
         if (kind == 0 && names_add(&labels, NONE) < 0)
                 goto oom;
         size_t L = labels.n;
-        cm = calloc(L * L, sizeof(size_t));
-        tp = calloc(L, sizeof(size_t));
-        fp = calloc(L, sizeof(size_t));
-        fn = calloc(L, sizeof(size_t));
+        cm = calloc(L * L + 1, sizeof(size_t));
+        tp = calloc(L + 1, sizeof(size_t));
+        fp = calloc(L + 1, sizeof(size_t));
+        fn = calloc(L + 1, sizeof(size_t));
         if (!cm || !tp || !fp || !fn)
                 goto oom;
 
@@ -273,8 +302,8 @@ int cmd_eval(int argc, char **argv)
                         long p = names_find(&labels, r.topic_tags[t].id);
                         int hit = 0;
                         for (size_t k = 0; k < d->n_labels; k++)
-                                hit |= !strcmp(mapping_apply(&map, d->labels[k]),
-                                               r.topic_tags[t].id);
+                                hit |=
+                                    !strcmp(mapping_apply(&map, d->labels[k]), r.topic_tags[t].id);
                         if (hit)
                                 tp[p]++;
                         else
@@ -324,8 +353,8 @@ int cmd_eval(int argc, char **argv)
                                 printf("\n");
                         }
                 }
-                printf("\naccuracy %.4f  macro-F1 %.4f  (%zu/%zu correct)\n",
-                       ratio(correct, set.n), macro, correct, set.n);
+                printf("\naccuracy %.4f  macro-F1 %.4f  (%zu/%zu correct)\n", ratio(correct, set.n),
+                       macro, correct, set.n);
         } else {
                 size_t TP = 0, FP = 0, FN = 0;
                 for (size_t g = 0; g < L; g++) {
@@ -361,4 +390,8 @@ out:
         stem_pool_destroy(pool);
         labelled_free(&set);
         return rc;
+usage_fail:
+        names_free(&map.from);
+        names_free(&map.to);
+        return 2;
 }

@@ -17,25 +17,26 @@
 
 static void usage(FILE *out)
 {
-        fprintf(out,
-                "Usage: stemtag train --input labelled.jsonl --out model.json [options]\n\n"
-                "Learns per-label stem and stem-bigram weights (one-vs-rest linear SVM) and\n"
-                "writes them in the taxonomy format, usable with `classify --taxonomy`.\n\n"
-                "  -i, --input FILE        JSON lines: {\"title\",\"body\",\"label\",\"lang\"}\n"
-                "  -o, --out FILE          taxonomy file to write\n"
-                "  -k, --kind KIND         section (one label per article; default) or topic\n"
-                "                          (label is a list; thresholds tuned by cross-validation)\n"
-                "      --label-field NAME  field holding the label(s) (default \"label\")\n"
-                "      --lang XX           stem every article as language XX (default: its \"lang\")\n"
-                "      --seed N            order of training and folds (default 1)\n"
-                "      --epochs N          max coordinate-descent passes per label (default 40)\n"
-                "      --c X               SVM cost; larger fits the training data closer (default 1)\n"
-                "      --min-df N          drop features seen in fewer articles (default 2)\n"
-                "      --max-features N    keep the N most frequent features (default 200000)\n"
-                "      --max-weights N     keep the N largest weights in the file (default 150000)\n"
-                "      --folds N           topic kind: cross-validation folds (default 3)\n"
-                "      --title-weight X    as classify.title.weight at classify time (default 3)\n"
-                "      --name NAME         taxonomy name (default: learned-<input file name>)\n");
+        fprintf(
+            out,
+            "Usage: stemtag train --input labelled.jsonl --out model.json [options]\n\n"
+            "Learns per-label stem and stem-bigram weights (one-vs-rest linear SVM) and\n"
+            "writes them in the taxonomy format, usable with `classify --taxonomy`.\n\n"
+            "  -i, --input FILE        JSON lines: {\"title\",\"body\",\"label\",\"lang\"}\n"
+            "  -o, --out FILE          taxonomy file to write\n"
+            "  -k, --kind KIND         section (one label per article; default) or topic\n"
+            "                          (label is a list; thresholds tuned by cross-validation)\n"
+            "      --label-field NAME  field holding the label(s) (default \"label\")\n"
+            "      --lang XX           stem every article as language XX (default: its \"lang\")\n"
+            "      --seed N            order of training and folds (default 1)\n"
+            "      --epochs N          max coordinate-descent passes per label (default 40)\n"
+            "      --c X               SVM cost; larger fits the training data closer (default 1)\n"
+            "      --min-df N          drop features seen in fewer articles (default 2)\n"
+            "      --max-features N    keep the N most frequent features (default 200000)\n"
+            "      --max-weights N     keep the N largest weights in the file (default 150000)\n"
+            "      --folds N           topic kind: cross-validation folds (default 3)\n"
+            "      --title-weight X    as classify.title.weight at classify time (default 3)\n"
+            "      --name NAME         taxonomy name (default: learned-<input file name>)\n");
 }
 
 static void log_line(const char *line)
@@ -59,22 +60,22 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 int cmd_train(int argc, char **argv)
 {
         static const struct option longopts[] = {
-                {"input", required_argument, NULL, 'i'},
-                {"out", required_argument, NULL, 'o'},
-                {"kind", required_argument, NULL, 'k'},
-                {"label-field", required_argument, NULL, 'L'},
-                {"lang", required_argument, NULL, 'l'},
-                {"seed", required_argument, NULL, 's'},
-                {"epochs", required_argument, NULL, 'e'},
-                {"c", required_argument, NULL, 'c'},
-                {"min-df", required_argument, NULL, 'm'},
-                {"max-features", required_argument, NULL, 'F'},
-                {"max-weights", required_argument, NULL, 'W'},
-                {"folds", required_argument, NULL, 'f'},
-                {"title-weight", required_argument, NULL, 't'},
-                {"name", required_argument, NULL, 'n'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"input", required_argument, NULL, 'i'},
+            {"out", required_argument, NULL, 'o'},
+            {"kind", required_argument, NULL, 'k'},
+            {"label-field", required_argument, NULL, 'L'},
+            {"lang", required_argument, NULL, 'l'},
+            {"seed", required_argument, NULL, 's'},
+            {"epochs", required_argument, NULL, 'e'},
+            {"c", required_argument, NULL, 'c'},
+            {"min-df", required_argument, NULL, 'm'},
+            {"max-features", required_argument, NULL, 'F'},
+            {"max-weights", required_argument, NULL, 'W'},
+            {"folds", required_argument, NULL, 'f'},
+            {"title-weight", required_argument, NULL, 't'},
+            {"name", required_argument, NULL, 'n'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         struct learn_options lo;
         learn_options_default(&lo);
@@ -84,8 +85,12 @@ int cmd_train(int argc, char **argv)
         optind = 1;
         while ((opt = getopt_long(argc, argv, "i:o:k:h", longopts, NULL)) != -1) {
                 switch (opt) {
-                case 'i': input = optarg; break;
-                case 'o': out = optarg; break;
+                case 'i':
+                        input = optarg;
+                        break;
+                case 'o':
+                        out = optarg;
+                        break;
                 case 'k':
                         if (!strcmp(optarg, "section")) {
                                 lo.kind = 0;
@@ -96,7 +101,9 @@ int cmd_train(int argc, char **argv)
                                 return 2;
                         }
                         break;
-                case 'L': label_field = optarg; break;
+                case 'L':
+                        label_field = optarg;
+                        break;
                 case 'l':
                         if (stem_lang_from_iso(optarg) < 0) {
                                 fprintf(stderr, "stemtag train: --lang %s: no stemmer\n", optarg);
@@ -142,9 +149,15 @@ int cmd_train(int argc, char **argv)
                         if (parse_num("--title-weight", optarg, 0, 100, &lo.title_weight))
                                 return 2;
                         break;
-                case 'n': name = optarg; break;
-                case 'h': usage(stdout); return 0;
-                default: usage(stderr); return 2;
+                case 'n':
+                        name = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 2;
                 }
         }
         if (!input || !out || optind != argc) {
@@ -189,8 +202,8 @@ int cmd_train(int argc, char **argv)
         }
         char opts[256];
         snprintf(opts, sizeof(opts), "%d/%g/%d/%llu/%d/%zu/%zu/%d/%g/%s", lo.kind, lo.c, lo.epochs,
-                 (unsigned long long)lo.seed, lo.min_df, lo.max_features, lo.max_postings,
-                 lo.folds, lo.title_weight, lang ? lang : "");
+                 (unsigned long long)lo.seed, lo.min_df, lo.max_features, lo.max_postings, lo.folds,
+                 lo.title_weight, lang ? lang : "");
         h = hash_fnv1a(opts, strlen(opts), h);
         char version[64], defname[256];
         snprintf(version, sizeof(version), "learned-%016llx", (unsigned long long)h);

@@ -58,8 +58,8 @@ oom:
         return -1;
 }
 
-int labelled_read(const char *path, const char *label_field, struct labelled_set *set,
-                  char *errstr, size_t errstr_size)
+int labelled_read(const char *path, const char *label_field, struct labelled_set *set, char *errstr,
+                  size_t errstr_size)
 {
         memset(set, 0, sizeof(*set));
         FILE *f = fopen(path, "r");

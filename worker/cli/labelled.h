@@ -26,8 +26,8 @@ struct labelled_set {
  * @brief Reads every line of @p path. Lines without the label field are an
  * error naming the line. 0, or -1 with @p errstr.
  */
-int labelled_read(const char *path, const char *label_field, struct labelled_set *set,
-                  char *errstr, size_t errstr_size);
+int labelled_read(const char *path, const char *label_field, struct labelled_set *set, char *errstr,
+                  size_t errstr_size);
 void labelled_free(struct labelled_set *set);
 
 /**

@@ -16,11 +16,11 @@
 struct doc_feat {
         uint64_t hash;
         float count;
-        int32_t entry;        /* taxonomy entry index or -1 */
+        int32_t entry; /* taxonomy entry index or -1 */
         uint32_t first_token;
         uint8_t ntok;
-        uint8_t in_norm;      /* stems and bigrams count toward the norm; longer phrases do not */
-        uint8_t max_follow;   /* of the taxonomy entry (unigrams) */
+        uint8_t in_norm;    /* stems and bigrams count toward the norm; longer phrases do not */
+        uint8_t max_follow; /* of the taxonomy entry (unigrams) */
 };
 
 struct contrib {
@@ -40,12 +40,17 @@ struct classify_ctx {
         size_t n_matched, matched_cap;
         double *score;
         size_t score_cap;
+        uint8_t *hit; /* label had a matched feature or the alias prior */
+        size_t hit_cap;
         struct classify_tag *tags;
         size_t tags_cap;
         struct contrib *contrib;
         size_t contrib_cap;
         struct classify_feature *out_feats;
         size_t out_cap;
+        char *jbuf; /* options.json_text output */
+        size_t jlen, jcap;
+        int joom; /* an append failed: out of memory */
         double scale;
 };
 
@@ -88,9 +93,11 @@ void classify_ctx_destroy(struct classify_ctx *c)
         free(c->slots);
         free(c->matched);
         free(c->score);
+        free(c->hit);
         free(c->tags);
         free(c->contrib);
         free(c->out_feats);
+        free(c->jbuf);
         free(c);
 }
 
@@ -268,8 +275,8 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
         return 0;
 }
 
-long classify_features(struct classify_ctx *c, const struct text_tokens *toks,
-                       double title_weight, const struct classify_feature **out)
+long classify_features(struct classify_ctx *c, const struct text_tokens *toks, double title_weight,
+                       const struct classify_feature **out)
 {
         if (extract(c, NULL, TX_LANG_UNKNOWN, toks, title_weight))
                 return -1;
@@ -349,10 +356,11 @@ static size_t collect(struct classify_ctx *c, const struct taxonomy *tx, uint32_
                 size_t j = i;
                 while (j > 0) {
                         const struct contrib *y = &c->contrib[j - 1];
-                        int before = fabs(x.value) > fabs(y->value) ||
-                                     (fabs(x.value) == fabs(y->value) &&
-                                      strcmp(tx->strs + tx->entries[c->feats[x.feat].entry].key_off,
-                                             tx->strs + tx->entries[c->feats[y->feat].entry].key_off) < 0);
+                        int before =
+                            fabs(x.value) > fabs(y->value) ||
+                            (fabs(x.value) == fabs(y->value) &&
+                             strcmp(tx->strs + tx->entries[c->feats[x.feat].entry].key_off,
+                                    tx->strs + tx->entries[c->feats[y->feat].entry].key_off) < 0);
                         if (!before)
                                 break;
                         c->contrib[j] = c->contrib[j - 1];
@@ -379,6 +387,133 @@ static json_t *evidence_json(struct classify_ctx *c, const struct taxonomy *tx, 
         return a;
 }
 
+/* ---- JSON text (options.json_text) ----------------------------------- */
+
+static void jb_put(struct classify_ctx *c, const char *s, size_t n)
+{
+        if (c->joom || reserve((void **)&c->jbuf, &c->jcap, c->jlen + n + 1, 1)) {
+                c->joom = 1;
+                return;
+        }
+        memcpy(c->jbuf + c->jlen, s, n);
+        c->jlen += n;
+}
+
+static void jb_lit(struct classify_ctx *c, const char *s)
+{
+        jb_put(c, s, strlen(s));
+}
+
+/* A JSON string literal; s is valid UTF-8 (taxonomy strings, stems, and the
+ * article's section field, all validated before they get here). */
+static void jb_str(struct classify_ctx *c, const char *s, size_t n)
+{
+        static const char hex[] = "0123456789abcdef";
+        jb_put(c, "\"", 1);
+        size_t run = 0;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char ch = (unsigned char)s[i];
+                if (ch >= 0x20 && ch != '"' && ch != '\\')
+                        continue;
+                jb_put(c, s + run, i - run);
+                run = i + 1;
+                char esc[7] = {'\\', (char)ch, 0};
+                if (ch < 0x20) {
+                        esc[1] = 'u';
+                        esc[2] = '0';
+                        esc[3] = '0';
+                        esc[4] = hex[ch >> 4];
+                        esc[5] = hex[ch & 15];
+                        jb_put(c, esc, 6);
+                } else {
+                        jb_put(c, esc, 2);
+                }
+        }
+        jb_put(c, s + run, n - run);
+        jb_put(c, "\"", 1);
+}
+
+/* Scores as the json_t path prints them after round4: at most 4 decimals,
+ * trailing zeros dropped but one kept ("2.0", "21.0051"). */
+static void jb_score(struct classify_ctx *c, double x)
+{
+        char num[64];
+        int n = snprintf(num, sizeof(num), "%.4f", round4(x));
+        if (n <= 0 || (size_t)n >= sizeof(num)) {
+                jb_lit(c, "0.0");
+                return;
+        }
+        while (n > 2 && num[n - 1] == '0' && num[n - 2] != '.')
+                n--;
+        jb_put(c, num, (size_t)n);
+}
+
+static void jb_evidence(struct classify_ctx *c, const struct taxonomy *tx, uint32_t l)
+{
+        size_t n = collect(c, tx, l, 1);
+        if (n == (size_t)-1) {
+                c->joom = 1;
+                return;
+        }
+        jb_lit(c, ",\"evidence\":[");
+        for (size_t i = 0; i < n && i < CLASSIFY_EVIDENCE_MAX; i++) {
+                const struct tx_entry *e = &tx->entries[c->feats[c->contrib[i].feat].entry];
+                if (i)
+                        jb_put(c, ",", 1);
+                jb_str(c, tx->strs + e->key_off, e->key_len);
+        }
+        jb_put(c, "]", 1);
+}
+
+/* Writes "{section}\0[topics]" into jbuf; offsets in *sec_len / *top_off. */
+static int write_json_text(struct classify_ctx *c, const struct taxonomy *tx, int section_label,
+                           const char *section_hint, size_t n_topics, struct classify_result *out)
+{
+        c->jlen = 0;
+        c->joom = 0;
+        if (section_label >= 0) {
+                const struct tx_label *L = &tx->labels[section_label];
+                jb_lit(c, "{\"id\":");
+                jb_str(c, L->id, strlen(L->id));
+                jb_lit(c, ",\"iptc\":");
+                if (L->iptc)
+                        jb_str(c, L->iptc, strlen(L->iptc));
+                else
+                        jb_lit(c, "null");
+                jb_lit(c, ",\"score\":");
+                jb_score(c, c->score[section_label]);
+                jb_lit(c, ",\"source_label\":");
+                if (section_hint)
+                        jb_str(c, section_hint, strlen(section_hint));
+                else
+                        jb_lit(c, "null");
+                jb_evidence(c, tx, (uint32_t)section_label);
+                jb_put(c, "}", 1);
+        } else {
+                jb_lit(c, "null");
+        }
+        size_t sec_len = c->jlen;
+        jb_put(c, "", 1);
+        jb_put(c, "[", 1);
+        for (size_t i = 0; i < n_topics; i++) {
+                jb_lit(c, i ? ",{\"id\":" : "{\"id\":");
+                jb_str(c, c->tags[i].id, strlen(c->tags[i].id));
+                jb_lit(c, ",\"score\":");
+                jb_score(c, c->tags[i].score);
+                jb_evidence(c, tx, c->tags[i].label);
+                jb_put(c, "}", 1);
+        }
+        jb_put(c, "]", 1);
+        if (c->joom)
+                return -1;
+        c->jbuf[c->jlen] = '\0';
+        out->section_text = c->jbuf;
+        out->section_text_len = sec_len;
+        out->topics_text = c->jbuf + sec_len + 1;
+        out->topics_text_len = c->jlen - sec_len - 1;
+        return 0;
+}
+
 static json_t *explain_label(struct classify_ctx *c, const struct taxonomy *tx,
                              const struct classify_options *o, uint32_t l, int prior_label,
                              int assigned)
@@ -395,12 +530,12 @@ static json_t *explain_label(struct classify_ctx *c, const struct taxonomy *tx,
                 for (uint32_t p = 0; p < e->post_n; p++)
                         if (tx->postings[e->post_off + p].label == l)
                                 P = &tx->postings[e->post_off + p];
-                json_t *k = json_pack(
-                        "{s:s%, s:s, s:f, s:f, s:f}", "feature", tx->strs + e->key_off,
-                        (size_t)e->key_len, "lang",
-                        e->lang == TX_LANG_UNKNOWN ? "und" : stem_lang_iso(e->lang), "count",
-                        (double)f->count, "weight", round4(P ? P->weight : 0.0),
-                        "contribution", round4(c->contrib[i].value));
+                json_t *k =
+                    json_pack("{s:s%, s:s, s:f, s:f, s:f}", "feature", tx->strs + e->key_off,
+                              (size_t)e->key_len, "lang",
+                              e->lang == TX_LANG_UNKNOWN ? "und" : stem_lang_iso(e->lang), "count",
+                              (double)f->count, "weight", round4(P ? P->weight : 0.0),
+                              "contribution", round4(c->contrib[i].value));
                 if (k && P && P->src_off != TX_NO_SRC)
                         json_object_set_new(k, "keyword", json_string(tx->strs + P->src_off));
                 if (!k || json_array_append_new(contribs, k)) {
@@ -413,8 +548,8 @@ static json_t *explain_label(struct classify_ctx *c, const struct taxonomy *tx,
         return json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:o}", "id", L->id, "kind",
                          L->kind == TX_KIND_SECTION ? "section" : "topic", "score",
                          round4(c->score[l]), "threshold", label_threshold(tx, o, l), "bias",
-                         L->bias, "prior", (int)l == prior_label ? o->alias_prior : 0.0,
-                         "assigned", assigned, "contributions", contribs);
+                         L->bias, "prior", (int)l == prior_label ? o->alias_prior : 0.0, "assigned",
+                         assigned, "contributions", contribs);
 }
 
 static json_t *build_explain(struct classify_ctx *c, const struct taxonomy *tx,
@@ -426,11 +561,11 @@ static json_t *build_explain(struct classify_ctx *c, const struct taxonomy *tx,
         if (!labels)
                 return NULL;
         if (section_label >= 0)
-                json_array_append_new(labels, explain_label(c, tx, o, (uint32_t)section_label,
-                                                            prior_label, 1));
+                json_array_append_new(
+                    labels, explain_label(c, tx, o, (uint32_t)section_label, prior_label, 1));
         for (size_t i = 0; i < n_topics; i++)
-                json_array_append_new(labels, explain_label(c, tx, o, c->tags[i].label,
-                                                            prior_label, 1));
+                json_array_append_new(labels,
+                                      explain_label(c, tx, o, c->tags[i].label, prior_label, 1));
         size_t shown = 0;
         for (size_t i = n_topics; i < tx->n_labels && shown < 5; i++) {
                 uint32_t l = c->tags[i].label;
@@ -455,10 +590,12 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 return -1;
         size_t nl = tx->n_labels;
         if (reserve((void **)&c->score, &c->score_cap, nl + 1, sizeof(double)) ||
+            reserve((void **)&c->hit, &c->hit_cap, nl + 1, 1) ||
             reserve((void **)&c->tags, &c->tags_cap, nl + 1, sizeof(*c->tags)))
                 return -1;
         for (size_t l = 0; l < nl; l++)
                 c->score[l] = tx->labels[l].bias;
+        memset(c->hit, 0, nl);
         for (size_t m = 0; m < c->n_matched; m++) {
                 const struct doc_feat *f = &c->feats[c->matched[m]];
                 const struct tx_entry *e = &tx->entries[f->entry];
@@ -466,6 +603,7 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 for (uint32_t p = 0; p < e->post_n; p++) {
                         const struct tx_posting *P = &tx->postings[e->post_off + p];
                         c->score[P->label] += P->weight * x;
+                        c->hit[P->label] = 1;
                 }
         }
         int prior_label = -1;
@@ -474,8 +612,10 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 if (folded)
                         prior_label = tx_alias_find(tx, folded);
                 free(folded);
-                if (prior_label >= 0)
+                if (prior_label >= 0) {
                         c->score[prior_label] += opts->alias_prior;
+                        c->hit[prior_label] = 1;
+                }
         }
 
         /* Topics at or above threshold go first in tags (best first); the
@@ -484,10 +624,14 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
         size_t n_topics = 0;
         for (size_t l = 0; l < nl; l++) {
                 const struct tx_label *L = &tx->labels[l];
-                struct classify_tag tg = {.label = (uint32_t)l, .id = L->id,
+                struct classify_tag tg = {.label = (uint32_t)l,
+                                          .id = L->id,
                                           .score = c->score[l],
                                           .kind = L->kind == TX_KIND_SECTION ? 0 : 1};
-                int pass = c->score[l] >= label_threshold(tx, opts, (uint32_t)l);
+                /* A label nothing in the article speaks for is never assigned,
+                 * whatever its bias and threshold (learned section models
+                 * have threshold -1000 so that the best label always wins). */
+                int pass = c->hit[l] && c->score[l] >= label_threshold(tx, opts, (uint32_t)l);
                 if (L->kind == TX_KIND_SECTION && pass &&
                     (section_label < 0 ||
                      tag_better(&tg, &(struct classify_tag){.score = c->score[section_label],
@@ -499,7 +643,8 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
         size_t w = 0;
         for (size_t l = 0; l < nl; l++) {
                 const struct classify_tag *tg = &c->tags[l];
-                if (tg->kind == 1 && tg->score >= label_threshold(tx, opts, tg->label)) {
+                if (tg->kind == 1 && c->hit[tg->label] &&
+                    tg->score >= label_threshold(tx, opts, tg->label)) {
                         struct classify_tag tmp = c->tags[w];
                         c->tags[w] = *tg;
                         c->tags[l] = tmp;
@@ -519,12 +664,23 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
         out->n_topics = n_topics;
         if (opts->skip_json && !opts->explain)
                 return 0;
+        if (opts->json_text) {
+                if (write_json_text(c, tx, section_label, section_hint, n_topics, out))
+                        return -1;
+                if (opts->explain) {
+                        out->explain = build_explain(c, tx, opts, toks, lang, prior_label,
+                                                     section_label, n_topics);
+                        if (!out->explain)
+                                return -1;
+                }
+                return 0;
+        }
 
         if (section_label >= 0) {
                 const struct tx_label *L = &tx->labels[section_label];
-                out->section = json_pack("{s:s, s:s?, s:f, s:s?}", "id", L->id, "iptc", L->iptc,
-                                         "score", round4(c->score[section_label]),
-                                         "source_label", section_hint);
+                out->section =
+                    json_pack("{s:s, s:s?, s:f, s:s?}", "id", L->id, "iptc", L->iptc, "score",
+                              round4(c->score[section_label]), "source_label", section_hint);
         } else {
                 out->section = json_null();
         }
@@ -545,8 +701,8 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                         goto oom;
         }
         if (opts->explain) {
-                out->explain = build_explain(c, tx, opts, toks, lang, prior_label, section_label,
-                                             n_topics);
+                out->explain =
+                    build_explain(c, tx, opts, toks, lang, prior_label, section_label, n_topics);
                 if (!out->explain)
                         goto oom;
         }

@@ -14,6 +14,8 @@
  *           article's own section label is an alias of the label)
  * A section is the highest-scoring section label at or above its threshold;
  * topics are all topic labels at or above theirs, best first, at most top_k.
+ * Only labels with at least one matched feature (or the alias prior) count:
+ * a bias alone never assigns a tag.
  * Ties go to the smaller label id (strcmp), so results never depend on file
  * or hash order. */
 #ifndef STEMTAG_CLASSIFY_H
@@ -45,6 +47,8 @@ struct classify_options {
          * documented behaviour noted on each field. */
         double alias_prior; /**< added to the label the source section maps to (0: no prior) */
         int skip_json;      /**< 1: fill tags only, no JSON (eval, benchmarks) */
+        int json_text;      /**< 1: section/topics as compact JSON text (section_text,
+                                 topics_text) instead of json_t trees: the hot path */
 };
 
 /** Fills @p o with the defaults of the README config table (title 3, thresholds 1,
@@ -56,8 +60,8 @@ void classify_options_default(struct classify_options *o);
  * keywords are stemmed at load time with @p pool.
  * @returns new taxonomy or NULL with @p errstr naming file, label and keyword.
  */
-struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
-                               char *errstr, size_t errstr_size);
+struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool, char *errstr,
+                               size_t errstr_size);
 void taxonomy_destroy(struct taxonomy *tx); /* NULL is a no-op */
 /** Version string for the record's "classifier.taxonomy" (borrowed). */
 const char *taxonomy_version(const struct taxonomy *tx);
@@ -71,10 +75,10 @@ void classify_ctx_destroy(struct classify_ctx *c); /* NULL is a no-op */
 
 /** One assigned tag. */
 struct classify_tag {
-        uint32_t label;  /**< index in the taxonomy */
-        const char *id;  /**< borrowed from the taxonomy */
+        uint32_t label; /**< index in the taxonomy */
+        const char *id; /**< borrowed from the taxonomy */
         double score;
-        int kind;        /**< 0 section, 1 topic */
+        int kind; /**< 0 section, 1 topic */
 };
 
 /**
@@ -83,13 +87,20 @@ struct classify_tag {
  * the taxonomy and stays valid until the next classify_run on the same ctx.
  */
 struct classify_result {
-        json_t *section;    /**< {"id","iptc","score","source_label"} or json null (NULL with skip_json) */
-        json_t *topics;     /**< [{"id","score","evidence":[...]}] (NULL with skip_json) */
-        json_t *explain;    /**< per-keyword contributions, or NULL (only with options.explain) */
+        json_t *
+            section; /**< {"id","iptc","score","source_label"} or json null (NULL with skip_json) */
+        json_t *topics;  /**< [{"id","score","evidence":[...]}] (NULL with skip_json) */
+        json_t *explain; /**< per-keyword contributions, or NULL (only with options.explain) */
         const char *section_id; /**< borrowed from the taxonomy, or NULL */
         double section_score;
         const struct classify_tag *topic_tags; /**< best first */
         size_t n_topics;
+        /* With options.json_text: the same content as section/topics would
+         * have, as compact JSON text (borrowed from the ctx), else NULL. */
+        const char *section_text;
+        size_t section_text_len;
+        const char *topics_text;
+        size_t topics_text_len;
 };
 
 /**
@@ -114,7 +125,7 @@ struct classify_feature {
  * the learner. @returns the number of features, their array borrowed from @p c
  * until its next use in @p *out, or -1 when out of memory.
  */
-long classify_features(struct classify_ctx *c, const struct text_tokens *toks,
-                       double title_weight, const struct classify_feature **out);
+long classify_features(struct classify_ctx *c, const struct text_tokens *toks, double title_weight,
+                       const struct classify_feature **out);
 
 #endif

@@ -790,7 +790,7 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
         m->hint_bonus = rdf(buf + 36);
         m->min_hit_rate = rdf(buf + 40);
         m->early_margin = rdf(buf + 44);
-        m->early_min = 256;
+        m->early_min = 128;
         m->order_mask = rd32(buf + 48);
         if (m->nlang < 1 || m->nlang > LANGID_MAX_LANGS)
                 LOAD_FAIL("%s: %u languages (1..%d allowed)", path, m->nlang, LANGID_MAX_LANGS);

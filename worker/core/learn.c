@@ -24,11 +24,11 @@
 #define VALUE_SCALE 0.1 /* 1 / sqrt(CLASSIFY_NORM_REF) */
 
 struct vocab_entry {
-        uint64_t key;    /* tx_slot_key(hash, lang); 0 empty */
+        uint64_t key; /* tx_slot_key(hash, lang); 0 empty */
         uint32_t str_off;
         uint32_t df;
         uint16_t str_len;
-        uint8_t lang;    /* tx lang slot */
+        uint8_t lang; /* tx lang slot */
 };
 
 struct learn {
@@ -37,8 +37,8 @@ struct learn {
         char *strs;
         size_t strs_len, strs_cap;
         /* documents, CSR */
-        size_t *row;      /* n_docs + 1 */
-        uint32_t *col;    /* vocab slot */
+        size_t *row;   /* n_docs + 1 */
+        uint32_t *col; /* vocab slot */
         float *val;
         size_t n_docs, docs_cap, nnz, nnz_cap;
         /* labels per document, CSR */
@@ -384,7 +384,8 @@ static double tune_threshold(struct scored *s, size_t n, size_t positives)
                         continue;
                 double f1 = 2.0 * (double)tp / (double)(k + 1 + positives);
                 double t = k + 1 < n ? 0.5 * (s[k].score + s[k + 1].score) : s[k].score - 0.1;
-                if (f1 > best_f1 + 1e-12 || (fabs(f1 - best_f1) <= 1e-12 && fabs(t) < fabs(best_t))) {
+                if (f1 > best_f1 + 1e-12 ||
+                    (fabs(f1 - best_f1) <= 1e-12 && fabs(t) < fabs(best_t))) {
                         best_f1 = f1;
                         best_t = t;
                 }
@@ -398,7 +399,7 @@ static double tune_threshold(struct scored *s, size_t n, size_t positives)
 }
 
 static void logf_(void (*log)(const char *), const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void logf_(void (*log)(const char *), const char *fmt, ...)
 {
@@ -541,7 +542,8 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
                                           order);
                                 for (size_t d = 0; d < n; d++)
                                         if (fold[d] == (uint32_t)f)
-                                                oof[d * L + k] = (float)svm_score(&m, w, (uint32_t)d);
+                                                oof[d * L + k] =
+                                                    (float)svm_score(&m, w, (uint32_t)d);
                         }
                         logf_(log, "cross-validation fold %d/%d done", f + 1, o->folds);
                 }
@@ -570,8 +572,8 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
                                 continue;
                         if (reserve((void **)&ws, &ws_cap, n_ws + 1, sizeof(*ws)))
                                 goto oom;
-                        ws[n_ws++] = (struct weight){.label = (uint32_t)k, .feat = (uint32_t)f,
-                                                     .w = (float)v};
+                        ws[n_ws++] = (struct weight){
+                            .label = (uint32_t)k, .feat = (uint32_t)f, .w = (float)v};
                 }
         }
         size_t before = n_ws;
@@ -585,12 +587,11 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
         root = json_pack("{s:s, s:s, s:s, s:o}", "format", "stemtag.taxonomy.v1", "name", name,
                          "version", version, "labels", json_array());
         json_t *trained = json_pack(
-                "{s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:f, s:s}", "learner",
-                "one-vs-rest linear SVM (L2, squared hinge, dual coordinate descent)", "articles",
-                (json_int_t)n, "features", (json_int_t)nf, "c", o->c, "epochs",
-                (json_int_t)o->epochs, "seed", (json_int_t)o->seed, "folds",
-                (json_int_t)(o->kind == 1 ? o->folds : 0), "title_weight", o->title_weight,
-                "kind", o->kind == 0 ? "section" : "topic");
+            "{s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:f, s:s}", "learner",
+            "one-vs-rest linear SVM (L2, squared hinge, dual coordinate descent)", "articles",
+            (json_int_t)n, "features", (json_int_t)nf, "c", o->c, "epochs", (json_int_t)o->epochs,
+            "seed", (json_int_t)o->seed, "folds", (json_int_t)(o->kind == 1 ? o->folds : 0),
+            "title_weight", o->title_weight, "kind", o->kind == 0 ? "section" : "topic");
         if (!root || !trained || json_object_set_new(root, "trained", trained))
                 goto oom;
         json_t *labels = json_object_get(root, "labels");
@@ -599,10 +600,10 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
                 goto oom;
         for (size_t k = 0; k < L; k++) {
                 stems[k] = json_object();
-                json_t *lab = json_pack("{s:s, s:s, s:s, s:f, s:f, s:O}", "id", l->labels[k],
-                                        "kind", o->kind == 0 ? "section" : "topic", "name",
-                                        l->labels[k], "threshold", thr[k], "bias", bias[k],
-                                        "stems", stems[k]);
+                json_t *lab =
+                    json_pack("{s:s, s:s, s:s, s:f, s:f, s:O}", "id", l->labels[k], "kind",
+                              o->kind == 0 ? "section" : "topic", "name", l->labels[k], "threshold",
+                              thr[k], "bias", bias[k], "stems", stems[k]);
                 if (!stems[k] || !lab || json_array_append_new(labels, lab)) {
                         for (size_t j = 0; j <= k; j++)
                                 json_decref(stems[j]);

@@ -20,15 +20,15 @@
 struct learn;
 
 struct learn_options {
-        int kind;             /**< 0: section (one label per article), 1: topic (label lists) */
-        double c;             /**< SVM cost (inverse regularisation) */
-        int epochs;           /**< max passes of coordinate descent per label */
-        uint64_t seed;        /**< order of coordinate descent and of cross-validation folds */
-        int min_df;           /**< features in fewer training articles are dropped */
-        size_t max_features;  /**< keep at most this many features (most frequent) */
-        size_t max_postings;  /**< keep at most this many (label, stem) weights (largest |w|) */
-        int folds;            /**< topic kind: folds of cross-validation to tune thresholds */
-        double title_weight;  /**< must equal classify.title.weight at classify time */
+        int kind;            /**< 0: section (one label per article), 1: topic (label lists) */
+        double c;            /**< SVM cost (inverse regularisation) */
+        int epochs;          /**< max passes of coordinate descent per label */
+        uint64_t seed;       /**< order of coordinate descent and of cross-validation folds */
+        int min_df;          /**< features in fewer training articles are dropped */
+        size_t max_features; /**< keep at most this many features (most frequent) */
+        size_t max_postings; /**< keep at most this many (label, stem) weights (largest |w|) */
+        int folds;           /**< topic kind: folds of cross-validation to tune thresholds */
+        double title_weight; /**< must equal classify.title.weight at classify time */
 };
 
 void learn_options_default(struct learn_options *o);

@@ -222,6 +222,7 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
                 co.topic_min_score = c->opts.topic_min_score;
                 co.topics_top_k = c->opts.topics_top_k;
                 co.explain = c->opts.explain;
+                co.json_text = 1;
                 if (classify_run(c->classify, model->taxonomy, &co, lang, &c->toks, a->section,
                                  &cr) < 0)
                         return -1;
@@ -235,6 +236,10 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
             .classifier_version = PIPELINE_CLASSIFIER_VERSION,
             .taxonomy_version = model && model->taxonomy ? taxonomy_version(model->taxonomy)
                                                          : NULL,
+            .section_text = cr.section_text,
+            .section_text_len = cr.section_text_len,
+            .topics_text = cr.topics_text,
+            .topics_text_len = cr.topics_text_len,
         };
 
         /* 6. record */

@@ -28,7 +28,7 @@
 struct raw_feature {
         uint64_t hash;
         uint32_t key_off, key_len;
-        uint32_t label;   /* UINT32_MAX: anchor (only raises max_follow) */
+        uint32_t label; /* UINT32_MAX: anchor (only raises max_follow) */
         float weight;
         uint32_t src_off; /* TX_NO_SRC for `stems` */
         uint8_t lang, ntok, follow, from_keyword;
@@ -139,13 +139,13 @@ char *tx_fold(const char *s)
         utf8proc_uint8_t *out = NULL;
         utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
                                           UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-                                                  UTF8PROC_CASEFOLD);
+                                              UTF8PROC_CASEFOLD);
         if (n < 0)
                 return NULL;
         char *p = (char *)out;
         size_t len = (size_t)n, start = 0;
-        while (start < len && (p[start] == ' ' || p[start] == '\t' || p[start] == '\n' ||
-                               p[start] == '\r'))
+        while (start < len &&
+               (p[start] == ' ' || p[start] == '\t' || p[start] == '\n' || p[start] == '\r'))
                 start++;
         while (len > start && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\n' ||
                                p[len - 1] == '\r'))
@@ -175,17 +175,27 @@ static int add_ngram(struct builder *b, unsigned lang, const char *const *stems,
                 uint64_t hs = tx_hash_stem(stems[i], lens[i]);
                 h = i ? tx_hash_combine(h, hs) : hs;
         }
-        struct raw_feature r = {.hash = h, .key_len = (uint32_t)klen, .label = label,
-                                .weight = (float)weight, .src_off = src_off, .lang = (uint8_t)lang,
-                                .ntok = (uint8_t)n, .follow = 0, .from_keyword = (uint8_t)from_keyword};
+        struct raw_feature r = {.hash = h,
+                                .key_len = (uint32_t)klen,
+                                .label = label,
+                                .weight = (float)weight,
+                                .src_off = src_off,
+                                .lang = (uint8_t)lang,
+                                .ntok = (uint8_t)n,
+                                .follow = 0,
+                                .from_keyword = (uint8_t)from_keyword};
         if (strs_add(b, key, klen, &r.key_off) || raw_add(b, &r))
                 return -1;
         if (n >= 2) {
                 /* The anchor tells the scanner to look ahead from the first stem. */
                 struct raw_feature a = {.hash = tx_hash_stem(stems[0], lens[0]),
-                                        .key_off = r.key_off, .key_len = lens[0],
-                                        .label = UINT32_MAX, .src_off = TX_NO_SRC,
-                                        .lang = (uint8_t)lang, .ntok = 1, .follow = (uint8_t)n};
+                                        .key_off = r.key_off,
+                                        .key_len = lens[0],
+                                        .label = UINT32_MAX,
+                                        .src_off = TX_NO_SRC,
+                                        .lang = (uint8_t)lang,
+                                        .ntok = 1,
+                                        .follow = (uint8_t)n};
                 if (raw_add(b, &a))
                         return -1;
         }
@@ -286,8 +296,8 @@ static int add_keyword(struct builder *b, const char *lang_key, int lang, const 
         return 0;
 }
 
-static int add_stem(struct builder *b, const char *lang_key, int lang, const char *key,
-                    json_t *val, uint32_t label)
+static int add_stem(struct builder *b, const char *lang_key, int lang, const char *key, json_t *val,
+                    uint32_t label)
 {
         if (!json_is_number(val) || !isfinite(json_number_value(val))) {
                 fail(b, "stem \"%s\" (%s): weight must be a number", key, lang_key);
@@ -339,11 +349,14 @@ static int parse_features(struct builder *b, json_t *obj, int is_stems, uint32_t
         }
         const char *lang_key;
         json_t *v;
-        json_object_foreach(obj, lang_key, v) {
+        json_object_foreach(obj, lang_key, v)
+        {
                 int lang = lang_of_key(lang_key);
                 if (lang == -2) {
-                        fail(b, "\"%s\": unknown language \"%s\" (ISO 639-1 code of a Snowball "
-                                "language, or \"*\")", field, lang_key);
+                        fail(b,
+                             "\"%s\": unknown language \"%s\" (ISO 639-1 code of a Snowball "
+                             "language, or \"*\")",
+                             field, lang_key);
                         return -1;
                 }
                 if (is_stems) {
@@ -354,7 +367,8 @@ static int parse_features(struct builder *b, json_t *obj, int is_stems, uint32_t
                         }
                         const char *k;
                         json_t *w;
-                        json_object_foreach(v, k, w) {
+                        json_object_foreach(v, k, w)
+                        {
                                 if (add_stem(b, lang_key, lang, k, w, label))
                                         return -1;
                         }
@@ -366,7 +380,8 @@ static int parse_features(struct builder *b, json_t *obj, int is_stems, uint32_t
                         }
                         size_t i;
                         json_t *kw;
-                        json_array_foreach(v, i, kw) {
+                        json_array_foreach(v, i, kw)
+                        {
                                 if (!json_is_string(kw)) {
                                         fail(b, "\"keywords\".\"%s\"[%zu] must be a string",
                                              lang_key, i);
@@ -483,7 +498,8 @@ static int parse_aliases(struct builder *b, json_t *aj)
         }
         const char *label;
         json_t *arr;
-        json_object_foreach(aj, label, arr) {
+        json_object_foreach(aj, label, arr)
+        {
                 b->label = label;
                 if (!json_is_array(arr)) {
                         fail(b, "\"aliases\" entry must be an array of strings");
@@ -491,7 +507,8 @@ static int parse_aliases(struct builder *b, json_t *aj)
                 }
                 size_t i;
                 json_t *s;
-                json_array_foreach(arr, i, s) {
+                json_array_foreach(arr, i, s)
+                {
                         if (!json_is_string(s)) {
                                 fail(b, "alias [%zu] must be a string", i);
                                 return -1;
@@ -572,7 +589,8 @@ static int load_file(struct builder *b, const char *path)
                 goto out;
         size_t i;
         json_t *lj;
-        json_array_foreach(labels, i, lj) {
+        json_array_foreach(labels, i, lj)
+        {
                 if (parse_label(b, lj, i))
                         goto out;
         }
@@ -646,9 +664,14 @@ static int compile(struct builder *b)
         while (nslots < 2 * n_entries)
                 nslots *= 2;
         tx->slots = calloc(nslots, sizeof(*tx->slots));
+        size_t fbits = 1 << 16;
+        while (fbits < 8 * n_entries)
+                fbits *= 2;
+        tx->filter = calloc(fbits / 64, sizeof(uint64_t));
+        tx->filter_mask = fbits - 1;
         /* Compacted keys, then the keyword sources unchanged. */
         char *strs = malloc(key_bytes + b->src_len + 1);
-        if (!tx->entries || !tx->postings || !tx->slots || !strs) {
+        if (!tx->entries || !tx->postings || !tx->slots || !tx->filter || !strs) {
                 free(strs);
                 fail(b, "out of memory");
                 return -1;
@@ -703,9 +726,12 @@ static int compile(struct builder *b)
                 while (tx->slots[s].key)
                         s = (s + 1) & tx->slot_mask;
                 const struct tx_entry *en = &tx->entries[i];
+                size_t bit = tx_filter_bit(key, tx->filter_mask);
+                tx->filter[bit >> 6] |= 1ULL << (bit & 63);
                 tx->slots[s].key = key;
                 tx->slots[s].entry = (uint32_t)i;
-                tx->slots[s].key_len = en->key_len > UINT16_MAX ? UINT16_MAX : (uint16_t)en->key_len;
+                tx->slots[s].key_len =
+                    en->key_len > UINT16_MAX ? UINT16_MAX : (uint16_t)en->key_len;
                 tx->slots[s].ntok = en->ntok;
                 tx->slots[s].max_follow = en->max_follow;
         }
@@ -838,6 +864,7 @@ void taxonomy_destroy(struct taxonomy *tx)
         free(tx->entries);
         free(tx->postings);
         free(tx->slots);
+        free(tx->filter);
         free(tx->strs);
         free(tx->version);
         free(tx);
@@ -852,6 +879,9 @@ const struct tx_entry *tx_lookup(const struct taxonomy *tx, unsigned lang, uint6
                                  const char *const *stems, const uint32_t *lens, unsigned n)
 {
         uint64_t key = tx_slot_key(hash, lang);
+        size_t bit = tx_filter_bit(key, tx->filter_mask);
+        if (!(tx->filter[bit >> 6] & (1ULL << (bit & 63))))
+                return NULL;
         for (size_t s = key & tx->slot_mask;; s = (s + 1) & tx->slot_mask) {
                 const struct tx_slot *sl = &tx->slots[s];
                 if (!sl->key)

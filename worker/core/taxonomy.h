@@ -16,7 +16,7 @@
 /* Language slot of entries that apply when the article language is unknown
  * (lang -1): the `*` entries under their normalised, unstemmed form. */
 #define TX_LANG_UNKNOWN STEM_LANG_COUNT
-#define TX_LANG_SLOTS (STEM_LANG_COUNT + 1)
+#define TX_LANG_SLOTS   (STEM_LANG_COUNT + 1)
 
 /* Longest phrase (in stems) a keyword may have; bounds the look-ahead. */
 #define TX_PHRASE_MAX 8
@@ -26,10 +26,10 @@ enum tx_kind { TX_KIND_SECTION = 0, TX_KIND_TOPIC = 1 };
 struct tx_label {
         char *id, *name, *iptc; /* owned; iptc may be NULL */
         enum tx_kind kind;
-        int has_threshold;      /* else the classify option's default applies */
+        int has_threshold; /* else the classify option's default applies */
         double threshold;
         double bias;
-        const char *file;       /* borrowed from taxonomy.files */
+        const char *file; /* borrowed from taxonomy.files */
 };
 
 struct tx_posting {
@@ -40,21 +40,21 @@ struct tx_posting {
 #define TX_NO_SRC UINT32_MAX
 
 struct tx_entry {
-        uint64_t hash;       /* n-gram hash (tx_hash_stem / tx_hash_combine), language-free */
-        uint32_t key_off;    /* stems joined by one space, in strs */
+        uint64_t hash;    /* n-gram hash (tx_hash_stem / tx_hash_combine), language-free */
+        uint32_t key_off; /* stems joined by one space, in strs */
         uint32_t key_len;
-        uint32_t post_off;   /* postings[post_off .. post_off + post_n) */
+        uint32_t post_off; /* postings[post_off .. post_off + post_n) */
         uint32_t post_n;
-        uint8_t lang;        /* stem_lang index or TX_LANG_UNKNOWN */
-        uint8_t ntok;        /* stems in the key */
-        uint8_t max_follow;  /* longest n-gram (>= 2) starting with this unigram, else 0/1 */
+        uint8_t lang;       /* stem_lang index or TX_LANG_UNKNOWN */
+        uint8_t ntok;       /* stems in the key */
+        uint8_t max_follow; /* longest n-gram (>= 2) starting with this unigram, else 0/1 */
 };
 
 /* 16 bytes: a lookup reads one slot run and nothing else. */
 struct tx_slot {
-        uint64_t key;       /* tx_slot_key(hash, lang); 0 = empty */
-        uint32_t entry;     /* index into entries */
-        uint16_t key_len;   /* min(entry key_len, UINT16_MAX) */
+        uint64_t key;     /* tx_slot_key(hash, lang); 0 = empty */
+        uint32_t entry;   /* index into entries */
+        uint16_t key_len; /* min(entry key_len, UINT16_MAX) */
         uint8_t ntok;
         uint8_t max_follow;
 };
@@ -73,13 +73,18 @@ struct taxonomy {
         size_t n_postings;
         struct tx_slot *slots;
         size_t slot_mask;
+        /* One bit per (hash, language) key, >= 8 bits per entry: most words of
+         * an article are in no taxonomy, and this answers "absent" from L1/L2
+         * without touching the slot table. */
+        uint64_t *filter;
+        size_t filter_mask; /* in bits */
         char *strs;
         size_t strs_len;
         struct tx_alias *aliases; /* sorted by folded (strcmp) */
         size_t n_aliases;
-        char **files;             /* the paths as given (owned) */
+        char **files; /* the paths as given (owned) */
         size_t n_files;
-        char *version;            /* "name@version,..." (owned) */
+        char *version; /* "name@version,..." (owned) */
 };
 
 static inline uint64_t tx_hash_stem(const char *s, size_t len)
@@ -97,6 +102,12 @@ static inline uint64_t tx_slot_key(uint64_t hash, unsigned lang)
 {
         uint64_t k = hash_mix64(hash ^ ((uint64_t)(lang + 1) * 0xd6e8feb86659fd93ULL));
         return k ? k : 1; /* 0 marks an empty slot */
+}
+
+/* Filter bit of a slot key: high bits, independent of the slot index (low bits). */
+static inline size_t tx_filter_bit(uint64_t key, size_t mask)
+{
+        return (size_t)(key >> 32) & mask;
 }
 
 /** Language slot for a stem_lang index (-1 = unknown). */
@@ -124,6 +135,9 @@ static inline int32_t tx_find(const struct taxonomy *tx, unsigned lang, uint64_t
                               unsigned ntok, size_t key_len, unsigned *max_follow)
 {
         uint64_t key = tx_slot_key(hash, lang);
+        size_t bit = tx_filter_bit(key, tx->filter_mask);
+        if (!(tx->filter[bit >> 6] & (1ULL << (bit & 63))))
+                return -1;
         uint16_t klen = key_len > UINT16_MAX ? UINT16_MAX : (uint16_t)key_len;
         for (size_t s = key & tx->slot_mask;; s = (s + 1) & tx->slot_mask) {
                 const struct tx_slot *sl = &tx->slots[s];
