@@ -289,6 +289,27 @@ static void test_phrase_only_taxonomy(void **state)
         taxonomy_destroy(tx);
 }
 
+/* Learned section models have threshold -1000: the best label wins, but only
+ * among labels the article has evidence for, never by bias alone. */
+static void test_bias_alone_assigns_nothing(void **state)
+{
+        struct fx *f = *state;
+        struct taxonomy *tx = load_files(f->pool, "learned-like.json", NULL);
+        run_tx(f, tx, "en", NULL, "Nothing here matches.", NULL);
+        assert_null(f->r.section_id);
+        run_tx(f, tx, "de", NULL, "Rate rate rate.", NULL); /* stems are en only */
+        assert_null(f->r.section_id);
+        run_tx(f, tx, "en", NULL, "The bank rate.", NULL);
+        /* low-bias: -0.5 + 0.3 x + 0.4 x < high-bias's 0.5, yet high-bias has no evidence */
+        assert_non_null(f->r.section_id);
+        assert_string_equal(f->r.section_id, "low-bias");
+        assert_true(f->r.section_score < 0.5);
+        run_tx(f, tx, "en", NULL, "The bank rate and a goal.", NULL);
+        assert_string_equal(f->r.section_id, "high-bias");
+        result_clear(f);
+        taxonomy_destroy(tx);
+}
+
 static void test_top_k_and_order(void **state)
 {
         struct fx *f = *state;
@@ -544,6 +565,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_star_language, setup, teardown),
             cmocka_unit_test_setup_teardown(test_learned_stem_bigram, setup, teardown),
             cmocka_unit_test_setup_teardown(test_phrase_only_taxonomy, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_bias_alone_assigns_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_top_k_and_order, setup, teardown),
             cmocka_unit_test_setup_teardown(test_ties_are_deterministic, setup, teardown),
             cmocka_unit_test_setup_teardown(test_length_normalisation, setup, teardown),

@@ -40,6 +40,8 @@ struct classify_ctx {
         size_t n_matched, matched_cap;
         double *score;
         size_t score_cap;
+        uint8_t *hit; /* label had a matched feature or the alias prior */
+        size_t hit_cap;
         struct classify_tag *tags;
         size_t tags_cap;
         struct contrib *contrib;
@@ -91,6 +93,7 @@ void classify_ctx_destroy(struct classify_ctx *c)
         free(c->slots);
         free(c->matched);
         free(c->score);
+        free(c->hit);
         free(c->tags);
         free(c->contrib);
         free(c->out_feats);
@@ -587,10 +590,12 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 return -1;
         size_t nl = tx->n_labels;
         if (reserve((void **)&c->score, &c->score_cap, nl + 1, sizeof(double)) ||
+            reserve((void **)&c->hit, &c->hit_cap, nl + 1, 1) ||
             reserve((void **)&c->tags, &c->tags_cap, nl + 1, sizeof(*c->tags)))
                 return -1;
         for (size_t l = 0; l < nl; l++)
                 c->score[l] = tx->labels[l].bias;
+        memset(c->hit, 0, nl);
         for (size_t m = 0; m < c->n_matched; m++) {
                 const struct doc_feat *f = &c->feats[c->matched[m]];
                 const struct tx_entry *e = &tx->entries[f->entry];
@@ -598,6 +603,7 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 for (uint32_t p = 0; p < e->post_n; p++) {
                         const struct tx_posting *P = &tx->postings[e->post_off + p];
                         c->score[P->label] += P->weight * x;
+                        c->hit[P->label] = 1;
                 }
         }
         int prior_label = -1;
@@ -606,8 +612,10 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 if (folded)
                         prior_label = tx_alias_find(tx, folded);
                 free(folded);
-                if (prior_label >= 0)
+                if (prior_label >= 0) {
                         c->score[prior_label] += opts->alias_prior;
+                        c->hit[prior_label] = 1;
+                }
         }
 
         /* Topics at or above threshold go first in tags (best first); the
@@ -620,7 +628,10 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                                           .id = L->id,
                                           .score = c->score[l],
                                           .kind = L->kind == TX_KIND_SECTION ? 0 : 1};
-                int pass = c->score[l] >= label_threshold(tx, opts, (uint32_t)l);
+                /* A label nothing in the article speaks for is never assigned,
+                 * whatever its bias and threshold (learned section models
+                 * have threshold -1000 so that the best label always wins). */
+                int pass = c->hit[l] && c->score[l] >= label_threshold(tx, opts, (uint32_t)l);
                 if (L->kind == TX_KIND_SECTION && pass &&
                     (section_label < 0 ||
                      tag_better(&tg, &(struct classify_tag){.score = c->score[section_label],
@@ -632,7 +643,8 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
         size_t w = 0;
         for (size_t l = 0; l < nl; l++) {
                 const struct classify_tag *tg = &c->tags[l];
-                if (tg->kind == 1 && tg->score >= label_threshold(tx, opts, tg->label)) {
+                if (tg->kind == 1 && c->hit[tg->label] &&
+                    tg->score >= label_threshold(tx, opts, tg->label)) {
                         struct classify_tag tmp = c->tags[w];
                         c->tags[w] = *tg;
                         c->tags[l] = tmp;

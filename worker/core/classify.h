@@ -14,6 +14,8 @@
  *           article's own section label is an alias of the label)
  * A section is the highest-scoring section label at or above its threshold;
  * topics are all topic labels at or above theirs, best first, at most top_k.
+ * Only labels with at least one matched feature (or the alias prior) count:
+ * a bias alone never assigns a tag.
  * Ties go to the smaller label id (strcmp), so results never depend on file
  * or hash order. */
 #ifndef STEMTAG_CLASSIFY_H
