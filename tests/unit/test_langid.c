@@ -2,6 +2,7 @@
  * taken from the training text), "und" on digits/emoji/noise/unsupported
  * scripts, the hint as a prior that only breaks near-ties, the byte prefix,
  * and model loading errors. Uses the committed config/langid.model. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -333,6 +334,37 @@ static void test_pipeline_language(void **state)
         assert_non_null(strstr(err, "/nonexistent/langid.model"));
 }
 
+/* Detection shares only the immutable model: threads running at once get
+ * exactly the single-threaded answers. */
+struct thread_job {
+        int mismatches;
+};
+
+static void *detect_all(void *arg)
+{
+        struct thread_job *job = arg;
+        for (int round = 0; round < 50; round++)
+                for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                        struct langid_result r = {{0}, 0};
+                        detect(cases[i].text, NULL, &r);
+                        job->mismatches += strcmp(r.code, cases[i].code) != 0;
+                }
+        return NULL;
+}
+
+static void test_threads(void **state)
+{
+        (void)state;
+        pthread_t t[4];
+        struct thread_job jobs[4] = {{0}, {0}, {0}, {0}};
+        for (int k = 0; k < 4; k++)
+                assert_int_equal(pthread_create(&t[k], NULL, detect_all, &jobs[k]), 0);
+        for (int k = 0; k < 4; k++) {
+                assert_int_equal(pthread_join(t[k], NULL), 0);
+                assert_int_equal(jobs[k].mismatches, 0);
+        }
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -366,6 +398,7 @@ int main(void)
                 cmocka_unit_test(test_load_errors),
                 cmocka_unit_test(test_features_normalise),
                 cmocka_unit_test(test_pipeline_language),
+                cmocka_unit_test(test_threads),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
