@@ -127,6 +127,9 @@ int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
         }
 
+        /* ops: SIGHUP's default action kills; until the reloader owns it
+         * (after worker_new, which may wait for brokers) ignore it. */
+        signal(SIGHUP, SIG_IGN);
         c = config_new();
         if (!c)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
