@@ -136,6 +136,7 @@ int cmd_run(int argc, char **argv)
         level = config_get(c, "log.level");
         if (level && log_level_parse(level) >= 0)
                 log_set_level((enum log_level)log_level_parse(level));
+        config_log_effective(c); /* ops: one startup line, secrets redacted */
 
         if (config_to_pipeline_options(c, &popts, err, sizeof(err)) < 0)
                 LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
