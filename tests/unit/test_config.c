@@ -344,6 +344,10 @@ static void test_validate(void **state)
                     config_set(c, "output.topics", "n.{language}.{section},all", err, sizeof(err)),
                     0);
                 assert_int_equal(config_set(c, "metrics.listen", "[::1]:9", err, sizeof(err)), 0);
+                assert_int_equal(config_validate(c, err, sizeof(err)), 0);
+                /* port 0: any free port (tests, several workers on one host) */
+                assert_int_equal(config_set(c, "metrics.listen", "127.0.0.1:0", err, sizeof(err)),
+                                 0);
                 assert_int_equal(config_set(c, "kafka.bootstrap.servers", "h:1", err, sizeof(err)),
                                  0);
                 assert_int_equal(config_validate(c, err, sizeof(err)), 0);

@@ -745,7 +745,8 @@ static int file_readable(const char *path, char *why, size_t why_size)
         return 1;
 }
 
-/* host:port with a numeric port 1..65535; host may be [v6], a name or empty. */
+/* host:port with a numeric port 0..65535 (0: the kernel picks one, logged as
+ * http_listening); host may be [v6], a name or empty. */
 static int listen_valid(const char *s)
 {
         const char *colon = strrchr(s, ':');
@@ -758,7 +759,7 @@ static int listen_valid(const char *s)
                 return 0;
         errno = 0;
         port = strtol(colon + 1, &end, 10);
-        return colon[1] && !*end && errno == 0 && port >= 1 && port <= 65535;
+        return colon[1] && !*end && errno == 0 && port >= 0 && port <= 65535;
 }
 
 /* Topic template: only {section} and {language} placeholders, balanced. */
@@ -856,7 +857,8 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size)
                 const char *s = c->known[idx].value;
                 if (*s && !listen_valid(s)) {
                         config_err(errstr, errstr_size,
-                                   "%s: key 'metrics.listen': expected host:port (port 1-65535) or "
+                                   "%s: key 'metrics.listen': expected host:port (port 0-65535, 0 "
+                                   "= any free) or "
                                    "empty, got '%s'",
                                    c->known[idx].source, s);
                         return -1;
