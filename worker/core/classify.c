@@ -19,8 +19,14 @@ struct doc_feat {
         int32_t entry; /* taxonomy entry index or -1 */
         uint32_t first_token;
         uint8_t ntok;
-        uint8_t in_norm;    /* stems and bigrams count toward the norm; longer phrases do not */
+        uint8_t in_norm;    /* stems count toward the norm; n-grams do not */
         uint8_t max_follow; /* of the taxonomy entry (unigrams) */
+};
+
+struct doc_slot {
+        uint64_t hash;
+        uint32_t feat;
+        uint32_t gen; /* slot is in use for the current article iff gen == ctx->gen */
 };
 
 struct contrib {
@@ -33,9 +39,9 @@ struct classify_ctx {
         size_t tok_cap;
         struct doc_feat *feats;
         size_t n_feats, feats_cap;
-        uint32_t *slots; /* feats index + 1; 0 empty */
-        size_t slot_cap;
-        size_t slot_mask;
+        struct doc_slot *slots; /* open addressing over feats; live when gen matches */
+        size_t slot_cap;        /* power of two */
+        uint32_t gen;
         uint32_t *matched; /* feats with a taxonomy entry */
         size_t n_matched, matched_cap;
         double *score;
@@ -122,29 +128,56 @@ static int reserve(void **v, size_t *cap, size_t need, size_t sz)
         return 0;
 }
 
+/* 1 + ln c for the small whole counts most features have, without log(). */
+static const double tf_small[17] = {
+        0.0,           1.0,           1.69314718056, 2.09861228867, 2.38629436112, 2.60943791243,
+        2.79175946923, 2.94591014906, 3.07944154168, 3.19722457734, 3.30258509299, 3.3978952728,
+        3.48490664979, 3.56494935746, 3.63905732962, 3.7080502011,  3.77258872224};
+
 static double tf(double c)
 {
-        return c <= 1.0 ? c : 1.0 + log(c);
+        if (c <= 1.0)
+                return c;
+        if (c <= 16.0 && c == (double)(int)c)
+                return tf_small[(int)c];
+        return 1.0 + log(c);
 }
 
-static int slots_resize(struct classify_ctx *c, size_t nslots)
+/* A fresh, empty table of at least @p need slots (a new article, or a rehash). */
+static int slots_reset(struct classify_ctx *c, size_t need)
 {
-        if (nslots > c->slot_cap) {
-                free(c->slots);
-                if (nslots > SIZE_MAX / sizeof(uint32_t) ||
-                    !(c->slots = malloc(nslots * sizeof(uint32_t)))) {
-                        c->slot_cap = 0;
-                        return -1;
+        if (need > c->slot_cap) {
+                size_t n = c->slot_cap ? c->slot_cap : 256;
+                while (n < need) {
+                        if (n > SIZE_MAX / 2 / sizeof(struct doc_slot))
+                                return -1;
+                        n *= 2;
                 }
-                c->slot_cap = nslots;
+                struct doc_slot *p = calloc(n, sizeof(*p));
+                if (!p)
+                        return -1;
+                free(c->slots);
+                c->slots = p;
+                c->slot_cap = n;
+                c->gen = 0;
         }
-        memset(c->slots, 0, nslots * sizeof(uint32_t));
-        c->slot_mask = nslots - 1;
+        if (++c->gen == 0) { /* wrapped: stamps of 2^32 articles ago would look live */
+                memset(c->slots, 0, c->slot_cap * sizeof(*c->slots));
+                c->gen = 1;
+        }
+        return 0;
+}
+
+static int slots_grow(struct classify_ctx *c)
+{
+        if (slots_reset(c, c->slot_cap * 2))
+                return -1;
+        size_t mask = c->slot_cap - 1;
         for (size_t i = 0; i < c->n_feats; i++) {
-                size_t s = hash_mix64(c->feats[i].hash) & c->slot_mask;
-                while (c->slots[s])
-                        s = (s + 1) & c->slot_mask;
-                c->slots[s] = (uint32_t)(i + 1);
+                size_t s = c->feats[i].hash & mask;
+                while (c->slots[s].gen == c->gen)
+                        s = (s + 1) & mask;
+                c->slots[s] = (struct doc_slot){c->feats[i].hash, (uint32_t)i, c->gen};
         }
         return 0;
 }
@@ -152,16 +185,15 @@ static int slots_resize(struct classify_ctx *c, size_t nslots)
 /* Finds or adds the feature with this hash; *is_new tells which. NULL: out of memory. */
 static struct doc_feat *feat_upsert(struct classify_ctx *c, uint64_t hash, int *is_new)
 {
-        size_t s = hash_mix64(hash) & c->slot_mask;
-        for (; c->slots[s]; s = (s + 1) & c->slot_mask) {
-                struct doc_feat *f = &c->feats[c->slots[s] - 1];
-                if (f->hash == hash) {
+        size_t mask = c->slot_cap - 1, s = hash & mask;
+        for (; c->slots[s].gen == c->gen; s = (s + 1) & mask) {
+                if (c->slots[s].hash == hash) {
                         *is_new = 0;
-                        return f;
+                        return &c->feats[c->slots[s].feat];
                 }
         }
-        if (2 * (c->n_feats + 1) > c->slot_mask + 1) {
-                if (slots_resize(c, 2 * (c->slot_mask + 1)))
+        if (2 * (c->n_feats + 1) > c->slot_cap) {
+                if (slots_grow(c))
                         return NULL;
                 return feat_upsert(c, hash, is_new);
         }
@@ -172,7 +204,8 @@ static struct doc_feat *feat_upsert(struct classify_ctx *c, uint64_t hash, int *
         memset(f, 0, sizeof(*f));
         f->hash = hash;
         f->entry = -1;
-        c->slots[s] = (uint32_t)++c->n_feats;
+        c->slots[s] = (struct doc_slot){hash, (uint32_t)c->n_feats, c->gen};
+        c->n_feats++;
         *is_new = 1;
         return f;
 }
@@ -208,10 +241,7 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
         c->n_matched = 0;
         if (reserve((void **)&c->tok_hash, &c->tok_cap, n + 1, sizeof(uint64_t)))
                 return -1;
-        size_t nslots = 64;
-        while (nslots < 4 * n + 4)
-                nslots *= 2;
-        if (slots_resize(c, nslots))
+        if (slots_reset(c, 2 * n + 16))
                 return -1;
         for (size_t i = 0; i < n; i++) {
                 uint32_t len;
@@ -236,10 +266,13 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
                         }
                 }
                 f->count += fw;
-                int follow = f->max_follow;
+                /* Classifying, n-grams are counted only where the taxonomy has
+                 * one starting with this stem; learning (no taxonomy), every
+                 * bigram is a feature. */
+                int follow = tx ? f->max_follow : 2;
                 uint64_t h = c->tok_hash[i];
                 for (size_t k = 2; i + k <= n && t->v[i + k - 1].field == field; k++) {
-                        if (k > 2 && (int)k > follow)
+                        if ((int)k > follow)
                                 break;
                         h = tx_hash_combine(h, c->tok_hash[i + k - 1]);
                         struct doc_feat *g = feat_upsert(c, h, &is_new);
@@ -248,9 +281,8 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
                         if (is_new) {
                                 g->first_token = (uint32_t)i;
                                 g->ntok = (uint8_t)k;
-                                g->in_norm = k == 2;
                                 unsigned mf;
-                                if ((int)k <= follow)
+                                if (tx)
                                         g->entry = lookup(tx, lang, h, t, i, (unsigned)k, &mf);
                         }
                         g->count += fw;
@@ -285,7 +317,7 @@ long classify_features(struct classify_ctx *c, const struct text_tokens *toks, d
         size_t m = 0;
         for (size_t i = 0; i < c->n_feats; i++) {
                 const struct doc_feat *f = &c->feats[i];
-                if (!f->in_norm)
+                if (f->ntok > 2)
                         continue;
                 c->out_feats[m].hash = f->hash;
                 c->out_feats[m].value = tf(f->count) * c->scale;

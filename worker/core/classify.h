@@ -6,10 +6,9 @@
  * hand-written taxonomies are interchangeable):
  *   c_f   = occurrences of stem n-gram f, a title occurrence counting
  *           title_weight times
- *   x_f   = tf(c_f) * s, tf(c) = c for c <= 1, else 1 + ln c
- *   s     = 1 / max(1, sqrt(sum_g tf(c_g)^2 / CLASSIFY_NORM_REF)) over every
- *           stem and stem bigram g of the article (length normalisation: long
- *           articles are scaled to unit length, short ones keep raw counts)
+ *   x_f   = tf(c_f) * s, tf(c) = c for c <= 1, else 1 + ln c *   s     = 1 / max(1, sqrt(sum_g tf(c_g)^2 / CLASSIFY_NORM_REF)) over every
+ *           stem g of the article (length normalisation: long articles are
+ *           scaled to the same length, short ones keep raw counts)
  *   score = bias + sum_f weight(label, f) * x_f (+ alias_prior when the
  *           article's own section label is an alias of the label)
  * A section is the highest-scoring section label at or above its threshold;
