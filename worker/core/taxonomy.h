@@ -99,8 +99,8 @@ static inline uint64_t tx_hash_stem(const char *s, size_t len)
                 h = (h ^ hash_mix64(v)) * 0xff51afd7ed558ccdULL;
                 s += 8;
                 len -= 8;
-        }        /* Tail of 0..7 bytes with fixed-size (inlined) loads, as wyhash does:
-         * two overlapping 4-byte reads, or first/middle/last byte. */
+        } /* Tail of 0..7 bytes with fixed-size (inlined) loads, as wyhash does:
+           * two overlapping 4-byte reads, or first/middle/last byte. */
         uint64_t v = 0;
         if (len >= 4) {
                 uint32_t a, b;
@@ -145,6 +145,13 @@ static inline unsigned tx_lang_slot(int lang)
  */
 const struct tx_entry *tx_lookup(const struct taxonomy *tx, unsigned lang, uint64_t hash,
                                  const char *const *stems, const uint32_t *lens, unsigned n);
+
+/** 0 when (@p lang, @p hash) is certainly in no entry; 1 when it may be. */
+static inline int tx_filter_has(const struct taxonomy *tx, unsigned lang, uint64_t hash)
+{
+        size_t bit = tx_filter_bit(tx_slot_key(hash, lang), tx->filter_mask);
+        return (tx->filter[bit >> 6] >> (bit & 63)) & 1;
+}
 
 /**
  * @brief The hot-path lookup: matches on the 64-bit (hash, language) key, the
