@@ -15,7 +15,6 @@ create_topic "$out" 3
 create_topic "$dlq" 1
 gen_articles "$TMP/input.txt" $N ops 40
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 worker_setup "$in" "$out" "$dlq" "$group"
 cp "$TMP/worker.conf" "$TMP/worker.conf.good"
 
@@ -40,8 +39,12 @@ metric() { awk -v s="$1" '$1 == s { v = $2 } END { print (v == "" ? 0 : v) + 0 }
 metric_sum() { awk -v p="$1" 'index($1, p) == 1 && $1 !~ /^#/ { s += $2 } END { print s + 0 }' "$TMP/metrics.txt"; }
 reloads_logged() { grep -c "\"event\":\"$1\"" "$TMP/w1.log" || true; }
 
-start_worker w1 -X "metrics.listen=127.0.0.1:$port"
+# Port 0: the kernel picks a free port; the worker logs it (http_listening).
+start_worker w1 -X "metrics.listen=127.0.0.1:0"
 w1=$SPAWNED
+wait_until 60 "the worker logs its HTTP port" grep -q '"event":"http_listening"' "$TMP/w1.log"
+port=$(sed -n 's/.*"event":"http_listening".*(port \([0-9]*\)).*/\1/p' "$TMP/w1.log" | head -1)
+[ -n "$port" ] && [ "$port" -gt 0 ] || fail "no port in: $(grep http_listening "$TMP/w1.log")"
 wait_until 60 "/healthz answers 200" status_is /healthz 200
 grep -q '^ok' <<<"$HTTP_BODY" || fail "/healthz body: $HTTP_BODY"
 STEMTAG_METRICS_LISTEN=127.0.0.1:$port "$STEMTAG_SOURCE_DIR/deploy/healthcheck.sh" ||

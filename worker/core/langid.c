@@ -37,10 +37,10 @@
 
 #include "hash.h"
 
-#define LANGID_MAGIC "STLANGID"
-#define LANGID_VERSION 2u
+#define LANGID_MAGIC    "STLANGID"
+#define LANGID_VERSION  2u
 #define LANGID_MAX_FILE (64u << 20)
-#define WORD_MAX 64 /* codepoints kept per word; the rest of a longer word is ignored */
+#define WORD_MAX        64 /* codepoints kept per word; the rest of a longer word is ignored */
 
 struct langid_slot {
         uint32_t key;
@@ -103,8 +103,18 @@ static enum langid_script script_of(uint32_t c)
 static int is_persian_urdu_letter(uint32_t c)
 {
         switch (c) {
-        case 0x067e: case 0x0686: case 0x0698: case 0x06af: case 0x06a9: case 0x06cc:
-        case 0x06d2: case 0x0679: case 0x0688: case 0x0691: case 0x06ba: case 0x06c1:
+        case 0x067e:
+        case 0x0686:
+        case 0x0698:
+        case 0x06af:
+        case 0x06a9:
+        case 0x06cc:
+        case 0x06d2:
+        case 0x0679:
+        case 0x0688:
+        case 0x0691:
+        case 0x06ba:
+        case 0x06c1:
         case 0x06be:
                 return 1;
         default:
@@ -118,13 +128,39 @@ static int is_persian_urdu_letter(uint32_t c)
 static int is_latin_foreign(uint32_t c)
 {
         switch (c) {
-        case 0x0142: case 0x015b: case 0x017a: case 0x017c: case 0x0144: /* ł ś ź ż ń */
-        case 0x0159: case 0x011b: case 0x016f: case 0x0165: case 0x010f: /* ř ě ů ť ď */
-        case 0x0148: case 0x013e: case 0x013a: case 0x0155:              /* ň ľ ĺ ŕ */
-        case 0x0101: case 0x0113: case 0x012b: case 0x0137: case 0x013c: /* ā ē ī ķ ļ */
-        case 0x0146: case 0x0123: case 0x00fe: case 0x00f0: case 0x0127: /* ņ ģ þ ð ħ */
-        case 0x0121: case 0x0109: case 0x011d: case 0x0125: case 0x0135: /* ġ ĉ ĝ ĥ ĵ */
-        case 0x015d: case 0x016d: case 0x01a1: case 0x01b0:              /* ŝ ŭ ơ ư */
+        case 0x0142:
+        case 0x015b:
+        case 0x017a:
+        case 0x017c:
+        case 0x0144: /* ł ś ź ż ń */
+        case 0x0159:
+        case 0x011b:
+        case 0x016f:
+        case 0x0165:
+        case 0x010f: /* ř ě ů ť ď */
+        case 0x0148:
+        case 0x013e:
+        case 0x013a:
+        case 0x0155: /* ň ľ ĺ ŕ */
+        case 0x0101:
+        case 0x0113:
+        case 0x012b:
+        case 0x0137:
+        case 0x013c: /* ā ē ī ķ ļ */
+        case 0x0146:
+        case 0x0123:
+        case 0x00fe:
+        case 0x00f0:
+        case 0x0127: /* ņ ģ þ ð ħ */
+        case 0x0121:
+        case 0x0109:
+        case 0x011d:
+        case 0x0125:
+        case 0x0135: /* ġ ĉ ĝ ĥ ĵ */
+        case 0x015d:
+        case 0x016d:
+        case 0x01a1:
+        case 0x01b0: /* ŝ ŭ ơ ư */
                 return 1;
         default:
                 return c >= 0x1ea0 && c <= 0x1ef9; /* Vietnamese */
@@ -148,8 +184,8 @@ static inline uint32_t utf8_next(const unsigned char *s, size_t len, size_t *i)
         }
         if (c >= 0xe0 && c < 0xf0 && p + 2 < len && (s[p + 1] & 0xc0) == 0x80 &&
             (s[p + 2] & 0xc0) == 0x80) {
-                uint32_t r = ((c & 0x0f) << 12) | ((uint32_t)(s[p + 1] & 0x3f) << 6) |
-                             (s[p + 2] & 0x3f);
+                uint32_t r =
+                    ((c & 0x0f) << 12) | ((uint32_t)(s[p + 1] & 0x3f) << 6) | (s[p + 2] & 0x3f);
                 if (r >= 0x800 && (r < 0xd800 || r > 0xdfff)) {
                         *i = p + 3;
                         return r;
@@ -209,8 +245,9 @@ static inline uint32_t feature_key(uint64_t h, unsigned order)
         return k ? k : 1;
 }
 
-/* What extract_features() hands each feature to; returning nonzero from the
- * word-end call (key 0) stops the extraction early. */
+/* What extract_features() hands each feature to. Key 0 is a signal, not a
+ * feature: order 0 = a word ended (returning nonzero stops the extraction),
+ * order 1 = the body begins. */
 typedef int (*sink_fn)(void *ud, uint32_t key, unsigned order);
 
 struct extract_state {
@@ -267,9 +304,8 @@ static inline __attribute__((always_inline)) void emit_word(struct extract_state
                 x->stop = 1;
 }
 
-static inline __attribute__((always_inline)) void extract_segment(struct extract_state *x,
-                                                                  const char *text, size_t len,
-                                                                  sink_fn sink, void *ud)
+static inline __attribute__((always_inline)) void
+extract_segment(struct extract_state *x, const char *text, size_t len, sink_fn sink, void *ud)
 {
         const unsigned char *s = (const unsigned char *)text;
         size_t i = 0;
@@ -295,10 +331,9 @@ static inline __attribute__((always_inline)) void extract_segment(struct extract
                                 st->latin_foreign += lc >= 0xf0 && is_latin_foreign(lc);
                         } else if (sc == LANGID_SCRIPT_CYRILLIC) {
                                 /* і ї є ґ ў (uk, be), ѓ ќ ѕ (mk) */
-                                st->cyrillic_foreign += lc == 0x0456 || lc == 0x0457 ||
-                                                        lc == 0x0454 || lc == 0x0491 ||
-                                                        lc == 0x045e || lc == 0x0453 ||
-                                                        lc == 0x045c || lc == 0x0455;
+                                st->cyrillic_foreign +=
+                                    lc == 0x0456 || lc == 0x0457 || lc == 0x0454 || lc == 0x0491 ||
+                                    lc == 0x045e || lc == 0x0453 || lc == 0x045c || lc == 0x0455;
                                 st->cyrillic_hard += lc == 0x044a;
                                 st->cyrillic_ru += lc == 0x044b || lc == 0x044d;
                         } else if (sc == LANGID_SCRIPT_ARABIC && is_persian_urdu_letter(c))
@@ -377,8 +412,7 @@ void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
         struct langid_text_stats dummy;
         struct public_sink p = {fn, ud};
 
-        extract_features(NULL, 0, s, len, (size_t)-1, ~0u, stats ? stats : &dummy, sink_public,
-                         &p);
+        extract_features(NULL, 0, s, len, (size_t)-1, ~0u, stats ? stats : &dummy, sink_public, &p);
 }
 
 /* ---------------------------------------------------------------- detection */
@@ -395,7 +429,7 @@ struct detect_state {
         uint32_t acc[LANGID_MAX_LANGS];  /* sum of q over postings */
         uint32_t hits[LANGID_MAX_LANGS]; /* known 3..5-grams per language */
         uint32_t found[LANGID_WORD_ORDER + 1];
-        uint32_t grams3;  /* all 3..5-grams seen */
+        uint32_t grams3; /* all 3..5-grams seen */
         uint32_t since_check;
         int in_body;
         unsigned nb;
@@ -441,8 +475,8 @@ static void final_scores(const struct detect_state *d, uint32_t cand, double *sc
  * dense row added with vector instructions (SLOT_DENSE | row); others point
  * into post[] (start << 6 | count). */
 #define SLOT_INLINE 0x80000000u
-#define SLOT_DENSE 0x40000000u
-#define DENSE_MIN 2 /* postings from which a feature gets a dense row */
+#define SLOT_DENSE  0x40000000u
+#define DENSE_MIN   2 /* postings from which a feature gets a dense row */
 
 static void spill_dense(struct detect_state *d)
 {
@@ -469,7 +503,7 @@ static inline void add_row(struct detect_state *d, const uint8_t *row, int g3)
                         __m128i nz = _mm_andnot_si128(_mm_cmpeq_epi8(r, zero), one);
                         hits[2 * h] = _mm_add_epi16(hits[2 * h], _mm_unpacklo_epi8(nz, zero));
                         hits[2 * h + 1] =
-                                _mm_add_epi16(hits[2 * h + 1], _mm_unpackhi_epi8(nz, zero));
+                            _mm_add_epi16(hits[2 * h + 1], _mm_unpackhi_epi8(nz, zero));
                 }
         }
 #else
@@ -620,8 +654,8 @@ static int hint_lang(const struct langid_model *m, const char *hint)
 }
 
 unsigned langid_detect_scores(const struct langid_model *m, const char *title, size_t title_len,
-                              const char *body, size_t body_len, const char *hint,
-                              size_t max_bytes, struct langid_result *out, double *scores)
+                              const char *body, size_t body_len, const char *hint, size_t max_bytes,
+                              struct langid_result *out, double *scores)
 {
         struct langid_text_stats st;
         struct detect_state d;
@@ -664,8 +698,8 @@ unsigned langid_detect_scores(const struct langid_model *m, const char *title, s
                  * scripts other unsupported languages share. */
                 unsigned l = (unsigned)__builtin_ctz(cand);
                 double conf = 0.999 * frac;
-                if (dom == LANGID_SCRIPT_ARABIC &&
-                    st.arabic_non_arabic * 50u >= st.script[dom] && st.arabic_non_arabic >= 2) {
+                if (dom == LANGID_SCRIPT_ARABIC && st.arabic_non_arabic * 50u >= st.script[dom] &&
+                    st.arabic_non_arabic >= 2) {
                         set_code(out, "und", 0); /* Persian, Urdu, ... */
                         return m->nlang;
                 }
@@ -743,10 +777,10 @@ void langid_model_destroy(struct langid_model *m)
         free(m);
 }
 
-#define LOAD_FAIL(...)                                                                     \
-        do {                                                                               \
-                snprintf(errstr, errstr_size, __VA_ARGS__);                                \
-                goto fail;                                                                 \
+#define LOAD_FAIL(...)                                                                             \
+        do {                                                                                       \
+                snprintf(errstr, errstr_size, __VA_ARGS__);                                        \
+                goto fail;                                                                         \
         } while (0)
 
 struct langid_model *langid_model_load(const char *path, char *errstr, size_t errstr_size)
@@ -845,8 +879,8 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
                         s = (s + 1) & m->mask;
                 m->slots[s].key = key;
                 if (n == 1) {
-                        m->slots[s].val = SLOT_INLINE | (uint32_t)m->post[off][0] << 8 |
-                                          m->post[off][1];
+                        m->slots[s].val =
+                            SLOT_INLINE | (uint32_t)m->post[off][0] << 8 | m->post[off][1];
                 } else if (n >= DENSE_MIN) {
                         for (uint32_t k = 0; k < n; k++)
                                 m->rows[m->nrows][m->post[off + k][0]] = m->post[off + k][1];
