@@ -31,6 +31,8 @@ mkdir -p "$C"
 ok() { printf '{"id":"%s","title":"Parliament votes on the budget","body":"The parliament approved the budget after a long debate; the prime minister welcomed the vote."}' "$1" >"$C/hostile-ok-$1"; }
 # bad REASON NAME < bytes. Keys end in a number (worker_lib's check_accounting
 # reads the reason between "-bad-" and it); KEY[NAME] is the key.
+# printf ... | bad: run bad() in this shell, so nbad and KEY[] persist (distinct keys)
+shopt -s lastpipe
 declare -A KEY
 nbad=0
 bad() {
@@ -106,14 +108,14 @@ kafka.producer.message.max.bytes = $TOPIC_MAX
 CONF
 start_worker w1
 w1=$SPAWNED
-wait_until 180 "all $n inputs committed by $group" test "$(group_committed "$group" "$in")" -eq $n
+wait_until 180 "all $n inputs committed by $group" committed_is "$group" "$in" $n "$w1"
 kill -0 "$w1" 2>/dev/null || fail "the worker died on hostile input"
 
 # Still working after all that: one more valid article goes through.
 ok after
 kcat -P -b "$BOOTSTRAP" -t "$in" -k hostile-ok-after "$C/hostile-ok-after" || fail "kcat could not produce the last article"
 n=$((n + 1))
-wait_until 60 "the article after the garbage committed" test "$(group_committed "$group" "$in")" -eq $n
+wait_until 60 "the article after the garbage committed" committed_is "$group" "$in" $n "$w1"
 stop_worker "$w1" || fail "worker exited with status $? after SIGTERM"
 
 # Exact accounting, reason by reason (check_accounting reads "-bad-<reason>-" from the key).

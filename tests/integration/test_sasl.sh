@@ -58,7 +58,7 @@ export STEMTAG_KAFKA_SASL_USERNAME=stemtag
 export STEMTAG_KAFKA_SASL_PASSWORD=$PASSWORD
 start_worker good
 good=$SPAWNED
-wait_until 120 "all $N inputs committed by $group over SASL" test "$(group_committed "$group" "$in")" -eq $N
+wait_until 120 "all $N inputs committed by $group over SASL" committed_is "$group" "$in" $N "$good"
 stop_worker "$good" || fail "worker (good credentials) exited with status $? after SIGTERM"
 check_accounting "$TMP/input.txt" "$out" "$dlq" 0
 [ "$(processed "$out" "$dlq")" -eq $N ] || fail "output + dead-letter = $(processed "$out" "$dlq"), expected $N"

@@ -869,6 +869,15 @@ static int worker_check_topic(struct worker *w, const char *name, const char *wh
                                        sizeof(err));
         if (rc == 1)
                 return 0;
+        /* an authentication failure reaches error_cb only through a poll; it is the
+         * real cause behind "transport failure", so report that instead */
+        if (rc < 0) {
+                rd_kafka_poll(w->producer, 1000);
+                if (atomic_load(&w->failed)) {
+                        snprintf(errstr, errstr_size, "%s", w->fail_msg);
+                        return -1;
+                }
+        }
         if (rc == 0)
                 snprintf(errstr, errstr_size, "%s topic %s does not exist", what, name);
         else
