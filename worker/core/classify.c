@@ -19,8 +19,13 @@ struct doc_feat {
         int32_t entry; /* taxonomy entry index or -1 */
         uint32_t first_token;
         uint8_t ntok;
-        uint8_t in_norm;    /* stems and bigrams count toward the norm; longer phrases do not */
         uint8_t max_follow; /* of the taxonomy entry (unigrams) */
+};
+
+struct doc_slot {
+        uint64_t hash;
+        uint32_t feat;
+        uint32_t gen; /* slot is in use for the current article iff gen == ctx->gen */
 };
 
 struct contrib {
@@ -33,15 +38,17 @@ struct classify_ctx {
         size_t tok_cap;
         struct doc_feat *feats;
         size_t n_feats, feats_cap;
-        uint32_t *slots; /* feats index + 1; 0 empty */
-        size_t slot_cap;
-        size_t slot_mask;
+        struct doc_slot *slots; /* open addressing over feats; live when gen matches */
+        size_t slot_cap;        /* power of two */
+        uint32_t gen;
         uint32_t *matched; /* feats with a taxonomy entry */
         size_t n_matched, matched_cap;
         double *score;
         size_t score_cap;
         uint8_t *hit; /* label had a matched feature or the alias prior */
         size_t hit_cap;
+        uint32_t *touched; /* labels with hit set, to clear them cheaply */
+        size_t n_touched, touched_cap;
         struct classify_tag *tags;
         size_t tags_cap;
         struct contrib *contrib;
@@ -94,6 +101,7 @@ void classify_ctx_destroy(struct classify_ctx *c)
         free(c->matched);
         free(c->score);
         free(c->hit);
+        free(c->touched);
         free(c->tags);
         free(c->contrib);
         free(c->out_feats);
@@ -122,29 +130,56 @@ static int reserve(void **v, size_t *cap, size_t need, size_t sz)
         return 0;
 }
 
+/* 1 + ln c for the small whole counts most features have, without log(). */
+static const double tf_small[17] = {
+    0.0,           1.0,           1.69314718056, 2.09861228867, 2.38629436112, 2.60943791243,
+    2.79175946923, 2.94591014906, 3.07944154168, 3.19722457734, 3.30258509299, 3.3978952728,
+    3.48490664979, 3.56494935746, 3.63905732962, 3.7080502011,  3.77258872224};
+
 static double tf(double c)
 {
-        return c <= 1.0 ? c : 1.0 + log(c);
+        if (c <= 1.0)
+                return c;
+        if (c <= 16.0 && c == (double)(int)c)
+                return tf_small[(int)c];
+        return 1.0 + log(c);
 }
 
-static int slots_resize(struct classify_ctx *c, size_t nslots)
+/* A fresh, empty table of at least @p need slots (a new article, or a rehash). */
+static int slots_reset(struct classify_ctx *c, size_t need)
 {
-        if (nslots > c->slot_cap) {
-                free(c->slots);
-                if (nslots > SIZE_MAX / sizeof(uint32_t) ||
-                    !(c->slots = malloc(nslots * sizeof(uint32_t)))) {
-                        c->slot_cap = 0;
-                        return -1;
+        if (need > c->slot_cap) {
+                size_t n = c->slot_cap ? c->slot_cap : 256;
+                while (n < need) {
+                        if (n > SIZE_MAX / 2 / sizeof(struct doc_slot))
+                                return -1;
+                        n *= 2;
                 }
-                c->slot_cap = nslots;
+                struct doc_slot *p = calloc(n, sizeof(*p));
+                if (!p)
+                        return -1;
+                free(c->slots);
+                c->slots = p;
+                c->slot_cap = n;
+                c->gen = 0;
         }
-        memset(c->slots, 0, nslots * sizeof(uint32_t));
-        c->slot_mask = nslots - 1;
+        if (++c->gen == 0) { /* wrapped: stamps of 2^32 articles ago would look live */
+                memset(c->slots, 0, c->slot_cap * sizeof(*c->slots));
+                c->gen = 1;
+        }
+        return 0;
+}
+
+static int slots_grow(struct classify_ctx *c)
+{
+        if (slots_reset(c, c->slot_cap * 2))
+                return -1;
+        size_t mask = c->slot_cap - 1;
         for (size_t i = 0; i < c->n_feats; i++) {
-                size_t s = hash_mix64(c->feats[i].hash) & c->slot_mask;
-                while (c->slots[s])
-                        s = (s + 1) & c->slot_mask;
-                c->slots[s] = (uint32_t)(i + 1);
+                size_t s = c->feats[i].hash & mask;
+                while (c->slots[s].gen == c->gen)
+                        s = (s + 1) & mask;
+                c->slots[s] = (struct doc_slot){c->feats[i].hash, (uint32_t)i, c->gen};
         }
         return 0;
 }
@@ -152,16 +187,15 @@ static int slots_resize(struct classify_ctx *c, size_t nslots)
 /* Finds or adds the feature with this hash; *is_new tells which. NULL: out of memory. */
 static struct doc_feat *feat_upsert(struct classify_ctx *c, uint64_t hash, int *is_new)
 {
-        size_t s = hash_mix64(hash) & c->slot_mask;
-        for (; c->slots[s]; s = (s + 1) & c->slot_mask) {
-                struct doc_feat *f = &c->feats[c->slots[s] - 1];
-                if (f->hash == hash) {
+        size_t mask = c->slot_cap - 1, s = hash & mask;
+        for (; c->slots[s].gen == c->gen; s = (s + 1) & mask) {
+                if (c->slots[s].hash == hash) {
                         *is_new = 0;
-                        return f;
+                        return &c->feats[c->slots[s].feat];
                 }
         }
-        if (2 * (c->n_feats + 1) > c->slot_mask + 1) {
-                if (slots_resize(c, 2 * (c->slot_mask + 1)))
+        if (2 * (c->n_feats + 1) > c->slot_cap) {
+                if (slots_grow(c))
                         return NULL;
                 return feat_upsert(c, hash, is_new);
         }
@@ -172,7 +206,8 @@ static struct doc_feat *feat_upsert(struct classify_ctx *c, uint64_t hash, int *
         memset(f, 0, sizeof(*f));
         f->hash = hash;
         f->entry = -1;
-        c->slots[s] = (uint32_t)++c->n_feats;
+        c->slots[s] = (struct doc_slot){hash, (uint32_t)c->n_feats, c->gen};
+        c->n_feats++;
         *is_new = 1;
         return f;
 }
@@ -207,20 +242,22 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
         c->n_feats = 0;
         c->n_matched = 0;
         if (reserve((void **)&c->tok_hash, &c->tok_cap, n + 1, sizeof(uint64_t)))
-                return -1;
-        size_t nslots = 64;
-        while (nslots < 4 * n + 4)
-                nslots *= 2;
-        if (slots_resize(c, nslots))
+                return -1; /* Learning counts every stem and bigram; classifying only the stems
+                            * that pass the taxonomy's bit filter, a small fraction. */
+        if (slots_reset(c, tx ? 256 : 4 * n + 16))
                 return -1;
         for (size_t i = 0; i < n; i++) {
                 uint32_t len;
                 const char *s = tok_stem(t, i, &len);
                 c->tok_hash[i] = tx_hash_stem(s, len);
         }
+        double n_eff = 0.0;
         for (size_t i = 0; i < n; i++) {
                 uint8_t field = t->v[i].field;
                 float fw = field == TEXT_FIELD_TITLE ? (float)title_weight : 1.0f;
+                n_eff += fw;
+                if (tx && !tx_filter_has(tx, lang, c->tok_hash[i]))
+                        continue;
                 int is_new;
                 struct doc_feat *f = feat_upsert(c, c->tok_hash[i], &is_new);
                 if (!f)
@@ -228,7 +265,6 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
                 if (is_new) {
                         f->first_token = (uint32_t)i;
                         f->ntok = 1;
-                        f->in_norm = 1;
                         if (tx) {
                                 unsigned mf = 0;
                                 f->entry = lookup(tx, lang, f->hash, t, i, 1, &mf);
@@ -236,10 +272,13 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
                         }
                 }
                 f->count += fw;
-                int follow = f->max_follow;
+                /* Classifying, n-grams are counted only where the taxonomy has
+                 * one starting with this stem; learning (no taxonomy), every
+                 * bigram is a feature. */
+                int follow = tx ? f->max_follow : 2;
                 uint64_t h = c->tok_hash[i];
                 for (size_t k = 2; i + k <= n && t->v[i + k - 1].field == field; k++) {
-                        if (k > 2 && (int)k > follow)
+                        if ((int)k > follow)
                                 break;
                         h = tx_hash_combine(h, c->tok_hash[i + k - 1]);
                         struct doc_feat *g = feat_upsert(c, h, &is_new);
@@ -248,21 +287,15 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
                         if (is_new) {
                                 g->first_token = (uint32_t)i;
                                 g->ntok = (uint8_t)k;
-                                g->in_norm = k == 2;
                                 unsigned mf;
-                                if ((int)k <= follow)
+                                if (tx)
                                         g->entry = lookup(tx, lang, h, t, i, (unsigned)k, &mf);
                         }
                         g->count += fw;
                 }
         }
-        double norm2 = 0.0;
         for (size_t i = 0; i < c->n_feats; i++) {
                 const struct doc_feat *f = &c->feats[i];
-                if (f->in_norm) {
-                        double x = tf(f->count);
-                        norm2 += x * x;
-                }
                 if (f->entry >= 0) {
                         if (reserve((void **)&c->matched, &c->matched_cap, c->n_matched + 1,
                                     sizeof(uint32_t)))
@@ -270,7 +303,7 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
                         c->matched[c->n_matched++] = (uint32_t)i;
                 }
         }
-        double r = sqrt(norm2 / CLASSIFY_NORM_REF);
+        double r = sqrt(n_eff / CLASSIFY_NORM_REF);
         c->scale = r > 1.0 ? 1.0 / r : 1.0;
         return 0;
 }
@@ -285,7 +318,7 @@ long classify_features(struct classify_ctx *c, const struct text_tokens *toks, d
         size_t m = 0;
         for (size_t i = 0; i < c->n_feats; i++) {
                 const struct doc_feat *f = &c->feats[i];
-                if (!f->in_norm)
+                if (f->ntok > 2)
                         continue;
                 c->out_feats[m].hash = f->hash;
                 c->out_feats[m].value = tf(f->count) * c->scale;
@@ -580,6 +613,15 @@ static json_t *build_explain(struct classify_ctx *c, const struct taxonomy *tx,
                          "labels", labels);
 }
 
+static inline void touch(struct classify_ctx *c, const struct taxonomy *tx, uint32_t l)
+{
+        if (c->hit[l])
+                return;
+        c->hit[l] = 1;
+        c->score[l] = tx->labels[l].bias;
+        c->touched[c->n_touched++] = l;
+}
+
 int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                  const struct classify_options *opts, int lang, const struct text_tokens *toks,
                  const char *section_hint, struct classify_result *out)
@@ -589,21 +631,28 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
         if (extract(c, tx, slot, toks, opts->title_weight))
                 return -1;
         size_t nl = tx->n_labels;
+        /* Only the labels a matched feature (or the prior) touches are set up,
+         * decided and cleared: a run costs what the article matches, not the
+         * size of the taxonomy. */
+        for (size_t i = 0; i < c->n_touched; i++)
+                c->hit[c->touched[i]] = 0;
+        c->n_touched = 0;
+        size_t old_hit_cap = c->hit_cap;
         if (reserve((void **)&c->score, &c->score_cap, nl + 1, sizeof(double)) ||
             reserve((void **)&c->hit, &c->hit_cap, nl + 1, 1) ||
+            reserve((void **)&c->touched, &c->touched_cap, nl + 1, sizeof(uint32_t)) ||
             reserve((void **)&c->tags, &c->tags_cap, nl + 1, sizeof(*c->tags)))
                 return -1;
-        for (size_t l = 0; l < nl; l++)
-                c->score[l] = tx->labels[l].bias;
-        memset(c->hit, 0, nl);
+        if (c->hit_cap != old_hit_cap)
+                memset(c->hit, 0, c->hit_cap);
         for (size_t m = 0; m < c->n_matched; m++) {
                 const struct doc_feat *f = &c->feats[c->matched[m]];
                 const struct tx_entry *e = &tx->entries[f->entry];
                 double x = tf(f->count) * c->scale;
                 for (uint32_t p = 0; p < e->post_n; p++) {
                         const struct tx_posting *P = &tx->postings[e->post_off + p];
+                        touch(c, tx, P->label);
                         c->score[P->label] += P->weight * x;
-                        c->hit[P->label] = 1;
                 }
         }
         int prior_label = -1;
@@ -613,48 +662,54 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                         prior_label = tx_alias_find(tx, folded);
                 free(folded);
                 if (prior_label >= 0) {
+                        touch(c, tx, (uint32_t)prior_label);
                         c->score[prior_label] += opts->alias_prior;
-                        c->hit[prior_label] = 1;
                 }
         }
 
-        /* Topics at or above threshold go first in tags (best first); the
-         * rest follow, best first, for explain. */
+        /* A label nothing in the article speaks for is never assigned,
+         * whatever its bias and threshold (learned section models have
+         * threshold -1000 so that the best label always wins). Passing
+         * topics go first in tags, best first. */
         int section_label = -1;
         size_t n_topics = 0;
-        for (size_t l = 0; l < nl; l++) {
+        for (size_t i = 0; i < c->n_touched; i++) {
+                uint32_t l = c->touched[i];
                 const struct tx_label *L = &tx->labels[l];
-                struct classify_tag tg = {.label = (uint32_t)l,
+                if (c->score[l] < label_threshold(tx, opts, l))
+                        continue;
+                struct classify_tag tg = {.label = l,
                                           .id = L->id,
                                           .score = c->score[l],
                                           .kind = L->kind == TX_KIND_SECTION ? 0 : 1};
-                /* A label nothing in the article speaks for is never assigned,
-                 * whatever its bias and threshold (learned section models
-                 * have threshold -1000 so that the best label always wins). */
-                int pass = c->hit[l] && c->score[l] >= label_threshold(tx, opts, (uint32_t)l);
-                if (L->kind == TX_KIND_SECTION && pass &&
-                    (section_label < 0 ||
-                     tag_better(&tg, &(struct classify_tag){.score = c->score[section_label],
-                                                            .id = tx->labels[section_label].id})))
+                if (L->kind == TX_KIND_TOPIC)
+                        c->tags[n_topics++] = tg;
+                else if (section_label < 0 ||
+                         tag_better(&tg,
+                                    &(struct classify_tag){.score = c->score[section_label],
+                                                           .id = tx->labels[section_label].id}))
                         section_label = (int)l;
-                c->tags[l] = tg;
         }
-        /* Partition: passing topics first. */
-        size_t w = 0;
-        for (size_t l = 0; l < nl; l++) {
-                const struct classify_tag *tg = &c->tags[l];
-                if (tg->kind == 1 && c->hit[tg->label] &&
-                    tg->score >= label_threshold(tx, opts, tg->label)) {
-                        struct classify_tag tmp = c->tags[w];
-                        c->tags[w] = *tg;
-                        c->tags[l] = tmp;
-                        w++;
-                }
-        }
-        n_topics = w;
         qsort(c->tags, n_topics, sizeof(*c->tags), cmp_tag);
-        if (opts->explain)
-                qsort(c->tags + n_topics, nl - n_topics, sizeof(*c->tags), cmp_tag);
+        if (opts->explain) {
+                /* Every other label after them, best first: "why not that one". */
+                size_t w = n_topics;
+                for (size_t l = 0; l < nl; l++) {
+                        const struct tx_label *L = &tx->labels[l];
+                        if (!c->hit[l])
+                                c->score[l] = L->bias;
+                        int passed = L->kind == TX_KIND_TOPIC && c->hit[l] &&
+                                     c->score[l] >= label_threshold(tx, opts, (uint32_t)l);
+                        if (passed)
+                                continue;
+                        c->tags[w++] =
+                            (struct classify_tag){.label = (uint32_t)l,
+                                                  .id = L->id,
+                                                  .score = c->score[l],
+                                                  .kind = L->kind == TX_KIND_SECTION ? 0 : 1};
+                }
+                qsort(c->tags + n_topics, w - n_topics, sizeof(*c->tags), cmp_tag);
+        }
         if (opts->topics_top_k >= 0 && n_topics > (size_t)opts->topics_top_k)
                 n_topics = (size_t)opts->topics_top_k;
 

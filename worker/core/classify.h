@@ -6,10 +6,11 @@
  * hand-written taxonomies are interchangeable):
  *   c_f   = occurrences of stem n-gram f, a title occurrence counting
  *           title_weight times
- *   x_f   = tf(c_f) * s, tf(c) = c for c <= 1, else 1 + ln c
- *   s     = 1 / max(1, sqrt(sum_g tf(c_g)^2 / CLASSIFY_NORM_REF)) over every
- *           stem and stem bigram g of the article (length normalisation: long
- *           articles are scaled to unit length, short ones keep raw counts)
+ *   x_f   = tf(c_f) * s, tf(c) = c for c <= 1, else 1 + ln c *   s     = 1 / max(1, sqrt(N / CLASSIFY_NORM_REF)), N = the article's
+ *           tokens, a title token counting title_weight times (length
+ *           normalisation: long articles are scaled to the same length, short
+ *           ones keep raw counts; a token count, not the norm of the vector,
+ *           so that words in no taxonomy cost one hash and one bit test)
  *   score = bias + sum_f weight(label, f) * x_f (+ alias_prior when the
  *           article's own section label is an alias of the label)
  * A section is the highest-scoring section label at or above its threshold;
@@ -32,7 +33,7 @@
 struct taxonomy;     /* compiled, immutable after load, shared by threads */
 struct classify_ctx; /* per-thread scratch */
 
-/* Articles whose feature vector is longer than sqrt(this) are normalised. */
+/* Articles with more (title-weighted) tokens than this are normalised. */
 #define CLASSIFY_NORM_REF 100.0
 /* Stems listed as evidence per tag (the strongest contributions). */
 #define CLASSIFY_EVIDENCE_MAX 5

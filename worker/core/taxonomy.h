@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "hash.h"
 #include "stem.h"
@@ -87,9 +88,30 @@ struct taxonomy {
         char *version; /* "name@version,..." (owned) */
 };
 
+/* Stem hash, 8 bytes at a time (stems are short; this runs once per token).
+ * Internal to a process: taxonomy files and learned models store strings. */
 static inline uint64_t tx_hash_stem(const char *s, size_t len)
 {
-        return hash_fnv1a(s, len, HASH_FNV_SEED);
+        uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ULL;
+        while (len >= 8) {
+                uint64_t v;
+                memcpy(&v, s, 8);
+                h = (h ^ hash_mix64(v)) * 0xff51afd7ed558ccdULL;
+                s += 8;
+                len -= 8;
+        } /* Tail of 0..7 bytes with fixed-size (inlined) loads, as wyhash does:
+           * two overlapping 4-byte reads, or first/middle/last byte. */
+        uint64_t v = 0;
+        if (len >= 4) {
+                uint32_t a, b;
+                memcpy(&a, s, 4);
+                memcpy(&b, s + len - 4, 4);
+                v = (uint64_t)a | (uint64_t)b << 32;
+        } else if (len) {
+                v = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len >> 1] << 8 |
+                    (uint64_t)(unsigned char)s[len - 1] << 16;
+        }
+        return hash_mix64(h ^ v ^ 0xc4ceb9fe1a85ec53ULL);
 }
 
 /** Hash of an n-gram from the hash of its first n-1 stems and the next stem. */
@@ -123,6 +145,13 @@ static inline unsigned tx_lang_slot(int lang)
  */
 const struct tx_entry *tx_lookup(const struct taxonomy *tx, unsigned lang, uint64_t hash,
                                  const char *const *stems, const uint32_t *lens, unsigned n);
+
+/** 0 when (@p lang, @p hash) is certainly in no entry; 1 when it may be. */
+static inline int tx_filter_has(const struct taxonomy *tx, unsigned lang, uint64_t hash)
+{
+        size_t bit = tx_filter_bit(tx_slot_key(hash, lang), tx->filter_mask);
+        return (tx->filter[bit >> 6] >> (bit & 63)) & 1;
+}
 
 /**
  * @brief The hot-path lookup: matches on the 64-bit (hash, language) key, the
