@@ -4,6 +4,7 @@
  * sentences (10-40 words), word pairs and article-length text (>= 500
  * characters), macro accuracy, top confusions and MB/s. Figures only; never
  * fails on them. CLD2 on the same items: bench_langid_cld2. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,39 @@ int main(int argc, char **argv)
                        sc[k].seconds > 0 ? sc[k].bytes / sc[k].seconds / 1e6 : 0.0);
                 ev_print_confusions(&c, "ours", &sc[k], 8);
         }
+        /* Calibration: is a confidence of x right x of the time? */
+        printf("\ncalibration (sentences + word pairs): confidence bin, items, mean confidence, "
+               "accuracy\n");
+        static const double edges[] = {0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0001};
+        size_t nb = sizeof(edges) / sizeof(edges[0]) - 1, n[8] = {0}, right[8] = {0}, und = 0;
+        double csum[8] = {0}, ece = 0;
+        size_t total = 0;
+        for (int k = 0; k < 2; k++)
+                for (size_t i = 0; i < sets[k]->n; i++) {
+                        const struct ev_item *it = &sets[k]->v[i];
+                        langid_detect(m, NULL, 0, it->s, it->len, NULL, 4096, &o.r);
+                        if (!strcmp(o.r.code, "und")) {
+                                und++;
+                                continue;
+                        }
+                        size_t b = 0;
+                        while (b + 1 < nb && o.r.confidence >= edges[b + 1])
+                                b++;
+                        n[b]++;
+                        csum[b] += o.r.confidence;
+                        right[b] += ev_lang_index(&c, o.r.code) == it->lang;
+                        total++;
+                }
+        for (size_t b = 0; b < nb; b++) {
+                if (!n[b])
+                        continue;
+                double mc = csum[b] / n[b], acc = (double)right[b] / n[b];
+                ece += fabs(mc - acc) * n[b];
+                printf("  [%.3f, %.3f)  %6zu  %.4f  %.4f\n", edges[b],
+                       edges[b + 1] > 1 ? 1.0 : edges[b + 1], n[b], mc, acc);
+        }
+        printf("  expected calibration error %.4f over %zu answers (%zu und)\n",
+               total ? ece / total : 0.0, total, und);
         langid_model_destroy(m);
         return 0;
 }

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Container HEALTHCHECK: GET /healthz on the metrics port without curl.
-# Port from STEMTAG_METRICS_LISTEN (host:port), default 9464; path as $1.
+# Port from STEMTAG_METRICS_LISTEN (host:port) when set, else metrics.listen's
+# default 9464; path as $1 (default /healthz). Exit 0 only on HTTP 200.
 set -u
 port=${STEMTAG_METRICS_LISTEN:-0.0.0.0:9464}
 port=${port##*:}

@@ -50,6 +50,15 @@ static void test_help_lists_commands(void **state)
         assert_int_equal(run("help check-config", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "Usage: stemtag check-config"));
         assert_int_equal(run("help frobnicate", out, sizeof(out)), 2);
+        /* Every command answers `<command> --help` with its usage, exit 0. */
+        for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+                char args[64], want[64];
+                snprintf(args, sizeof(args), "%s --help", cmds[i]);
+                snprintf(want, sizeof(want), "Usage: stemtag %s", cmds[i]);
+                if (run(args, out, sizeof(out)) != 0 || !strstr(out, want))
+                        fail_msg("`stemtag %s --help` did not print '%s' and exit 0", cmds[i],
+                                 want);
+        }
 }
 
 static void test_version(void **state)

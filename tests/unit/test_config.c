@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -343,6 +344,10 @@ static void test_validate(void **state)
                     config_set(c, "output.topics", "n.{language}.{section},all", err, sizeof(err)),
                     0);
                 assert_int_equal(config_set(c, "metrics.listen", "[::1]:9", err, sizeof(err)), 0);
+                assert_int_equal(config_validate(c, err, sizeof(err)), 0);
+                /* port 0: any free port (tests, several workers on one host) */
+                assert_int_equal(config_set(c, "metrics.listen", "127.0.0.1:0", err, sizeof(err)),
+                                 0);
                 assert_int_equal(config_set(c, "kafka.bootstrap.servers", "h:1", err, sizeof(err)),
                                  0);
                 assert_int_equal(config_validate(c, err, sizeof(err)), 0);
@@ -400,6 +405,42 @@ static void test_foreach_kafka_and_dump(void **state)
         config_destroy(c);
 }
 
+static void test_log_effective_redacts(void **state)
+{
+        char err[512], path[300], buf[4096];
+        struct config *c = config_new();
+        int saved, fd;
+        FILE *f;
+        size_t n;
+        (void)state;
+
+        assert_int_equal(config_set(c, "pipelines", "2", err, sizeof(err)), 0);
+        assert_int_equal(config_set(c, "kafka.sasl.password", "hunter2", err, sizeof(err)), 0);
+        assert_int_equal(config_set(c, "kafka.client.id", "w1", err, sizeof(err)), 0);
+        /* The log writes to stderr: catch it in a file. */
+        snprintf(path, sizeof(path), "%s/log.txt", tmpdir);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        assert_true(fd >= 0);
+        saved = dup(STDERR_FILENO);
+        dup2(fd, STDERR_FILENO);
+        config_log_effective(c);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        close(fd);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+        assert_non_null(strstr(buf, "\"event\":\"config\""));
+        assert_non_null(strstr(buf, "pipelines=2 (-X)"));
+        assert_non_null(strstr(buf, "kafka.client.id=w1"));
+        assert_non_null(strstr(buf, "kafka.sasl.password=[REDACTED]"));
+        assert_null(strstr(buf, "hunter2"));
+        assert_null(strstr(buf, "input.topics")); /* defaults are not listed */
+        config_destroy(c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -412,6 +453,7 @@ int main(void)
             cmocka_unit_test(test_precedence),
             cmocka_unit_test(test_validate),
             cmocka_unit_test(test_foreach_kafka_and_dump),
+            cmocka_unit_test(test_log_effective_redacts),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -124,6 +124,15 @@ static void test_readme_table_matches_keys(void **state)
                 if (strcmp(def, want))
                         fail_msg("README default of '%s' is '%s', config_keys.def says '%s'", key,
                                  def, want);
+                {
+                        /* The Environment column is the variable config_load_env reads. */
+                        char env[200], want_env[160];
+                        assert_int_equal(config_env_name(key, want_env, sizeof(want_env)), 0);
+                        snprintf(env, sizeof(env), "| `%s` |", want_env);
+                        if (!strstr(line, env))
+                                fail_msg("README row of '%s' does not give its variable %s", key,
+                                         want_env);
+                }
         }
         for (size_t i = 0; i < n_keys; i++) {
                 const char *name;

@@ -2,6 +2,7 @@
  * taken from the training text), "und" on digits/emoji/noise/unsupported
  * scripts, the hint as a prior that only breaks near-ties, the byte prefix,
  * and model loading errors. Uses the committed config/langid.model. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,35 +26,35 @@ struct lang_case {
 };
 
 static const struct lang_case cases[] = {
-        {"ar", "ذهب الأطفال إلى المدرسة صباح اليوم مع أصدقائهم"},
-        {"hy", "Երեխաները այսօր առավոտյան գնացին դպրոց իրենց ընկերների հետ"},
-        {"eu", "Gaur goizean haurrak eskolara joan dira beren lagunekin batera"},
-        {"ca", "Els nens han anat a l'escola aquest matí amb els seus amics i després han dinat junts"},
-        {"da", "Børnene gik i skole i morges sammen med deres venner, og bagefter spiste de frokost"},
-        {"nl", "De kinderen zijn vanochtend samen met hun vrienden naar school gegaan"},
-        {"en", "The children went to school this morning together with their friends"},
-        {"fi", "Lapset menivät tänä aamuna kouluun yhdessä ystäviensä kanssa"},
-        {"fr", "Les enfants sont allés à l'école ce matin avec leurs amis"},
-        {"de", "Die Kinder sind heute Morgen zusammen mit ihren Freunden in die Schule gegangen"},
-        {"el", "Τα παιδιά πήγαν σήμερα το πρωί στο σχολείο μαζί με τους φίλους τους"},
-        {"hi", "बच्चे आज सुबह अपने दोस्तों के साथ स्कूल गए थे और फिर उन्होंने खाना खाया"},
-        {"hu", "A gyerekek ma reggel a barátaikkal együtt mentek az iskolába"},
-        {"id", "Anak-anak pergi ke sekolah pagi ini bersama teman-teman mereka"},
-        {"ga", "Chuaigh na páistí ar scoil ar maidin inniu lena gcairde"},
-        {"it", "I bambini sono andati a scuola stamattina insieme ai loro amici"},
-        {"lt", "Vaikai šįryt kartu su draugais nuėjo į mokyklą"},
-        {"ne", "बच्चाहरू आज बिहान आफ्ना साथीहरूसँग विद्यालय गएका थिए"},
-        {"no", "Barna gikk på skolen i morges sammen med vennene sine, og etterpå spiste de lunsj"},
-        {"pt", "As crianças foram para a escola hoje de manhã com os seus amigos"},
-        {"ro", "Copiii au mers la școală în această dimineață împreună cu prietenii lor"},
-        {"ru", "Дети сегодня утром пошли в школу вместе со своими друзьями"},
-        {"sr", "Деца су јутрос отишла у школу заједно са својим пријатељима"},
-        {"sr", "Deca su jutros otišla u školu zajedno sa svojim prijateljima"},
-        {"es", "Los niños fueron a la escuela esta mañana con sus amigos"},
-        {"sv", "Barnen gick till skolan i morse tillsammans med sina vänner"},
-        {"ta", "குழந்தைகள் இன்று காலை தங்கள் நண்பர்களுடன் பள்ளிக்குச் சென்றனர்"},
-        {"tr", "Çocuklar bu sabah arkadaşlarıyla birlikte okula gittiler"},
-        {"yi", "די קינדער זענען היינט אין דער פֿרי געגאַנגען אין שול מיט זייערע פֿרײַנד"},
+    {"ar", "ذهب الأطفال إلى المدرسة صباح اليوم مع أصدقائهم"},
+    {"hy", "Երեխաները այսօր առավոտյան գնացին դպրոց իրենց ընկերների հետ"},
+    {"eu", "Gaur goizean haurrak eskolara joan dira beren lagunekin batera"},
+    {"ca", "Els nens han anat a l'escola aquest matí amb els seus amics i després han dinat junts"},
+    {"da", "Børnene gik i skole i morges sammen med deres venner, og bagefter spiste de frokost"},
+    {"nl", "De kinderen zijn vanochtend samen met hun vrienden naar school gegaan"},
+    {"en", "The children went to school this morning together with their friends"},
+    {"fi", "Lapset menivät tänä aamuna kouluun yhdessä ystäviensä kanssa"},
+    {"fr", "Les enfants sont allés à l'école ce matin avec leurs amis"},
+    {"de", "Die Kinder sind heute Morgen zusammen mit ihren Freunden in die Schule gegangen"},
+    {"el", "Τα παιδιά πήγαν σήμερα το πρωί στο σχολείο μαζί με τους φίλους τους"},
+    {"hi", "बच्चे आज सुबह अपने दोस्तों के साथ स्कूल गए थे और फिर उन्होंने खाना खाया"},
+    {"hu", "A gyerekek ma reggel a barátaikkal együtt mentek az iskolába"},
+    {"id", "Anak-anak pergi ke sekolah pagi ini bersama teman-teman mereka"},
+    {"ga", "Chuaigh na páistí ar scoil ar maidin inniu lena gcairde"},
+    {"it", "I bambini sono andati a scuola stamattina insieme ai loro amici"},
+    {"lt", "Vaikai šįryt kartu su draugais nuėjo į mokyklą"},
+    {"ne", "बच्चाहरू आज बिहान आफ्ना साथीहरूसँग विद्यालय गएका थिए"},
+    {"no", "Barna gikk på skolen i morges sammen med vennene sine, og etterpå spiste de lunsj"},
+    {"pt", "As crianças foram para a escola hoje de manhã com os seus amigos"},
+    {"ro", "Copiii au mers la școală în această dimineață împreună cu prietenii lor"},
+    {"ru", "Дети сегодня утром пошли в школу вместе со своими друзьями"},
+    {"sr", "Деца су јутрос отишла у школу заједно са својим пријатељима"},
+    {"sr", "Deca su jutros otišla u školu zajedno sa svojim prijateljima"},
+    {"es", "Los niños fueron a la escuela esta mañana con sus amigos"},
+    {"sv", "Barnen gick till skolan i morse tillsammans med sina vänner"},
+    {"ta", "குழந்தைகள் இன்று காலை தங்கள் நண்பர்களுடன் பள்ளிக்குச் சென்றனர்"},
+    {"tr", "Çocuklar bu sabah arkadaşlarıyla birlikte okula gittiler"},
+    {"yi", "די קינדער זענען היינט אין דער פֿרי געגאַנגען אין שול מיט זייערע פֿרײַנד"},
 };
 
 static void detect(const char *text, const char *hint, struct langid_result *r)
@@ -66,7 +67,7 @@ static void test_clear_cases(void **state)
         (void)state;
         int seen_no = 0;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct langid_result r;
+                struct langid_result r = {{0}, 0};
                 detect(cases[i].text, NULL, &r);
                 if (strcmp(r.code, cases[i].code))
                         fail_msg("expected %s, got %s (%.3f) for: %s", cases[i].code, r.code,
@@ -89,7 +90,7 @@ static void test_clear_cases(void **state)
 static void test_title_and_body(void **state)
 {
         (void)state;
-        struct langid_result r;
+        struct langid_result r = {{0}, 0};
         const char *title = "Regierung beschließt neues Gesetz";
         const char *body = "Der Bundestag hat am Donnerstag mit großer Mehrheit zugestimmt.";
         langid_detect(model, title, strlen(title), body, strlen(body), NULL, 4096, &r);
@@ -113,25 +114,46 @@ static void test_und(void **state)
 {
         (void)state;
         const char *und[] = {
-                "",
-                "1234 5678 90 2024-11-25 12:30",
-                "😀😀🎉🎉 👍",
-                "!!! ??? --- ### ...",
-                "x",
-                "qxz vbnm zzkt wrtp kkvq",                        /* letter noise */
-                "今天早上孩子们和朋友们一起去上学了",              /* Chinese: not ours */
-                "הילדים הלכו הבוקר לבית הספר יחד עם החברים שלהם", /* Hebrew, not Yiddish */
-                "کودکان امروز صبح با دوستانشان به مدرسه رفتند",   /* Persian, not Arabic */
+            "", "1234 5678 90 2024-11-25 12:30", "😀😀🎉🎉 👍", "!!! ??? --- ### ...",
+            "a1 b2 c3 #$% &*() x9 y8 z7 !! ?? 100% 42 :-)",   /* mostly symbols */
+            "x", "qxz vbnm zzkt wrtp kkvq",                   /* letter noise */
+            "今天早上孩子们和朋友们一起去上学了",             /* Chinese: not ours */
+            "הילדים הלכו הבוקר לבית הספר יחד עם החברים שלהם", /* Hebrew, not Yiddish */
+            "کودکان امروز صبح با دوستانشان به مدرسه رفتند",   /* Persian, not Arabic */
+            /* unsupported languages of supported scripts, by their own letters */
+            "Rząd przyjął w czwartek nowy budżet na przyszły rok, a opozycja zapowiedziała "
+            "protesty.",                                                     /* Polish */
+            "Chính phủ đã thông qua ngân sách mới cho năm tới vào thứ Năm.", /* Vietnamese */
+            "Уряд у четвер ухвалив новий бюджет на наступний рік, а опозиція оголосила "
+            "протести.", /* Ukrainian */
+            "Правителството прие в четвъртък новия бюджет за следващата година, а "
+            "опозицията обяви протести.", /* Bulgarian */
         };
         for (size_t i = 0; i < sizeof(und) / sizeof(und[0]); i++) {
-                struct langid_result r;
+                struct langid_result r = {{0}, 0};
                 detect(und[i], NULL, &r);
                 if (strcmp(r.code, "und"))
                         fail_msg("expected und, got %s for: %s", r.code, und[i]);
                 assert_true(r.confidence == 0.0);
         }
+        /* random bytes (broken UTF-8, controls, a few letters) */
+        unsigned seed = 12345;
+        for (int k = 0; k < 20; k++) {
+                char noise[400];
+                struct langid_result r = {{0}, 0};
+                for (size_t i = 0; i < sizeof(noise); i++)
+                        noise[i] = (char)(rand_r(&seed) & 0xff);
+                langid_detect(model, NULL, 0, noise, sizeof(noise), NULL, 4096, &r);
+                assert_string_equal(r.code, "und");
+        }
+        /* ... but a foreign name in one of our languages is not a language */
+        struct langid_result fi = {{0}, 0};
+        detect("Hallituksen mukaan Lech Wałęsa vieraili Suomessa viime viikolla ja tapasi "
+               "presidentin.",
+               NULL, &fi);
+        assert_string_equal(fi.code, "fi");
         /* a NULL model degrades to und */
-        struct langid_result r;
+        struct langid_result r = {{0}, 0};
         langid_detect(NULL, NULL, 0, "The children went to school", 28, NULL, 4096, &r);
         assert_string_equal(r.code, "und");
 }
@@ -139,7 +161,7 @@ static void test_und(void **state)
 static void test_hint_breaks_ties_only(void **state)
 {
         (void)state;
-        struct langid_result r, rda, rno;
+        struct langid_result r = {{0}, 0}, rda = {{0}, 0}, rno = {{0}, 0};
         /* "og" is a Danish and a Norwegian word: a near tie the hint decides */
         detect("og", "da", &rda);
         detect("og", "no", &rno);
@@ -157,7 +179,7 @@ static void test_hint_breaks_ties_only(void **state)
         detect("Barnen gick till skolan i morse tillsammans med sina vänner", "da", &r);
         assert_string_equal(r.code, "sv");
         /* a hint in another script or unknown changes nothing */
-        struct langid_result plain;
+        struct langid_result plain = {{0}, 0};
         detect("Les enfants sont allés à l'école ce matin", NULL, &plain);
         detect("Les enfants sont allés à l'école ce matin", "ru", &r);
         assert_string_equal(r.code, plain.code);
@@ -179,7 +201,7 @@ static void test_prefix_limit(void **state)
                 memcpy(body + n, fr, strlen(fr));
                 n += strlen(fr);
         }
-        struct langid_result r;
+        struct langid_result r = {{0}, 0};
         langid_detect(model, NULL, 0, body, n, NULL, strlen(de), &r);
         assert_string_equal(r.code, "de");
         langid_detect(model, NULL, 0, body + strlen(de), n - strlen(de), NULL, n, &r);
@@ -193,7 +215,7 @@ static void test_prefix_limit(void **state)
 static void test_confidence_grows_with_evidence(void **state)
 {
         (void)state;
-        struct langid_result short_r, long_r;
+        struct langid_result short_r = {{0}, 0}, long_r = {{0}, 0};
         detect("de", NULL, &short_r);
         detect("Los niños fueron a la escuela esta mañana con sus amigos y luego comieron juntos",
                NULL, &long_r);
@@ -255,7 +277,8 @@ static void test_features_normalise(void **state)
         langid_features("école", strlen("école"), count_feature, a, &st);
         assert_int_equal(st.letters, 5);
         assert_int_equal(st.script[LANGID_SCRIPT_LATIN], 5);
-        const char *nfd = "E\xcc\x81" "COLE";
+        const char *nfd = "E\xcc\x81"
+                          "COLE";
         langid_features(nfd, strlen(nfd), count_feature, b, NULL);
         assert_memory_equal(a, b, sizeof(a));
         /* "école": 5 unigrams, 6 bigrams incl. boundaries, ..., one word */
@@ -308,6 +331,37 @@ static void test_pipeline_language(void **state)
         assert_non_null(strstr(err, "/nonexistent/langid.model"));
 }
 
+/* Detection shares only the immutable model: threads running at once get
+ * exactly the single-threaded answers. */
+struct thread_job {
+        int mismatches;
+};
+
+static void *detect_all(void *arg)
+{
+        struct thread_job *job = arg;
+        for (int round = 0; round < 50; round++)
+                for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                        struct langid_result r = {{0}, 0};
+                        detect(cases[i].text, NULL, &r);
+                        job->mismatches += strcmp(r.code, cases[i].code) != 0;
+                }
+        return NULL;
+}
+
+static void test_threads(void **state)
+{
+        (void)state;
+        pthread_t t[4];
+        struct thread_job jobs[4] = {{0}, {0}, {0}, {0}};
+        for (int k = 0; k < 4; k++)
+                assert_int_equal(pthread_create(&t[k], NULL, detect_all, &jobs[k]), 0);
+        for (int k = 0; k < 4; k++) {
+                assert_int_equal(pthread_join(t[k], NULL), 0);
+                assert_int_equal(jobs[k].mismatches, 0);
+        }
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -332,15 +386,16 @@ static int teardown(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_clear_cases),
-                cmocka_unit_test(test_title_and_body),
-                cmocka_unit_test(test_und),
-                cmocka_unit_test(test_hint_breaks_ties_only),
-                cmocka_unit_test(test_prefix_limit),
-                cmocka_unit_test(test_confidence_grows_with_evidence),
-                cmocka_unit_test(test_load_errors),
-                cmocka_unit_test(test_features_normalise),
-                cmocka_unit_test(test_pipeline_language),
+            cmocka_unit_test(test_clear_cases),
+            cmocka_unit_test(test_title_and_body),
+            cmocka_unit_test(test_und),
+            cmocka_unit_test(test_hint_breaks_ties_only),
+            cmocka_unit_test(test_prefix_limit),
+            cmocka_unit_test(test_confidence_grows_with_evidence),
+            cmocka_unit_test(test_load_errors),
+            cmocka_unit_test(test_features_normalise),
+            cmocka_unit_test(test_pipeline_language),
+            cmocka_unit_test(test_threads),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

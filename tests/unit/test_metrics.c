@@ -72,8 +72,11 @@ static void test_render_pulls_worker_counters(void **state)
         assert_non_null(strstr(s, "# TYPE stemtag_messages_consumed_total counter\n"));
         free(s);
 
+        metrics_set_build_info(m, "1.2.3", "abc\"def");
         metrics_set_pull(m, pull, &w);
         s = render(m);
+        assert_non_null(strstr(
+            s, "stemtag_build_info{version=\"1.2.3\",revision=\"abc\\\"def\",librdkafka=\""));
         assert_true(sample(s, "stemtag_messages_consumed_total") == 10);
         assert_true(sample(s, "stemtag_messages_produced_total") == 7);
         assert_true(sample(s, "stemtag_messages_dead_lettered_total{reason=\"json_syntax\"}") == 3);

@@ -52,6 +52,7 @@ static const struct {
     {"ro", "guvernului", "guvern"},
     {"no", "regjeringen", "regjering"},
     {"porter", "running", "run"},
+    {"ga", "t-uisce", "uisce"},
 };
 
 /* Stems @word as the pipeline would: tokenize (normal form), then stem. */

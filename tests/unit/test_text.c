@@ -92,6 +92,10 @@ static void test_hyphens_digits_punct(void **state)
 {
         (void)state;
         assert_string_equal(norms("US-Cent, well-known e-mail", NULL), "us|cent|well|known|e|mail");
+        /* Irish mutations keep their hyphen (the Irish stemmer removes the prefix) */
+        assert_string_equal(norms("an t-uisce, na n-Éireannach, le h-ainm, t-léine", "ga"),
+                            "an|t-uisce|na|n-éireannach|le|h-ainm|t-léine");
+        assert_string_equal(norms("an t-uisce", "en"), "an|t|uisce");
         assert_string_equal(norms("11.000 Soldaten, 3,5 % und 2024.", "de"),
                             "11.000|soldaten|3,5|und|2024");
         assert_string_equal(norms("G7 covid19 1.", NULL), "g7|covid19|1");

@@ -9,9 +9,13 @@
 #include <string.h>
 
 #include "commands.h"
+#include "config.h"
+#include "config_pipeline.h"
 #include "log.h"
 #include "pipeline.h"
 #include "record.h"
+
+extern char **environ;
 
 enum input_format { FORMAT_AUTO, FORMAT_JSONL, FORMAT_TEXT };
 
@@ -37,13 +41,21 @@ static void usage(FILE *out)
                 "\"input\":{\"line\":N}} in its place. Exit status 0 unless the tool itself\n"
                 "failed (1: unreadable file or write error, 2: usage, 3: model/taxonomy).\n\n"
                 "Options:\n"
+                "  -c, --config FILE         read settings (input.*, langid.*, taxonomy.files,\n"
+                "                            classify.*, stem.*) from FILE, then STEMTAG_* env;\n"
+                "                            without -c/-X: built-in defaults, the language\n"
+                "                            model config/langid.model if readable, no taxonomy\n"
+                "  -X key=value              set one config key (repeatable; implies the config)\n"
                 "  --format auto|jsonl|text  jsonl: one JSON article per line; text: each FILE\n"
-                "                            is one plain-text article; auto (default): jsonl\n"
-                "                            if the first non-blank byte is '{', else text\n"
+                "                            is one plain-text article; auto: jsonl if the\n"
+                "                            first non-blank byte is '{', else text (default:\n"
+                "                            input.format of the config, else auto)\n"
                 "  --explain                 add per-keyword contributions to the records\n"
-                "  --taxonomy FILE           taxonomy file (repeatable; combined)\n"
-                "  --langid-model FILE       language model (default config/langid.model when\n"
-                "                            readable; 'none': no detection, language null)\n"
+                "  --taxonomy FILE           taxonomy file (repeatable; combined; replaces\n"
+                "                            taxonomy.files of the config)\n"
+                "  --langid-model FILE       language model (replaces langid.model; without\n"
+                "                            -c/-X: config/langid.model when readable);\n"
+                "                            'none': no detection, language null\n"
                 "  -h, --help                this help\n");
 }
 
@@ -204,18 +216,29 @@ int cmd_classify(int argc, char **argv)
             {NULL, 0, NULL, 0},
         };
         enum input_format fmt = FORMAT_AUTO;
-        int explain = 0;
-        const char *langid_model = fopen_ok("config/langid.model") ? "config/langid.model" : NULL;
+        int explain = 0, fmt_given = 0;
+        const char *config_path = NULL;
+        const char *langid_model = NULL;
+        int langid_given = 0;
         const char **taxonomies = calloc((size_t)argc + 1, sizeof(*taxonomies));
-        size_t ntax = 0;
-        if (!taxonomies)
+        const char **xs = calloc((size_t)argc + 1, sizeof(*xs));
+        size_t ntax = 0, nx = 0;
+        struct config *cfg = NULL;
+        if (!taxonomies || !xs)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
 
         optind = 1;
         int c;
-        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "hc:X:", longopts, NULL)) != -1) {
                 switch (c) {
+                case 'c':
+                        config_path = optarg;
+                        break;
+                case 'X':
+                        xs[nx++] = optarg;
+                        break;
                 case 'f':
+                        fmt_given = 1;
                         if (!strcmp(optarg, "auto"))
                                 fmt = FORMAT_AUTO;
                         else if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
@@ -228,6 +251,7 @@ int cmd_classify(int argc, char **argv)
                                         "not '%s'\n",
                                         optarg);
                                 free(taxonomies);
+                                free(xs);
                                 return EXIT_USAGE;
                         }
                         break;
@@ -238,32 +262,57 @@ int cmd_classify(int argc, char **argv)
                         taxonomies[ntax++] = optarg;
                         break;
                 case 'l':
+                        langid_given = 1;
                         langid_model = strcmp(optarg, "none") ? optarg : NULL;
                         break;
                 case 'h':
                         usage(stdout);
                         free(taxonomies);
+                        free(xs);
                         return 0;
                 default:
                         usage(stderr);
                         free(taxonomies);
+                        free(xs);
                         return EXIT_USAGE;
                 }
         }
 
         struct pipeline_options opts;
+        char errstr[512];
         pipeline_options_default(&opts);
+        opts.langid_model_path = fopen_ok("config/langid.model") ? "config/langid.model" : NULL;
+        if (config_path || nx) {
+                /* Same sources and order as `stemtag run`: file, environment, -X. */
+                cfg = config_new();
+                if (!cfg)
+                        LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+                if (config_load(cfg, config_path, environ, xs, nx, errstr, sizeof(errstr)) < 0 ||
+                    config_to_pipeline_options(cfg, &opts, errstr, sizeof(errstr)) < 0) {
+                        fprintf(stderr, "stemtag classify: %s\n", errstr);
+                        config_destroy(cfg);
+                        free(taxonomies);
+                        free(xs);
+                        return EXIT_USAGE;
+                }
+                if (!fmt_given)
+                        fmt = opts.article.format == ARTICLE_FORMAT_JSON   ? FORMAT_JSONL
+                              : opts.article.format == ARTICLE_FORMAT_TEXT ? FORMAT_TEXT
+                                                                           : FORMAT_AUTO;
+        }
         opts.explain = explain;
-        opts.langid_model_path = langid_model;
+        if (langid_given)
+                opts.langid_model_path = langid_model;
         if (ntax)
                 opts.taxonomy_paths = taxonomies;
-        char errstr[512];
         struct classify_run run = {0};
         run.max_bytes = opts.article.max_bytes;
         run.model = pipeline_model_load(&opts, errstr, sizeof(errstr));
         if (!run.model) {
                 fprintf(stderr, "stemtag classify: %s\n", errstr);
+                config_destroy(cfg);
                 free(taxonomies);
+                free(xs);
                 return EXIT_MODEL;
         }
         /* The article format is fixed per stream (auto decides per input), so
@@ -300,6 +349,8 @@ int cmd_classify(int argc, char **argv)
         pipeline_model_unref(run.model);
         record_buf_free(&run.err);
         free(run.buf);
+        config_destroy(cfg); /* after the model and contexts: they borrow its strings */
         free(taxonomies);
+        free(xs);
         return run.failed ? EXIT_FAILURE_RUNTIME : 0;
 }

@@ -127,6 +127,9 @@ int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
         }
 
+        /* ops: SIGHUP's default action kills; until the reloader owns it
+         * (after worker_new, which may wait for brokers) ignore it. */
+        signal(SIGHUP, SIG_IGN);
         c = config_new();
         if (!c)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
@@ -136,6 +139,7 @@ int cmd_run(int argc, char **argv)
         level = config_get(c, "log.level");
         if (level && log_level_parse(level) >= 0)
                 log_set_level((enum log_level)log_level_parse(level));
+        config_log_effective(c); /* ops: one startup line, secrets redacted */
 
         if (config_to_pipeline_options(c, &popts, err, sizeof(err)) < 0)
                 LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
@@ -173,20 +177,29 @@ int cmd_run(int argc, char **argv)
         metrics = metrics_new();
         if (!metrics)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        metrics_set_build_info(metrics, STEMTAG_VERSION, STEMTAG_GIT_REV); /* ops: build_info */
         wo.metrics = metrics;
 
-        w = worker_new(&wo, model, err, sizeof(err));
-        if (!w)
-                LOG_FATAL(EXIT_FAILURE_RUNTIME, "worker_start_failed", "%s", err);
-
-        metrics_set_pull(metrics, worker_metrics_pull, w);
+        /* ops: HTTP first, so a port clash fails before connecting and the
+         * probes answer while worker_new waits for brokers (/readyz: not
+         * ready; /healthz: healthy for health.stall.ms). */
         listen = config_get(c, "metrics.listen");
         if (listen && *listen) {
                 http = http_start(listen, metrics, config_get_int(c, "health.stall.ms"), err,
                                   sizeof(err));
                 if (!http)
                         LOG_FATAL(EXIT_USAGE, "metrics_listen_failed", "metrics.listen: %s", err);
+                log_event(LOG_INFO, "http_listening", "metrics, healthz, readyz on %s (port %d)",
+                          listen, http_port(http));
         }
+
+        w = worker_new(&wo, model, err, sizeof(err));
+        if (!w) {
+                http_stop(http);
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "worker_start_failed", "%s", err);
+        }
+
+        metrics_set_pull(metrics, worker_metrics_pull, w);
         memset(&ro, 0, sizeof(ro));
         ro.config_path = path;
         ro.envp = environ;

@@ -163,16 +163,16 @@ static const struct {
         uint32_t cyr, cyr_up;
         const char *lat, *lat_up;
 } sr_map[] = {
-        {0x0430, 0x0410, "a", "A"},  {0x0431, 0x0411, "b", "B"},   {0x0446, 0x0426, "c", "C"},
-        {0x0447, 0x0427, "č", "Č"},  {0x045b, 0x040b, "ć", "Ć"},   {0x0434, 0x0414, "d", "D"},
-        {0x045f, 0x040f, "dž", "Dž"}, {0x0452, 0x0402, "đ", "Đ"},  {0x0435, 0x0415, "e", "E"},
-        {0x0444, 0x0424, "f", "F"},  {0x0433, 0x0413, "g", "G"},   {0x0445, 0x0425, "h", "H"},
-        {0x0438, 0x0418, "i", "I"},  {0x0458, 0x0408, "j", "J"},   {0x043a, 0x041a, "k", "K"},
-        {0x043b, 0x041b, "l", "L"},  {0x0459, 0x0409, "lj", "Lj"}, {0x043c, 0x041c, "m", "M"},
-        {0x043d, 0x041d, "n", "N"},  {0x045a, 0x040a, "nj", "Nj"}, {0x043e, 0x041e, "o", "O"},
-        {0x043f, 0x041f, "p", "P"},  {0x0440, 0x0420, "r", "R"},   {0x0441, 0x0421, "s", "S"},
-        {0x0448, 0x0428, "š", "Š"},  {0x0442, 0x0422, "t", "T"},   {0x0443, 0x0423, "u", "U"},
-        {0x0432, 0x0412, "v", "V"},  {0x0437, 0x0417, "z", "Z"},   {0x0436, 0x0416, "ž", "Ž"},
+    {0x0430, 0x0410, "a", "A"},   {0x0431, 0x0411, "b", "B"},   {0x0446, 0x0426, "c", "C"},
+    {0x0447, 0x0427, "č", "Č"},   {0x045b, 0x040b, "ć", "Ć"},   {0x0434, 0x0414, "d", "D"},
+    {0x045f, 0x040f, "dž", "Dž"}, {0x0452, 0x0402, "đ", "Đ"},   {0x0435, 0x0415, "e", "E"},
+    {0x0444, 0x0424, "f", "F"},   {0x0433, 0x0413, "g", "G"},   {0x0445, 0x0425, "h", "H"},
+    {0x0438, 0x0418, "i", "I"},   {0x0458, 0x0408, "j", "J"},   {0x043a, 0x041a, "k", "K"},
+    {0x043b, 0x041b, "l", "L"},   {0x0459, 0x0409, "lj", "Lj"}, {0x043c, 0x041c, "m", "M"},
+    {0x043d, 0x041d, "n", "N"},   {0x045a, 0x040a, "nj", "Nj"}, {0x043e, 0x041e, "o", "O"},
+    {0x043f, 0x041f, "p", "P"},   {0x0440, 0x0420, "r", "R"},   {0x0441, 0x0421, "s", "S"},
+    {0x0448, 0x0428, "š", "Š"},   {0x0442, 0x0422, "t", "T"},   {0x0443, 0x0423, "u", "U"},
+    {0x0432, 0x0412, "v", "V"},   {0x0437, 0x0417, "z", "Z"},   {0x0436, 0x0416, "ž", "Ž"},
 };
 #define SR_N (sizeof(sr_map) / sizeof(sr_map[0]))
 
@@ -383,7 +383,7 @@ static int calibrate(const struct corpus *c, unsigned dev_every, const char *pat
         }
         for (size_t i = 0; i < c->n; i++) {
                 const struct line *l = &c->v[i];
-                struct langid_result r;
+                struct langid_result r = {{0}, 0};
                 size_t ws, wl;
                 if (split_of(l, dev_every) != SPLIT_CALIB)
                         continue;
@@ -401,15 +401,17 @@ static int calibrate(const struct corpus *c, unsigned dev_every, const char *pat
                         n++;
         }
         double best_t = 1, best = HUGE_VAL;
-        for (double t = 0.25; t <= 64; t *= 1.05) {
+        for (int step = 0; step < 160; step++) { /* 0.25 .. ~600, 5 % apart */
+                double t = 0.25 * pow(1.05, step);
                 double x = nll_at(v, n, t);
                 if (x < best) {
                         best = x;
                         best_t = t;
                 }
         }
-        fprintf(stderr, "train-lang: calibration on %zu samples: temperature %.3f (nll %.4f, "
-                        "nll at T=1 %.4f)\n",
+        fprintf(stderr,
+                "train-lang: calibration on %zu samples: temperature %.3f (nll %.4f, "
+                "nll at T=1 %.4f)\n",
                 n, best_t, best, nll_at(v, n, 1.0));
         *temp = best_t;
         free(v);
@@ -494,8 +496,7 @@ int cmd_train_lang(int argc, char **argv)
                                 if (*e == ',')
                                         e++;
                         }
-                }
-                else if (!strcmp(a, "--dev-every"))
+                } else if (!strcmp(a, "--dev-every"))
                         dev_every = (unsigned)strtoul(v, NULL, 10);
                 else if (!strcmp(a, "--alpha"))
                         p.alpha = strtod(v, NULL);
@@ -519,7 +520,7 @@ int cmd_train_lang(int argc, char **argv)
                 fprintf(stderr, "train-lang: %s: %s\n", input, strerror(errno));
                 return 1;
         }
-        char *names[256];
+        char *names[256] = {0};
         size_t nn = 0;
         struct dirent *e;
         while ((e = readdir(d)) && nn < 256) {

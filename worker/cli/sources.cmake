@@ -6,4 +6,5 @@ set(STEMTAG_CLI_SOURCES
   cli/cmd_eval.c
   cli/cmd_train_lang.c
   cli/cmd_check_config.c
+  cli/labelled.c
 )

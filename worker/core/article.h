@@ -7,7 +7,7 @@
  * kept, untouched, in source_fields (the record carries them as "source_fields").
  * Plain text: blocks separated by blank lines; an optional first block that is
  * a date, an optional short section label, a one-line title, then the body
- * (see article_parse_text in article.c). Unrecognised layout: all of it is body.
+ * (see parse_text in article.c). Unrecognised layout: all of it is body.
  * Dates (en/de/fr/es/it month names, numeric and ISO 8601 forms) become ISO 8601. */
 #ifndef STEMTAG_ARTICLE_H
 #define STEMTAG_ARTICLE_H
@@ -42,8 +42,9 @@ struct article_fields {
 struct article_options {
         enum article_format format;
         enum article_utf8_policy utf8_policy;
-        size_t max_bytes;
+        size_t max_bytes; /**< larger messages: too_large; 0: no limit */
         struct article_fields fields;
+        int json_reference; /**< 1: Jansson only, no fast path (tests, benchmarks) */
 };
 
 void article_options_default(struct article_options *opts);
@@ -63,6 +64,8 @@ struct article {
         json_t *root; /* the parsed JSON; its strings are lent out */
         char *arena, *fix;
         size_t arena_len, arena_cap, fix_cap;
+        struct article_unknown *unknown; /* fast JSON path: unknown members seen */
+        size_t unknown_cap;
 };
 
 void article_init(struct article *a);

@@ -1,10 +1,29 @@
 /* classify: stemmed tokens -> one section + many topics, each with a score and
  * the stems that earned it. Owns the compiled taxonomy (taxonomy.c loads the
- * JSON format) and the per-thread score accumulators. */
+ * JSON format) and the per-thread score accumulators.
+ *
+ * Scoring (the same function `stemtag train` learns for, so learned and
+ * hand-written taxonomies are interchangeable):
+ *   c_f   = occurrences of stem n-gram f, a title occurrence counting
+ *           title_weight times
+ *   x_f   = tf(c_f) * s, tf(c) = c for c <= 1, else 1 + ln c *   s     = 1 / max(1, sqrt(N / CLASSIFY_NORM_REF)), N = the article's
+ *           tokens, a title token counting title_weight times (length
+ *           normalisation: long articles are scaled to the same length, short
+ *           ones keep raw counts; a token count, not the norm of the vector,
+ *           so that words in no taxonomy cost one hash and one bit test)
+ *   score = bias + sum_f weight(label, f) * x_f (+ alias_prior when the
+ *           article's own section label is an alias of the label)
+ * A section is the highest-scoring section label at or above its threshold;
+ * topics are all topic labels at or above theirs, best first, at most top_k.
+ * Only labels with at least one matched feature (or the alias prior) count:
+ * a bias alone never assigns a tag.
+ * Ties go to the smaller label id (strcmp), so results never depend on file
+ * or hash order. */
 #ifndef STEMTAG_CLASSIFY_H
 #define STEMTAG_CLASSIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -14,34 +33,75 @@
 struct taxonomy;     /* compiled, immutable after load, shared by threads */
 struct classify_ctx; /* per-thread scratch */
 
+/* Articles with more (title-weighted) tokens than this are normalised. */
+#define CLASSIFY_NORM_REF 100.0
+/* Stems listed as evidence per tag (the strongest contributions). */
+#define CLASSIFY_EVIDENCE_MAX 5
+
 struct classify_options {
         double title_weight;
-        double section_min_score;
-        double topic_min_score;
+        double section_min_score; /**< default section threshold (labels may override) */
+        double topic_min_score;   /**< default topic threshold (labels may override) */
         int topics_top_k;
         int explain;
+        /* Added after the first contract; zero-initialised callers get the
+         * documented behaviour noted on each field. */
+        double alias_prior; /**< added to the label the source section maps to (0: no prior) */
+        int skip_json;      /**< 1: fill tags only, no JSON (eval, benchmarks) */
+        int json_text;      /**< 1: section/topics as compact JSON text (section_text,
+                                 topics_text) instead of json_t trees: the hot path */
 };
+
+/** Fills @p o with the defaults of the README config table (title 3, thresholds 1,
+ *  top-k 8, alias prior 2). */
+void classify_options_default(struct classify_options *o);
 
 /**
  * @brief Loads and compiles one or more taxonomy files (NULL-terminated list);
  * keywords are stemmed at load time with @p pool.
  * @returns new taxonomy or NULL with @p errstr naming file, label and keyword.
  */
-struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
-                               char *errstr, size_t errstr_size);
+struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool, char *errstr,
+                               size_t errstr_size);
 void taxonomy_destroy(struct taxonomy *tx); /* NULL is a no-op */
 /** Version string for the record's "classifier.taxonomy" (borrowed). */
 const char *taxonomy_version(const struct taxonomy *tx);
+/** Number of labels, and label @p i's id / kind (0 section, 1 topic); borrowed. */
+size_t taxonomy_label_count(const struct taxonomy *tx);
+const char *taxonomy_label_id(const struct taxonomy *tx, size_t i);
+int taxonomy_label_kind(const struct taxonomy *tx, size_t i);
 
 struct classify_ctx *classify_ctx_new(void);
 void classify_ctx_destroy(struct classify_ctx *c); /* NULL is a no-op */
 
-/** Result of one article; all pointers borrowed from ctx/taxonomy until the next run. */
+/** One assigned tag. */
+struct classify_tag {
+        uint32_t label; /**< index in the taxonomy */
+        const char *id; /**< borrowed from the taxonomy */
+        double score;
+        int kind; /**< 0 section, 1 topic */
+};
+
+/**
+ * Result of one article. The json_t members are new references owned by the
+ * caller (json_decref them); every other pointer is borrowed from the ctx or
+ * the taxonomy and stays valid until the next classify_run on the same ctx.
+ */
 struct classify_result {
-        json_t *section;    /**< new reference: {"id","iptc","score","source_label"} or json null */
-        json_t *topics;     /**< new reference: [{"id","score","evidence":[...]}] */
-        json_t *explain;    /**< new reference or NULL (only with options.explain) */
+        json_t *
+            section; /**< {"id","iptc","score","source_label"} or json null (NULL with skip_json) */
+        json_t *topics;  /**< [{"id","score","evidence":[...]}] (NULL with skip_json) */
+        json_t *explain; /**< per-keyword contributions, or NULL (only with options.explain) */
         const char *section_id; /**< borrowed from the taxonomy, or NULL */
+        double section_score;
+        const struct classify_tag *topic_tags; /**< best first */
+        size_t n_topics;
+        /* With options.json_text: the same content as section/topics would
+         * have, as compact JSON text (borrowed from the ctx), else NULL. */
+        const char *section_text;
+        size_t section_text_len;
+        const char *topics_text;
+        size_t topics_text_len;
 };
 
 /**
@@ -52,5 +112,21 @@ struct classify_result {
 int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                  const struct classify_options *opts, int lang, const struct text_tokens *toks,
                  const char *section_hint, struct classify_result *out);
+
+/** One stem or stem bigram of an article with its scaled value x_f. */
+struct classify_feature {
+        uint64_t hash;        /**< n-gram hash as the taxonomy computes it */
+        double value;         /**< x_f of the header comment */
+        uint32_t first_token; /**< token index of its first occurrence */
+        uint32_t ntok;        /**< 1 stem or 2 (bigram) */
+};
+
+/**
+ * @brief The feature vector classify_run scores (stems and stem bigrams), for
+ * the learner. @returns the number of features, their array borrowed from @p c
+ * until its next use in @p *out, or -1 when out of memory.
+ */
+long classify_features(struct classify_ctx *c, const struct text_tokens *toks, double title_weight,
+                       const struct classify_feature **out);
 
 #endif

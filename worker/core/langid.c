@@ -37,10 +37,10 @@
 
 #include "hash.h"
 
-#define LANGID_MAGIC "STLANGID"
-#define LANGID_VERSION 2u
+#define LANGID_MAGIC    "STLANGID"
+#define LANGID_VERSION  2u
 #define LANGID_MAX_FILE (64u << 20)
-#define WORD_MAX 64 /* codepoints kept per word; the rest of a longer word is ignored */
+#define WORD_MAX        64 /* codepoints kept per word; the rest of a longer word is ignored */
 
 struct langid_slot {
         uint32_t key;
@@ -103,12 +103,67 @@ static enum langid_script script_of(uint32_t c)
 static int is_persian_urdu_letter(uint32_t c)
 {
         switch (c) {
-        case 0x067e: case 0x0686: case 0x0698: case 0x06af: case 0x06a9: case 0x06cc:
-        case 0x06d2: case 0x0679: case 0x0688: case 0x0691: case 0x06ba: case 0x06c1:
+        case 0x067e:
+        case 0x0686:
+        case 0x0698:
+        case 0x06af:
+        case 0x06a9:
+        case 0x06cc:
+        case 0x06d2:
+        case 0x0679:
+        case 0x0688:
+        case 0x0691:
+        case 0x06ba:
+        case 0x06c1:
         case 0x06be:
                 return 1;
         default:
                 return 0;
+        }
+}
+
+/* Lower-case letters of Latin-script languages we do not support and none
+ * of ours writes (Polish, Czech, Slovak, Latvian, Icelandic, Maltese,
+ * Esperanto, Vietnamese): their text is "und", not a near neighbour. */
+static int is_latin_foreign(uint32_t c)
+{
+        switch (c) {
+        case 0x0142:
+        case 0x015b:
+        case 0x017a:
+        case 0x017c:
+        case 0x0144: /* ł ś ź ż ń */
+        case 0x0159:
+        case 0x011b:
+        case 0x016f:
+        case 0x0165:
+        case 0x010f: /* ř ě ů ť ď */
+        case 0x0148:
+        case 0x013e:
+        case 0x013a:
+        case 0x0155: /* ň ľ ĺ ŕ */
+        case 0x0101:
+        case 0x0113:
+        case 0x012b:
+        case 0x0137:
+        case 0x013c: /* ā ē ī ķ ļ */
+        case 0x0146:
+        case 0x0123:
+        case 0x00fe:
+        case 0x00f0:
+        case 0x0127: /* ņ ģ þ ð ħ */
+        case 0x0121:
+        case 0x0109:
+        case 0x011d:
+        case 0x0125:
+        case 0x0135: /* ġ ĉ ĝ ĥ ĵ */
+        case 0x015d:
+        case 0x016d:
+        case 0x01a1:
+        case 0x01b0: /* ŝ ŭ ơ ư */
+                return 1;
+        default:
+                return c >= 0x1ea0 && c <= 0x1ef9; /* Vietnamese */
         }
 }
 
@@ -129,8 +184,8 @@ static inline uint32_t utf8_next(const unsigned char *s, size_t len, size_t *i)
         }
         if (c >= 0xe0 && c < 0xf0 && p + 2 < len && (s[p + 1] & 0xc0) == 0x80 &&
             (s[p + 2] & 0xc0) == 0x80) {
-                uint32_t r = ((c & 0x0f) << 12) | ((uint32_t)(s[p + 1] & 0x3f) << 6) |
-                             (s[p + 2] & 0x3f);
+                uint32_t r =
+                    ((c & 0x0f) << 12) | ((uint32_t)(s[p + 1] & 0x3f) << 6) | (s[p + 2] & 0x3f);
                 if (r >= 0x800 && (r < 0xd800 || r > 0xdfff)) {
                         *i = p + 3;
                         return r;
@@ -190,8 +245,9 @@ static inline uint32_t feature_key(uint64_t h, unsigned order)
         return k ? k : 1;
 }
 
-/* What extract_features() hands each feature to; returning nonzero from the
- * word-end call (key 0) stops the extraction early. */
+/* What extract_features() hands each feature to. Key 0 is a signal, not a
+ * feature: order 0 = a word ended (returning nonzero stops the extraction),
+ * order 1 = the body begins. */
 typedef int (*sink_fn)(void *ud, uint32_t key, unsigned order);
 
 struct extract_state {
@@ -248,9 +304,8 @@ static inline __attribute__((always_inline)) void emit_word(struct extract_state
                 x->stop = 1;
 }
 
-static inline __attribute__((always_inline)) void extract_segment(struct extract_state *x,
-                                                                  const char *text, size_t len,
-                                                                  sink_fn sink, void *ud)
+static inline __attribute__((always_inline)) void
+extract_segment(struct extract_state *x, const char *text, size_t len, sink_fn sink, void *ud)
 {
         const unsigned char *s = (const unsigned char *)text;
         size_t i = 0;
@@ -263,13 +318,25 @@ static inline __attribute__((always_inline)) void extract_segment(struct extract
                 if (k == CP_BREAK) {
                         if (x->n)
                                 emit_word(x, sink, ud);
+                        st->visible += !(c == ' ' || (c >= 0x09 && c <= 0x0d) || c == 0xa0);
                         continue;
                 }
+                st->visible++;
+                st->wordchars++;
                 if (k == CP_LETTER) {
                         enum langid_script sc = c < 0x80 ? LANGID_SCRIPT_LATIN : script_of(c);
                         st->script[sc]++;
                         st->letters++;
-                        if (sc == LANGID_SCRIPT_ARABIC && is_persian_urdu_letter(c))
+                        if (sc == LANGID_SCRIPT_LATIN) {
+                                st->latin_foreign += lc >= 0xf0 && is_latin_foreign(lc);
+                        } else if (sc == LANGID_SCRIPT_CYRILLIC) {
+                                /* і ї є ґ ў (uk, be), ѓ ќ ѕ (mk) */
+                                st->cyrillic_foreign +=
+                                    lc == 0x0456 || lc == 0x0457 || lc == 0x0454 || lc == 0x0491 ||
+                                    lc == 0x045e || lc == 0x0453 || lc == 0x045c || lc == 0x0455;
+                                st->cyrillic_hard += lc == 0x044a;
+                                st->cyrillic_ru += lc == 0x044b || lc == 0x044d;
+                        } else if (sc == LANGID_SCRIPT_ARABIC && is_persian_urdu_letter(c))
                                 st->arabic_non_arabic++;
                         else if (sc == LANGID_SCRIPT_HEBREW) {
                                 if (c == 0x05e2)
@@ -345,8 +412,7 @@ void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
         struct langid_text_stats dummy;
         struct public_sink p = {fn, ud};
 
-        extract_features(NULL, 0, s, len, (size_t)-1, ~0u, stats ? stats : &dummy, sink_public,
-                         &p);
+        extract_features(NULL, 0, s, len, (size_t)-1, ~0u, stats ? stats : &dummy, sink_public, &p);
 }
 
 /* ---------------------------------------------------------------- detection */
@@ -363,7 +429,7 @@ struct detect_state {
         uint32_t acc[LANGID_MAX_LANGS];  /* sum of q over postings */
         uint32_t hits[LANGID_MAX_LANGS]; /* known 3..5-grams per language */
         uint32_t found[LANGID_WORD_ORDER + 1];
-        uint32_t grams3;  /* all 3..5-grams seen */
+        uint32_t grams3; /* all 3..5-grams seen */
         uint32_t since_check;
         int in_body;
         unsigned nb;
@@ -409,8 +475,8 @@ static void final_scores(const struct detect_state *d, uint32_t cand, double *sc
  * dense row added with vector instructions (SLOT_DENSE | row); others point
  * into post[] (start << 6 | count). */
 #define SLOT_INLINE 0x80000000u
-#define SLOT_DENSE 0x40000000u
-#define DENSE_MIN 2 /* postings from which a feature gets a dense row */
+#define SLOT_DENSE  0x40000000u
+#define DENSE_MIN   2 /* postings from which a feature gets a dense row */
 
 static void spill_dense(struct detect_state *d)
 {
@@ -437,7 +503,7 @@ static inline void add_row(struct detect_state *d, const uint8_t *row, int g3)
                         __m128i nz = _mm_andnot_si128(_mm_cmpeq_epi8(r, zero), one);
                         hits[2 * h] = _mm_add_epi16(hits[2 * h], _mm_unpacklo_epi8(nz, zero));
                         hits[2 * h + 1] =
-                                _mm_add_epi16(hits[2 * h + 1], _mm_unpackhi_epi8(nz, zero));
+                            _mm_add_epi16(hits[2 * h + 1], _mm_unpackhi_epi8(nz, zero));
                 }
         }
 #else
@@ -452,9 +518,8 @@ static void flush_batch(struct detect_state *d)
 {
         const struct langid_model *m = d->m;
         const struct langid_slot *slots = m->slots;
-        uint32_t val[BATCH];
-        unsigned nb = d->nb, nv = 0;
-        uint8_t g3[BATCH];
+        uint32_t val[BATCH]; /* slot value of feature i, 0: unknown feature */
+        unsigned nb = d->nb;
 
         /* Three passes so that the cache misses of a batch overlap: prefetch
          * the slots, probe them and prefetch the rows, then add the rows. */
@@ -464,26 +529,27 @@ static void flush_batch(struct detect_state *d)
                 uint32_t key = d->kb[i], j = key & m->mask;
                 while (slots[j].key != key && slots[j].key)
                         j = (j + 1) & m->mask;
-                if (!slots[j].key)
+                uint32_t v = slots[j].key ? slots[j].val : 0;
+                val[i] = v;
+                if (!v)
                         continue;
-                uint32_t v = slots[j].val;
-                unsigned order = d->ob[i];
-                d->found[order]++;
+                d->found[d->ob[i]]++;
                 if (v & SLOT_DENSE)
                         __builtin_prefetch(m->rows[v & ~SLOT_DENSE]);
                 else if (!(v & SLOT_INLINE))
                         __builtin_prefetch(m->post + (v >> 6));
-                val[nv] = v;
-                g3[nv++] = order >= 3 && order <= LANGID_MAX_ORDER;
         }
-        for (unsigned i = 0; i < nv; i++) {
+        for (unsigned i = 0; i < nb; i++) {
                 uint32_t v = val[i];
-                if (v & SLOT_INLINE) {
+                unsigned g3 = d->ob[i] >= 3 && d->ob[i] <= LANGID_MAX_ORDER;
+                if (!v) {
+                        continue;
+                } else if (v & SLOT_INLINE) {
                         unsigned l = (v >> 8) & 0xff;
                         d->acc[l] += v & 0xff;
-                        d->hits[l] += g3[i];
+                        d->hits[l] += g3;
                 } else if (v & SLOT_DENSE) {
-                        add_row(d, m->rows[v & ~SLOT_DENSE], g3[i]);
+                        add_row(d, m->rows[v & ~SLOT_DENSE], (int)g3);
                         if (++d->dense_n == 256) /* 256 * 255 < 65536 */
                                 spill_dense(d);
                 } else {
@@ -491,7 +557,7 @@ static void flush_batch(struct detect_state *d)
                         const uint8_t(*p)[2] = m->post + (v >> 6);
                         for (uint32_t k = 0; k < n; k++) {
                                 d->acc[p[k][0]] += p[k][1];
-                                d->hits[p[k][0]] += g3[i];
+                                d->hits[p[k][0]] += g3;
                         }
                 }
         }
@@ -524,7 +590,8 @@ static int sink_detect(void *ud, uint32_t key, unsigned order)
         if (!d->in_body || d->since_check < m->early_min || m->early_margin <= 0)
                 return 0;
         enum langid_script dom = dominant_script(d->st);
-        if (d->st->script[dom] * 10u < d->st->letters * 9u)
+        if (d->st->script[dom] * 10u < d->st->letters * 9u ||
+            d->st->wordchars * 2u < d->st->visible)
                 return 0;
         d->since_check = 0;
         flush_batch(d);
@@ -541,6 +608,22 @@ static int sink_detect(void *ud, uint32_t key, unsigned order)
                 }
         }
         return b2 == -HUGE_VAL || (b1 - b2) / m->temperature > m->early_margin;
+}
+
+/* A language we do not support but whose script we do, told by its own
+ * letters (>= 1 % of the script's letters, at least 2): Polish, Czech, ...
+ * in Latin; Ukrainian, Belarusian, Macedonian, Bulgarian in Cyrillic. */
+static int foreign_language(const struct langid_text_stats *st, enum langid_script dom)
+{
+        uint32_t n = st->script[dom];
+        if (dom == LANGID_SCRIPT_LATIN)
+                return st->latin_foreign >= 2 && st->latin_foreign * 100u >= n;
+        if (dom != LANGID_SCRIPT_CYRILLIC)
+                return 0;
+        if (st->cyrillic_foreign >= 2 && st->cyrillic_foreign * 100u >= n)
+                return 1;
+        /* Bulgarian: ъ at ~2 % of letters and no ы/э (Russian: ы ~2 %) */
+        return n >= 40 && !st->cyrillic_ru && st->cyrillic_hard * 100u >= n;
 }
 
 static void set_code(struct langid_result *out, const char *code, double conf)
@@ -571,8 +654,8 @@ static int hint_lang(const struct langid_model *m, const char *hint)
 }
 
 unsigned langid_detect_scores(const struct langid_model *m, const char *title, size_t title_len,
-                              const char *body, size_t body_len, const char *hint,
-                              size_t max_bytes, struct langid_result *out, double *scores)
+                              const char *body, size_t body_len, const char *hint, size_t max_bytes,
+                              struct langid_result *out, double *scores)
 {
         struct langid_text_stats st;
         struct detect_state d;
@@ -595,13 +678,14 @@ unsigned langid_detect_scores(const struct langid_model *m, const char *title, s
         spill_dense(&d);
 
         enum langid_script dom = dominant_script(&st);
-        if (st.letters < 2 || dom == LANGID_SCRIPT_OTHER) {
+        /* Mostly digits, symbols, emoji or broken bytes: not a language. */
+        if (st.letters < 2 || dom == LANGID_SCRIPT_OTHER || st.wordchars * 2 < st.visible) {
                 set_code(out, "und", 0);
                 return m->nlang;
         }
         double frac = (double)st.script[dom] / st.letters;
         uint32_t cand = script_candidates(m, dom);
-        if (!cand) {
+        if (!cand || foreign_language(&st, dom)) {
                 set_code(out, "und", 0);
                 return m->nlang;
         }
@@ -614,8 +698,8 @@ unsigned langid_detect_scores(const struct langid_model *m, const char *title, s
                  * scripts other unsupported languages share. */
                 unsigned l = (unsigned)__builtin_ctz(cand);
                 double conf = 0.999 * frac;
-                if (dom == LANGID_SCRIPT_ARABIC &&
-                    st.arabic_non_arabic * 50u >= st.script[dom] && st.arabic_non_arabic >= 2) {
+                if (dom == LANGID_SCRIPT_ARABIC && st.arabic_non_arabic * 50u >= st.script[dom] &&
+                    st.arabic_non_arabic >= 2) {
                         set_code(out, "und", 0); /* Persian, Urdu, ... */
                         return m->nlang;
                 }
@@ -693,10 +777,10 @@ void langid_model_destroy(struct langid_model *m)
         free(m);
 }
 
-#define LOAD_FAIL(...)                                                                     \
-        do {                                                                               \
-                snprintf(errstr, errstr_size, __VA_ARGS__);                                \
-                goto fail;                                                                 \
+#define LOAD_FAIL(...)                                                                             \
+        do {                                                                                       \
+                snprintf(errstr, errstr_size, __VA_ARGS__);                                        \
+                goto fail;                                                                         \
         } while (0)
 
 struct langid_model *langid_model_load(const char *path, char *errstr, size_t errstr_size)
@@ -740,7 +824,7 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
         m->hint_bonus = rdf(buf + 36);
         m->min_hit_rate = rdf(buf + 40);
         m->early_margin = rdf(buf + 44);
-        m->early_min = 256;
+        m->early_min = 128;
         m->order_mask = rd32(buf + 48);
         if (m->nlang < 1 || m->nlang > LANGID_MAX_LANGS)
                 LOAD_FAIL("%s: %u languages (1..%d allowed)", path, m->nlang, LANGID_MAX_LANGS);
@@ -795,8 +879,8 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
                         s = (s + 1) & m->mask;
                 m->slots[s].key = key;
                 if (n == 1) {
-                        m->slots[s].val = SLOT_INLINE | (uint32_t)m->post[off][0] << 8 |
-                                          m->post[off][1];
+                        m->slots[s].val =
+                            SLOT_INLINE | (uint32_t)m->post[off][0] << 8 | m->post[off][1];
                 } else if (n >= DENSE_MIN) {
                         for (uint32_t k = 0; k < n; k++)
                                 m->rows[m->nrows][m->post[off + k][0]] = m->post[off + k][1];

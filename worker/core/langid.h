@@ -33,9 +33,9 @@ void langid_detect(const struct langid_model *m, const char *title, size_t title
 
 /* ---- extensions (training, evaluation, diagnostics) ---- */
 
-#define LANGID_MAX_LANGS 32
-#define LANGID_MAX_ORDER 5      /* character n-grams of order 1..5 */
-#define LANGID_WORD_ORDER 6     /* the "order" tag of whole-word features */
+#define LANGID_MAX_LANGS  32
+#define LANGID_MAX_ORDER  5 /* character n-grams of order 1..5 */
+#define LANGID_WORD_ORDER 6 /* the "order" tag of whole-word features */
 
 /** Scripts the detector tells apart; letters of any other script count as OTHER. */
 enum langid_script {
@@ -55,9 +55,15 @@ enum langid_script {
 struct langid_text_stats {
         uint32_t script[LANGID_SCRIPT_COUNT]; /**< letters per script */
         uint32_t letters;                     /**< all letters (sum of script[]) */
-        uint32_t arabic_non_arabic;  /**< Persian/Urdu-only letters (پ چ ژ گ ک ی ے ...) */
-        uint32_t hebrew_yiddish;     /**< Yiddish marks (װ ױ ײ, pointed alef, rafe) */
-        uint32_t hebrew_ayin;        /**< ע: a vowel in Yiddish, far rarer in Hebrew */
+        uint32_t arabic_non_arabic; /**< Persian/Urdu-only letters (پ چ ژ گ ک ی ے ...) */
+        uint32_t hebrew_yiddish;    /**< Yiddish marks (װ ױ ײ, pointed alef, rafe) */
+        uint32_t hebrew_ayin;       /**< ע: a vowel in Yiddish, far rarer in Hebrew */
+        uint32_t latin_foreign;     /**< Polish/Czech/Baltic/... letters none of ours use */
+        uint32_t cyrillic_foreign;  /**< Ukrainian/Belarusian/Macedonian-only letters */
+        uint32_t cyrillic_hard;     /**< ъ: frequent in Bulgarian, rare in Russian */
+        uint32_t cyrillic_ru;       /**< ы э: Russian, never Bulgarian */
+        uint32_t visible;           /**< codepoints that are not white space */
+        uint32_t wordchars;         /**< letters + combining marks inside words */
 };
 
 /** Receives one feature: @p key (never 0) and its order (1..5 n-gram, 6 word). */
@@ -81,8 +87,8 @@ void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
  * evaluation.
  */
 unsigned langid_detect_scores(const struct langid_model *m, const char *title, size_t title_len,
-                              const char *body, size_t body_len, const char *hint,
-                              size_t max_bytes, struct langid_result *out, double *scores);
+                              const char *body, size_t body_len, const char *hint, size_t max_bytes,
+                              struct langid_result *out, double *scores);
 
 /** Number of languages in the model and the code of language @p i (borrowed). */
 unsigned langid_model_langs(const struct langid_model *m);
@@ -96,12 +102,12 @@ struct langid_builder;
 
 /** Parameters written into the model header. */
 struct langid_build_params {
-        double alpha;         /**< additive smoothing of n-gram counts */
-        unsigned min_count;   /**< (feature, language) pairs seen fewer times are dropped */
-        double temperature;   /**< softmax temperature for calibrated confidence */
-        double hint_bonus;    /**< log-odds prior of the hinted language (after temperature) */
-        double min_hit_rate;  /**< below this share of known 3..5-grams: "und" (noise) */
-        double early_margin;  /**< stop reading once the calibrated margin exceeds this */
+        double alpha;        /**< additive smoothing of n-gram counts */
+        unsigned min_count;  /**< (feature, language) pairs seen fewer times are dropped */
+        double temperature;  /**< softmax temperature for calibrated confidence */
+        double hint_bonus;   /**< log-odds prior of the hinted language (after temperature) */
+        double min_hit_rate; /**< below this share of known 3..5-grams: "und" (noise) */
+        double early_margin; /**< stop reading once the calibrated margin exceeds this */
         double order_weight[LANGID_WORD_ORDER + 1]; /**< evidence weight per order (1..6),
                                                        baked into the stored values */
 };

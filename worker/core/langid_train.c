@@ -175,8 +175,8 @@ int langid_builder_write(struct langid_builder *b, const struct langid_build_par
         size_t nk = 0;
 
         if (b->oom || !b->nlang) {
-                snprintf(errstr, errstr_size, "%s: nothing to write (no languages or out of memory)",
-                         path);
+                snprintf(errstr, errstr_size,
+                         "%s: nothing to write (no languages or out of memory)", path);
                 return -1;
         }
         kept = malloc(sizeof(*kept) * (b->used + 1));
@@ -249,7 +249,7 @@ int langid_builder_write(struct langid_builder *b, const struct langid_build_par
                 for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
                         putf(q + 8 + 4 * o,
                              p->order_weight[o] *
-                                     log(p->alpha / (b->total[l][o] + p->alpha * (vocab[o] + 1))));
+                                 log(p->alpha / (b->total[l][o] + p->alpha * (vocab[o] + 1))));
         }
         unsigned char *keys = q, *cnt = q + nfeat * 4, *post = cnt + nfeat;
         size_t fi = 0, pi = 0;
@@ -261,8 +261,8 @@ int langid_builder_write(struct langid_builder *b, const struct langid_build_par
                         if (!kcount[i])
                                 continue;
                         unsigned o = (unsigned)(kept[i] >> 8) & 0xff;
-                        double v = Q_SCALE * p->order_weight[o] *
-                                   log((kcount[i] + p->alpha) / p->alpha);
+                        double v =
+                            Q_SCALE * p->order_weight[o] * log((kcount[i] + p->alpha) / p->alpha);
                         long qv = lround(v);
                         post[2 * pi] = (unsigned char)(kept[i] & 0xff);
                         post[2 * pi + 1] = (unsigned char)(qv < 1 ? 1 : qv > 255 ? 255 : qv);

@@ -1,7 +1,7 @@
-/* pipeline: parse -> langid -> tokenize -> stem -> [classify] -> record.
+/* pipeline: parse -> langid -> tokenize -> stem -> classify -> record.
  *
- * Steps in brackets are seams for modules that land separately (classify.h);
- * until then the record says "section": null, "topics": null. The detected
+ * Without taxonomy files (opts->taxonomy_paths NULL) the record says
+ * "section": null, "topics": null. The detected
  * language picks the stemmer; without a language model ("language": null) or
  * when detection says "und", the article's own language hint does, when it
  * names a Snowball language.
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "classify.h"
 #include "langid.h"
 #include "record.h"
 #include "stem.h"
@@ -25,7 +26,7 @@
 struct pipeline_model {
         atomic_int refs;
         struct langid_model *langid; /* NULL: detection off */
-        /* [classify] struct taxonomy *taxonomy; */
+        struct taxonomy *taxonomy;   /* [classify] NULL: no classifier */
 };
 
 struct pipeline_ctx {
@@ -35,7 +36,7 @@ struct pipeline_ctx {
         struct stem_pool *stems;
         struct record_buf rec;
         struct langid_result lang;
-        /* [classify] struct classify_ctx *classify; */
+        struct classify_ctx *classify; /* [classify] score accumulators */
         char processed_at[40];
         uint64_t processed, rejected;
 };
@@ -74,7 +75,21 @@ struct pipeline_model *pipeline_model_load(const struct pipeline_options *opts, 
                         return NULL;
                 }
         }
-        /* [classify] load opts->taxonomy_paths here */
+        /* [classify] keywords are stemmed at load with a pool of our own (pools
+         * belong to one thread; this one lives only for the load). */
+        if (opts->taxonomy_paths && opts->taxonomy_paths[0]) {
+                struct stem_pool *pool = stem_pool_new(0);
+                m->taxonomy = pool ? taxonomy_load(opts->taxonomy_paths, pool, errstr, errstr_size)
+                                   : NULL;
+                if (!pool)
+                        snprintf(errstr, errstr_size, "out of memory loading the taxonomy");
+                stem_pool_destroy(pool);
+                if (!m->taxonomy) {
+                        langid_model_destroy(m->langid);
+                        free(m);
+                        return NULL;
+                }
+        }
         return m;
 }
 
@@ -90,6 +105,7 @@ void pipeline_model_unref(struct pipeline_model *m)
         if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
                 return;
         langid_model_destroy(m->langid);
+        taxonomy_destroy(m->taxonomy); /* [classify] */
         free(m);
 }
 
@@ -103,7 +119,10 @@ struct pipeline_ctx *pipeline_ctx_new(const struct pipeline_options *opts)
         text_tokens_init(&c->toks);
         record_buf_init(&c->rec);
         c->stems = stem_pool_new(opts->stem_cache_entries);
-        if (!c->stems) {
+        c->classify = classify_ctx_new(); /* [classify] */
+        if (!c->stems || !c->classify) {
+                stem_pool_destroy(c->stems);
+                classify_ctx_destroy(c->classify);
                 free(c);
                 return NULL;
         }
@@ -117,6 +136,7 @@ void pipeline_ctx_destroy(struct pipeline_ctx *c)
         article_free(&c->art);
         text_tokens_free(&c->toks);
         stem_pool_destroy(c->stems);
+        classify_ctx_destroy(c->classify); /* [classify] */
         record_buf_free(&c->rec);
         free(c);
 }
@@ -191,15 +211,35 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
                 return -1;
         out->tokens = &c->toks;
 
-        /* 5. [classify] section + topics from the stems. Until it lands: null. */
+        /* 5. [classify] section + topics from the stems, in the language the
+         *    stems are in; the source's own section label is the alias prior. */
+        struct classify_result cr = {0};
+        if (model && model->taxonomy) {
+                struct classify_options co;
+                classify_options_default(&co);
+                co.title_weight = c->opts.title_weight;
+                co.section_min_score = c->opts.section_min_score;
+                co.topic_min_score = c->opts.topic_min_score;
+                co.topics_top_k = c->opts.topics_top_k;
+                co.explain = c->opts.explain;
+                co.json_text = 1;
+                if (classify_run(c->classify, model->taxonomy, &co, lang, &c->toks, a->section,
+                                 &cr) < 0)
+                        return -1;
+        }
         struct record_tags tags = {
             .language = detected,
             .language_confidence = confidence,
-            .section = NULL,
-            .topics = NULL,
-            .explain = NULL,
+            .section = cr.section,
+            .topics = cr.topics,
+            .explain = cr.explain,
             .classifier_version = PIPELINE_CLASSIFIER_VERSION,
-            .taxonomy_version = NULL,
+            .taxonomy_version = model && model->taxonomy ? taxonomy_version(model->taxonomy)
+                                                         : NULL,
+            .section_text = cr.section_text,
+            .section_text_len = cr.section_text_len,
+            .topics_text = cr.topics_text,
+            .topics_text_len = cr.topics_text_len,
         };
 
         /* 6. record */
@@ -210,13 +250,17 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
         const char *processed_at = c->opts.processed_at
                                        ? c->opts.processed_at
                                        : now_iso(c->processed_at, sizeof(c->processed_at));
-        if (record_build(&c->rec, a, &tags, &in, processed_at) < 0)
+        rc = record_build(&c->rec, a, &tags, &in, processed_at);
+        json_decref(cr.section); /* [classify] the record holds its own copy */
+        json_decref(cr.topics);
+        json_decref(cr.explain);
+        if (rc < 0)
                 return -1;
         c->processed++;
         out->ok = 1;
         out->json = c->rec.p;
         out->json_len = c->rec.len;
         out->language = detected ? detected : "und";
-        out->section = NULL;
+        out->section = cr.section_id; /* [classify] borrowed from the taxonomy */
         return 0;
 }

@@ -40,6 +40,13 @@ struct record_tags {
         const json_t *explain; /**< NULL: no "explain" member */
         const char *classifier_version;
         const char *taxonomy_version;
+        /* [classify] Compact JSON text written as-is instead of section /
+         * topics when non-NULL (classify_run with options.json_text: no json_t
+         * tree per article on the hot path). */
+        const char *section_text;
+        size_t section_text_len;
+        const char *topics_text;
+        size_t topics_text_len;
 };
 
 /**

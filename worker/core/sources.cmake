@@ -8,4 +8,7 @@ set(STEMTAG_CORE_SOURCES
   core/pipeline.c
   core/langid.c
   core/langid_train.c
+  core/taxonomy.c
+  core/classify.c
+  core/learn.c
 )

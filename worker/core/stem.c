@@ -78,13 +78,13 @@ int stem_lang_from_iso(const char *iso)
                 return -1;
         char code[16];
         size_t n = 0;
-        while (iso[n] && iso[n] != '-' && iso[n] != '_' && n < sizeof(code) - 1) {
+        while (n < sizeof(code) - 1 && iso[n] && iso[n] != '-' && iso[n] != '_') {
                 code[n] = ascii_lower(iso[n]);
                 n++;
         }
         code[n] = '\0';
-        if (!strcmp(code, "nb") || !strcmp(code, "nn"))
-                return stem_lang_from_iso("no");
+        if (!strcmp(code, "nb") || !strcmp(code, "nn")) /* Bokmål, Nynorsk */
+                strcpy(code, "no");
         for (int i = 0; i < STEM_LANG_COUNT; i++)
                 if (!strcmp(code, langs[i].iso) || !strcmp(code, langs[i].algo))
                         return i;
@@ -179,7 +179,7 @@ static inline int bytes_equal(const char *a, const char *b, size_t n)
 
 static inline uint64_t cache_hash(const char *word, size_t len, int lang)
 {
-        return word_hash(word, len, (uint64_t)(lang + 1)) | 1;
+        return word_hash(word, len, (uint64_t)lang + 1) | 1;
 }
 
 static inline struct cache_slot *cache_set(const struct stem_pool *p, uint64_t h)
@@ -255,7 +255,7 @@ static int token_cacheable(const struct stem_pool *p, const struct text_token *t
 
 int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
 {
-        uint64_t ahead[PREFETCH_AHEAD];
+        uint64_t ahead[PREFETCH_AHEAD] = {0};
         int use_cache = lang >= 0 && lang < STEM_LANG_COUNT && p->slots;
         for (size_t j = 0; use_cache && j < PREFETCH_AHEAD && j < t->n; j++) {
                 const struct text_token *tok = &t->v[j];

@@ -377,6 +377,7 @@ struct lang_rules {
         int turkish; /* I -> ı; apostrophe ends the word (Ankara'da) */
         int elision; /* fr/it/ca/ga: drop l', d', qu', ... */
         int italian; /* it: also dell', nell', sull', ... */
+        int irish;   /* ga: t-, n-, h- before a vowel stay on the word (the stemmer drops them) */
 };
 
 static void lang_rules_of(const char *lang, struct lang_rules *r)
@@ -389,6 +390,8 @@ static void lang_rules_of(const char *lang, struct lang_rules *r)
                 r->turkish = 1;
         else if ((a == 'f' && b == 'r') || (a == 'c' && b == 'a') || (a == 'g' && b == 'a'))
                 r->elision = 1;
+        if (a == 'g' && b == 'a')
+                r->irish = 1;
         else if (a == 'i' && b == 't')
                 r->elision = r->italian = 1;
 }
@@ -651,6 +654,12 @@ int text_tokenize(struct text_tokens *t, const char *s, size_t len, enum text_fi
                                 w.simple &= simple;
                                 last = k;
                                 i += n;
+                                continue;
+                        }
+                        if (r.irish && u[i] == '-' && i == w.start + 1 &&
+                            strchr("nthNTH", s[w.start]) &&
+                            class_at(f2, s, len, i + 1, &cp, &n, NULL) == CC_LETTER) {
+                                i++; /* "an t-uisce": Snowball Irish removes the t- itself */
                                 continue;
                         }
                         if (k != CC_APOS && k != CC_NUMSEP && k != CC_JOIN)

@@ -13,7 +13,8 @@
  *    and normalise to U+0027 ("government's"). With lang fr/it/ca/ga a short
  *    elided prefix is dropped ("l'homme" -> "homme", "qu'il" -> "il"); with
  *    lang tr/az the suffix after the apostrophe is dropped ("Ankara'da" -> "ankara").
- *  - Hyphens split words: "US-Cent" gives "us" and "cent".
+ *  - Hyphens split words: "US-Cent" gives "us" and "cent"; with lang ga a
+ *    t-/n-/h- mutation prefix stays on its word ("t-uisce").
  *  - '.' and ',' between two digits stay inside a number ("11.000", "3,5");
  *    a token without letters is flagged TEXT_TOKEN_NUMERIC and never stemmed.
  *  - URLs (http://, https://, ftp://, www.) and e-mail addresses (a word

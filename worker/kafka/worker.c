@@ -869,17 +869,15 @@ static int worker_check_topic(struct worker *w, const char *name, const char *wh
                                        sizeof(err));
         if (rc == 1)
                 return 0;
-        /* an authentication failure reaches error_cb only through a poll; it is the
-         * real cause behind "transport failure", so report that instead */
-        if (rc < 0) {
-                rd_kafka_poll(w->producer, 1000);
-                if (atomic_load(&w->failed)) {
-                        snprintf(errstr, errstr_size, "%s", w->fail_msg);
-                        return -1;
-                }
-        }
+        /* Serve the producer's pending error events (nothing else polls it
+         * yet): the error callback may know the real cause, e.g. SASL
+         * authentication failed. Report that, not the metadata timeout it led to. */
+        if (rc < 0)
+                rd_kafka_poll(w->producer, 0);
         if (rc == 0)
                 snprintf(errstr, errstr_size, "%s topic %s does not exist", what, name);
+        else if (atomic_load(&w->failed))
+                snprintf(errstr, errstr_size, "%s", w->fail_msg);
         else
                 snprintf(errstr, errstr_size, "cannot check %s topic %s (brokers unreachable?): %s",
                          what, name, err);

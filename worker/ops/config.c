@@ -297,6 +297,8 @@ static int kafka_key_is_path(const char *key)
 static char *resolve_paths(const char *base_dir, const char *value, int is_list)
 {
         size_t cap = 1, blen = strlen(base_dir), vlen = strlen(value);
+        /* "/" (a config file in the root directory) already ends in a separator */
+        const char *sep = blen && base_dir[blen - 1] == '/' ? "" : "/";
         char *out, *p;
         char **items;
 
@@ -305,7 +307,7 @@ static char *resolve_paths(const char *base_dir, const char *value, int is_list)
                         return strdup(value);
                 out = malloc(blen + vlen + 2);
                 if (out)
-                        sprintf(out, "%s/%s", base_dir, value);
+                        sprintf(out, "%s%s%s", base_dir, sep, value);
                 return out;
         }
         items = split_list(value);
@@ -326,7 +328,7 @@ static char *resolve_paths(const char *base_dir, const char *value, int is_list)
                 if (items[i][0] == '/' || !blen)
                         p += sprintf(p, "%s", items[i]);
                 else
-                        p += sprintf(p, "%s/%s", base_dir, items[i]);
+                        p += sprintf(p, "%s%s%s", base_dir, sep, items[i]);
         }
         free(items);
         return out;
@@ -753,7 +755,8 @@ static int file_readable(const char *path, char *why, size_t why_size)
         return 1;
 }
 
-/* host:port with a numeric port 1..65535; host may be [v6], a name or empty. */
+/* host:port with a numeric port 0..65535 (0: the kernel picks one, logged as
+ * http_listening); host may be [v6], a name or empty. */
 static int listen_valid(const char *s)
 {
         const char *colon = strrchr(s, ':');
@@ -766,7 +769,7 @@ static int listen_valid(const char *s)
                 return 0;
         errno = 0;
         port = strtol(colon + 1, &end, 10);
-        return colon[1] && !*end && errno == 0 && port >= 1 && port <= 65535;
+        return colon[1] && !*end && errno == 0 && port >= 0 && port <= 65535;
 }
 
 /* Topic template: only {section} and {language} placeholders, balanced. */
@@ -864,7 +867,8 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size)
                 const char *s = c->known[idx].value;
                 if (*s && !listen_valid(s)) {
                         config_err(errstr, errstr_size,
-                                   "%s: key 'metrics.listen': expected host:port (port 1-65535) or "
+                                   "%s: key 'metrics.listen': expected host:port (port 0-65535, 0 "
+                                   "= any free) or "
                                    "empty, got '%s'",
                                    c->known[idx].source, s);
                         return -1;
@@ -997,6 +1001,36 @@ static void dump_one(FILE *out, const char *prefix, const char *key, const struc
                 fprintf(out, "# from %s\n", v->source);
         fprintf(out, "%s = %s\n", full,
                 config_is_secret(full) && *v->value ? "[REDACTED]" : v->value);
+}
+
+void config_log_effective(const struct config *c)
+{
+        char msg[1800];
+        size_t n = 0;
+
+#define APPEND(...)                                                                                \
+        do {                                                                                       \
+                if (n < sizeof(msg))                                                               \
+                        n += (size_t)snprintf(msg + n, sizeof(msg) - n, __VA_ARGS__);              \
+        } while (0)
+        APPEND("file %s;", c->file_path ? c->file_path : "(none)");
+        for (size_t i = 0; i < CONFIG_NKEYS; i++)
+                if (strcmp(c->known[i].source, "default"))
+                        APPEND(" %s=%s (%s)", config_keys[i].name,
+                               config_is_secret(config_keys[i].name) ? "[REDACTED]"
+                                                                     : c->known[i].value,
+                               c->known[i].source);
+        for (size_t i = 0; i < c->n_kafka; i++) {
+                char full[300];
+                snprintf(full, sizeof(full), KAFKA_PREFIX "%s", c->kafka[i].key);
+                APPEND(" %s=%s (%s)", full,
+                       config_is_secret(full) ? "[REDACTED]" : c->kafka[i].value,
+                       c->kafka[i].source);
+        }
+#undef APPEND
+        if (n >= sizeof(msg))
+                memcpy(msg + sizeof(msg) - 4, "...", 4);
+        log_event(LOG_INFO, "config", "%s", msg);
 }
 
 void config_dump(const struct config *c, FILE *out)

@@ -83,6 +83,10 @@ void config_foreach_kafka(const struct config *c,
                           void (*fn)(const char *key, const char *value, void *opaque),
                           void *opaque);
 
+/** Logs one "config" event at info level: the file and every key that is
+ *  not a default, with its source; secret values redacted. */
+void config_log_effective(const struct config *c);
+
 /** Writes the effective config as `key = value` lines, secrets redacted. */
 void config_dump(const struct config *c, FILE *out);
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <librdkafka/rdkafka.h>
 
 #include "hash.h"
 
@@ -53,7 +54,8 @@ struct metrics {
         atomic_int cgrp_up;                    /* -1 unknown, 0, 1 */
         atomic_int_fast64_t producer_queue;    /* -1 unknown */
 
-        pthread_mutex_t mu; /* pull callback, lag table */
+        pthread_mutex_t mu; /* pull callback, lag table, build info */
+        char version[64], revision[64];
         metrics_pull_fn pull;
         void *pull_opaque;
         struct lag_entry *lag;
@@ -190,6 +192,14 @@ void metrics_destroy(struct metrics *m)
         lag_free(m->lag, m->n_lag);
         pthread_mutex_destroy(&m->mu);
         free(m);
+}
+
+void metrics_set_build_info(struct metrics *m, const char *version, const char *revision)
+{
+        pthread_mutex_lock(&m->mu);
+        snprintf(m->version, sizeof(m->version), "%s", version ? version : "");
+        snprintf(m->revision, sizeof(m->revision), "%s", revision ? revision : "");
+        pthread_mutex_unlock(&m->mu);
 }
 
 void metrics_set_pull(struct metrics *m, metrics_pull_fn fn, void *opaque)
@@ -543,6 +553,14 @@ char *metrics_render(struct metrics *m, size_t *len_out)
         buf_printf(&b, "stemtag_input_pauses_total %llu\n", (unsigned long long)w.pauses);
         head(&b, "stemtag_commits_total", "counter", "Offset commits (or committed transactions).");
         buf_printf(&b, "stemtag_commits_total %llu\n", (unsigned long long)w.commits);
+        head(&b, "stemtag_build_info", "gauge", "Always 1; the labels name the build.");
+        buf_printf(&b, "stemtag_build_info{version=\"");
+        buf_label(&b, m->version);
+        buf_printf(&b, "\",revision=\"");
+        buf_label(&b, m->revision);
+        buf_printf(&b, "\",librdkafka=\"");
+        buf_label(&b, rd_kafka_version_str());
+        buf_printf(&b, "\"} 1\n");
         pthread_mutex_unlock(&m->mu);
 
         head(&b, "stemtag_model_reloads_total", "counter", "SIGHUP model reloads, by result.");

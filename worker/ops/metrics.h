@@ -48,6 +48,9 @@ struct metrics *metrics_new(void);
 /** NULL is a no-op. Stop the HTTP server first: it reads the registry. */
 void metrics_destroy(struct metrics *m);
 
+/** Labels of stemtag_build_info (copied; NULL leaves a label empty). */
+void metrics_set_build_info(struct metrics *m, const char *version, const char *revision);
+
 /** Sets the pull callback (NULL to remove). Thread-safe. */
 void metrics_set_pull(struct metrics *m, metrics_pull_fn fn, void *opaque);
 

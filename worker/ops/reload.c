@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "log.h"
@@ -96,7 +97,10 @@ int reloader_reload_now(struct reloader *r, char *errstr, size_t errstr_size)
         char err[1024];
         int rc = -1;
 
+        struct timespec t0, t1;
+
         pthread_mutex_lock(&r->mu);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         log_event(LOG_INFO, "reload_start", "reloading language model and taxonomy (config %s)",
                   r->o.config_path ? r->o.config_path : "none");
         c = config_new();
@@ -125,7 +129,10 @@ int reloader_reload_now(struct reloader *r, char *errstr, size_t errstr_size)
         }
         if (r->o.current)
                 log_restart_keys(r->o.current, c);
-        log_event(LOG_INFO, "reload_ok", "new model in service: langid.model=%s taxonomy.files=%s",
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        log_event(LOG_INFO, "reload_ok",
+                  "new model in service after %.1f ms: langid.model=%s taxonomy.files=%s",
+                  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
                   config_get(c, "langid.model"), config_get(c, "taxonomy.files"));
         if (r->o.metrics)
                 metrics_model_reload(r->o.metrics, 1);

@@ -1,0 +1,119 @@
+/* classify_default: the shipped taxonomy (config/taxonomy) and language model
+ * through the whole pure path, on tests/data/seed-layout-de.txt: a German
+ * article we wrote in the layout of ../shared/examples/seed-article-de.txt
+ * (date, section, title, paragraphs) about the same kind of news. Pins what
+ * the issue asks of the default taxonomy on such an article. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "pipeline.h"
+
+static char src_dir[1024], data_dir[1024];
+
+static char *read_file(const char *path, size_t *len)
+{
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        char *buf = malloc(1 << 16);
+        assert_non_null(buf);
+        *len = fread(buf, 1, (1 << 16) - 1, f);
+        fclose(f);
+        return buf;
+}
+
+static int has_topic(json_t *topics, const char *id)
+{
+        size_t i;
+        json_t *t;
+        json_array_foreach(topics, i, t)
+        {
+                if (!strcmp(json_string_value(json_object_get(t, "id")), id))
+                        return json_array_size(json_object_get(t, "evidence")) > 0;
+        }
+        return 0;
+}
+
+static void test_seed_layout_article(void **state)
+{
+        (void)state;
+        char langid[1200], tx[3][1200], article[1200];
+        snprintf(langid, sizeof(langid), "%s/config/langid.model", src_dir);
+        const char *names[] = {"sections", "topics", "geo"};
+        const char *paths[4] = {0};
+        for (int i = 0; i < 3; i++) {
+                snprintf(tx[i], sizeof(tx[i]), "%s/config/taxonomy/%s.json", src_dir, names[i]);
+                paths[i] = tx[i];
+        }
+        struct pipeline_options o;
+        pipeline_options_default(&o);
+        o.langid_model_path = langid;
+        o.taxonomy_paths = paths;
+        o.article.format = ARTICLE_FORMAT_TEXT;
+        char err[512];
+        struct pipeline_model *m = pipeline_model_load(&o, err, sizeof(err));
+        if (!m)
+                fail_msg("%s", err);
+        struct pipeline_ctx *ctx = pipeline_ctx_new(&o);
+        assert_non_null(ctx);
+        snprintf(article, sizeof(article), "%s/seed-layout-de.txt", data_dir);
+        size_t len;
+        char *text = read_file(article, &len);
+        struct pipeline_result r;
+        struct pipeline_source src = {.topic = NULL, .line = 1};
+        assert_int_equal(pipeline_process(ctx, m, text, len, &src, &r), 0);
+        assert_true(r.ok);
+        json_error_t e;
+        json_t *rec = json_loadb(r.json, r.json_len, 0, &e);
+        if (!rec)
+                fail_msg("record is not JSON: %s", e.text);
+        print_message("%.*s\n", (int)r.json_len, r.json);
+
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(rec, "language"), "code")), "de");
+        json_t *section = json_object_get(rec, "section");
+        const char *sid = json_string_value(json_object_get(section, "id"));
+        assert_non_null(sid);
+        assert_true(!strcmp(sid, "politics") || !strcmp(sid, "conflict-war-peace"));
+        assert_string_equal(r.section, sid);
+        assert_string_equal(json_string_value(json_object_get(section, "source_label")), "Politik");
+        assert_true(json_string_value(json_object_get(section, "iptc")) != NULL);
+
+        json_t *topics = json_object_get(rec, "topics");
+        assert_true(has_topic(topics, "armed-conflict"));
+        assert_true(has_topic(topics, "diplomacy"));
+        assert_true(has_topic(topics, "geo:RU"));
+        assert_true(has_topic(topics, "geo:KP"));
+        assert_true(has_topic(topics, "geo:UA"));
+        const char *tv =
+            json_string_value(json_object_get(json_object_get(rec, "classifier"), "taxonomy"));
+        assert_non_null(tv);
+        assert_non_null(strstr(tv, "@"));
+
+        json_decref(rec);
+        free(text);
+        pipeline_ctx_destroy(ctx);
+        pipeline_model_unref(m);
+}
+
+int main(void)
+{
+        const char *s = getenv("STEMTAG_SOURCE_DIR"), *d = getenv("STEMTAG_TEST_DATA");
+        if (!s || !d) {
+                fprintf(stderr, "STEMTAG_SOURCE_DIR / STEMTAG_TEST_DATA not set\n");
+                return 77;
+        }
+        snprintf(src_dir, sizeof(src_dir), "%s", s);
+        snprintf(data_dir, sizeof(data_dir), "%s", d);
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_seed_layout_article),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

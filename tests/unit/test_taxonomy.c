@@ -1,0 +1,156 @@
+/* taxonomy: loading format v1 from tests/data/taxonomy, combining files, and
+ * load errors that name file, label and keyword. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "classify.h"
+#include "stem.h"
+
+static char data_dir[1024];
+
+static const char *fixture(char *buf, size_t sz, const char *name)
+{
+        snprintf(buf, sz, "%s/taxonomy/%s", data_dir, name);
+        return buf;
+}
+
+/* Loads the named fixtures; returns the taxonomy (or NULL, error in errstr). */
+static struct taxonomy *load(const char *a, const char *b, char *errstr, size_t errsz)
+{
+        static char pa[1100], pb[1100];
+        const char *paths[3] = {fixture(pa, sizeof(pa), a), b ? fixture(pb, sizeof(pb), b) : NULL,
+                                NULL};
+        struct stem_pool *pool = stem_pool_new(0);
+        assert_non_null(pool);
+        struct taxonomy *tx = taxonomy_load(paths, pool, errstr, errsz);
+        stem_pool_destroy(pool);
+        return tx;
+}
+
+static void test_load_combined(void **state)
+{
+        (void)state;
+        char err[512];
+        struct taxonomy *tx = load("sections.json", "topics.json", err, sizeof(err));
+        assert_non_null(tx);
+        assert_string_equal(taxonomy_version(tx), "test-sections@1.0,test-topics@2.1");
+        assert_int_equal(taxonomy_label_count(tx), 8);
+        int sections = 0, topics = 0;
+        for (size_t i = 0; i < taxonomy_label_count(tx); i++) {
+                if (taxonomy_label_kind(tx, i) == 0)
+                        sections++;
+                else
+                        topics++;
+        }
+        assert_int_equal(sections, 3);
+        assert_int_equal(topics, 5);
+        taxonomy_destroy(tx);
+        taxonomy_destroy(NULL);
+}
+
+/* The error must name every part given (file, label, keyword) so an editor
+ * can find the line. */
+static void expect_error(const char *file, const char *extra_file, const char *label,
+                         const char *keyword)
+{
+        char err[512] = "";
+        struct taxonomy *tx =
+            load(extra_file ? extra_file : file, extra_file ? file : NULL, err, sizeof(err));
+        assert_null(tx);
+        print_message("error: %s\n", err);
+        assert_non_null(strstr(err, file));
+        if (label)
+                assert_non_null(strstr(err, label));
+        if (keyword)
+                assert_non_null(strstr(err, keyword));
+}
+
+static void test_error_bad_weight(void **state)
+{
+        (void)state;
+        expect_error("bad-weight.json", NULL, "\"health\"", "hospital:lots");
+}
+
+static void test_error_no_words(void **state)
+{
+        (void)state;
+        expect_error("bad-nowords.json", NULL, "\"weather\"", "!?!");
+}
+
+static void test_error_unknown_language(void **state)
+{
+        (void)state;
+        expect_error("bad-lang.json", NULL, "\"religion\"", "\"xx\"");
+}
+
+static void test_error_duplicate_across_files(void **state)
+{
+        (void)state;
+        char err[512] = "";
+        struct taxonomy *tx = load("sections.json", "bad-dup.json", err, sizeof(err));
+        assert_null(tx);
+        /* Names the second file, the label, and where it was first defined. */
+        assert_non_null(strstr(err, "bad-dup.json"));
+        assert_non_null(strstr(err, "\"sport\""));
+        assert_non_null(strstr(err, "sections.json"));
+}
+
+static void test_error_alias_unknown_label(void **state)
+{
+        (void)state;
+        expect_error("bad-alias.json", NULL, "nosuchlabel", "Kultur");
+}
+
+static void test_error_format(void **state)
+{
+        (void)state;
+        expect_error("bad-format.json", NULL, NULL, "stemtag.taxonomy.v1");
+}
+
+static void test_error_bad_stem(void **state)
+{
+        (void)state;
+        expect_error("bad-stem.json", NULL, "\"markets\"", "stock  market");
+}
+
+static void test_error_bad_kind(void **state)
+{
+        (void)state;
+        expect_error("bad-kind.json", NULL, "\"labour\"", "kind");
+}
+
+static void test_error_missing_file(void **state)
+{
+        (void)state;
+        expect_error("no-such-file.json", NULL, NULL, NULL);
+}
+
+int main(void)
+{
+        const char *d = getenv("STEMTAG_TEST_DATA");
+        if (!d) {
+                fprintf(stderr, "STEMTAG_TEST_DATA not set\n");
+                return 77;
+        }
+        snprintf(data_dir, sizeof(data_dir), "%s", d);
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_load_combined),
+            cmocka_unit_test(test_error_bad_weight),
+            cmocka_unit_test(test_error_no_words),
+            cmocka_unit_test(test_error_unknown_language),
+            cmocka_unit_test(test_error_duplicate_across_files),
+            cmocka_unit_test(test_error_alias_unknown_label),
+            cmocka_unit_test(test_error_format),
+            cmocka_unit_test(test_error_bad_stem),
+            cmocka_unit_test(test_error_bad_kind),
+            cmocka_unit_test(test_error_missing_file),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,127 @@
+/* labelled: see labelled.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "labelled.h"
+
+static char *dup_field(json_t *o, const char *k)
+{
+        const char *s = json_string_value(json_object_get(o, k));
+        return strdup(s ? s : "");
+}
+
+static int add_doc(struct labelled_set *set, size_t *cap, json_t *o, const char *label_field,
+                   const char *path, size_t line, char *errstr, size_t errstr_size)
+{
+        json_t *lab = json_object_get(o, label_field);
+        size_t nl = json_is_array(lab) ? json_array_size(lab) : json_is_string(lab) ? 1 : 0;
+        if (!lab || (!json_is_array(lab) && !json_is_string(lab))) {
+                snprintf(errstr, errstr_size, "%s:%zu: field \"%s\" missing or not a string/list",
+                         path, line, label_field);
+                return -1;
+        }
+        if (set->n == *cap) {
+                size_t nc = *cap ? *cap * 2 : 1024;
+                struct labelled_doc *p = realloc(set->docs, nc * sizeof(*p));
+                if (!p)
+                        goto oom;
+                set->docs = p;
+                *cap = nc;
+        }
+        struct labelled_doc *d = &set->docs[set->n];
+        memset(d, 0, sizeof(*d));
+        d->title = dup_field(o, "title");
+        d->body = dup_field(o, "body");
+        const char *lang = json_string_value(json_object_get(o, "lang"));
+        d->lang = lang ? strdup(lang) : NULL;
+        d->labels = calloc(nl + 1, sizeof(char *));
+        set->n++; /* owned by the set from here on */
+        if (!d->title || !d->body || (lang && !d->lang) || !d->labels)
+                goto oom;
+        for (size_t i = 0; i < nl; i++) {
+                json_t *s = json_is_array(lab) ? json_array_get(lab, i) : lab;
+                if (!json_is_string(s)) {
+                        snprintf(errstr, errstr_size, "%s:%zu: \"%s\" must hold strings", path,
+                                 line, label_field);
+                        return -1;
+                }
+                if (!(d->labels[d->n_labels++] = strdup(json_string_value(s))))
+                        goto oom;
+        }
+        set->bytes += strlen(d->title) + strlen(d->body);
+        return 0;
+oom:
+        snprintf(errstr, errstr_size, "%s:%zu: out of memory", path, line);
+        return -1;
+}
+
+int labelled_read(const char *path, const char *label_field, struct labelled_set *set, char *errstr,
+                  size_t errstr_size)
+{
+        memset(set, 0, sizeof(*set));
+        FILE *f = fopen(path, "r");
+        if (!f) {
+                snprintf(errstr, errstr_size, "%s: cannot open", path);
+                return -1;
+        }
+        char *line = NULL;
+        size_t lcap = 0, cap = 0, lineno = 0;
+        ssize_t len;
+        int rc = 0;
+        while ((len = getline(&line, &lcap, f)) >= 0) {
+                lineno++;
+                if (len == 0 || line[0] == '\n')
+                        continue;
+                json_error_t jerr;
+                json_t *o = json_loadb(line, (size_t)len, 0, &jerr);
+                if (!json_is_object(o)) {
+                        snprintf(errstr, errstr_size, "%s:%zu: %s", path, lineno,
+                                 o ? "not a JSON object" : jerr.text);
+                        json_decref(o);
+                        rc = -1;
+                        break;
+                }
+                rc = add_doc(set, &cap, o, label_field, path, lineno, errstr, errstr_size);
+                json_decref(o);
+                if (rc)
+                        break;
+        }
+        free(line);
+        fclose(f);
+        if (rc)
+                labelled_free(set);
+        return rc;
+}
+
+void labelled_free(struct labelled_set *set)
+{
+        for (size_t i = 0; i < set->n; i++) {
+                struct labelled_doc *d = &set->docs[i];
+                free(d->title);
+                free(d->body);
+                free(d->lang);
+                for (size_t k = 0; k < d->n_labels; k++)
+                        free(d->labels[k]);
+                free(d->labels);
+        }
+        free(set->docs);
+        memset(set, 0, sizeof(*set));
+}
+
+int labelled_tokenize(const struct labelled_doc *d, const char *lang_override,
+                      struct stem_pool *pool, struct text_tokens *toks)
+{
+        const char *iso = lang_override ? lang_override : d->lang;
+        int lang = iso ? stem_lang_from_iso(iso) : -1;
+        if (lang < 0)
+                iso = NULL;
+        text_tokens_reset(toks);
+        if (text_tokenize(toks, d->title, strlen(d->title), TEXT_FIELD_TITLE, iso) ||
+            text_tokenize(toks, d->body, strlen(d->body), TEXT_FIELD_BODY, iso) ||
+            stem_tokens(pool, lang, toks))
+                return -2;
+        return lang;
+}

@@ -1,0 +1,41 @@
+/* labelled: labelled JSON-lines corpora for `train` and `eval`
+ * ({"title","body","label","lang"} per line; label a string or a list), and the
+ * tokenise + stem step they share with the pipeline (title tokens tagged as
+ * title, body tokens as body). */
+#ifndef STEMTAG_LABELLED_H
+#define STEMTAG_LABELLED_H
+
+#include <stddef.h>
+
+#include "stem.h"
+#include "text.h"
+
+struct labelled_doc {
+        char *title, *body, *lang; /* owned; lang may be NULL */
+        char **labels;             /* owned */
+        size_t n_labels;
+};
+
+struct labelled_set {
+        struct labelled_doc *docs;
+        size_t n;
+        size_t bytes; /* title + body bytes of all documents */
+};
+
+/**
+ * @brief Reads every line of @p path. Lines without the label field are an
+ * error naming the line. 0, or -1 with @p errstr.
+ */
+int labelled_read(const char *path, const char *label_field, struct labelled_set *set, char *errstr,
+                  size_t errstr_size);
+void labelled_free(struct labelled_set *set);
+
+/**
+ * @brief Tokenises title + body of @p d into @p toks (reset first) and stems
+ * them in @p lang_override, else the document's "lang", else und.
+ * @returns the stem_lang index used (-1 for und), or -2 when out of memory.
+ */
+int labelled_tokenize(const struct labelled_doc *d, const char *lang_override,
+                      struct stem_pool *pool, struct text_tokens *toks);
+
+#endif

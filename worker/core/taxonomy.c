@@ -1,0 +1,926 @@
+/* taxonomy: loads taxonomy files (format stemtag.taxonomy.v1) and compiles
+ * them into the flat tables of taxonomy.h.
+ *
+ * Loading collects one "raw feature" per (language slot, stem n-gram, label),
+ * sorts them, and folds each run of equal (language, n-gram) into one entry
+ * with contiguous postings. Keywords are tokenised and stemmed with the same
+ * text.c/stem.c functions that process articles, so an editor's "Wahlen"
+ * meets the article's "Wahl" at the stem. Duplicate keywords of one label
+ * that stem alike ("Wahl", "Wahlen") keep the largest weight instead of adding
+ * up; `stems` weights (learned) add. */
+#define _GNU_SOURCE /* qsort_r */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <utf8proc.h>
+
+#include "classify.h"
+#include "taxonomy.h"
+#include "text.h"
+
+#define TX_FORMAT "stemtag.taxonomy.v1"
+
+struct raw_feature {
+        uint64_t hash;
+        uint32_t key_off, key_len;
+        uint32_t label; /* UINT32_MAX: anchor (only raises max_follow) */
+        float weight;
+        uint32_t src_off; /* TX_NO_SRC for `stems` */
+        uint8_t lang, ntok, follow, from_keyword;
+};
+
+struct raw_alias {
+        char *folded;
+        char *label_id;
+        char *original;
+        const char *file;
+};
+
+struct builder {
+        struct taxonomy *tx;
+        struct stem_pool *pool;
+        struct text_tokens toks;
+        struct raw_feature *raw;
+        size_t n_raw, cap_raw;
+        size_t cap_labels;
+        struct raw_alias *alias;
+        size_t n_alias, cap_alias;
+        size_t strs_cap;
+        char *src; /* keywords as written; appended after the keys by compile() */
+        size_t src_len, src_cap;
+        char *errstr;
+        size_t errstr_size;
+        /* where we are, for error messages */
+        const char *file;
+        const char *label;
+};
+
+static void fail(struct builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(struct builder *b, const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (!b->errstr || !b->errstr_size)
+                return;
+        if (b->file && b->label)
+                snprintf(b->errstr, b->errstr_size, "%s: label \"%s\": %s", b->file, b->label, msg);
+        else if (b->file)
+                snprintf(b->errstr, b->errstr_size, "%s: %s", b->file, msg);
+        else
+                snprintf(b->errstr, b->errstr_size, "%s", msg);
+}
+
+/* Grows *v (of *cap elements of size sz) to hold at least need elements. */
+static int grow(void **v, size_t *cap, size_t need, size_t sz)
+{
+        if (need <= *cap)
+                return 0;
+        size_t n = *cap ? *cap : 16;
+        while (n < need) {
+                if (n > SIZE_MAX / 2)
+                        return -1;
+                n *= 2;
+        }
+        if (n > SIZE_MAX / sz)
+                return -1;
+        void *p = realloc(*v, n * sz);
+        if (!p)
+                return -1;
+        *v = p;
+        *cap = n;
+        return 0;
+}
+
+/* Appends len bytes + NUL to a string pool; offset in *off. */
+static int pool_add(struct builder *b, char **pool, size_t *plen, size_t *pcap, const char *s,
+                    size_t len, uint32_t *off)
+{
+        if (len > UINT32_MAX / 4 || *plen > UINT32_MAX / 4 - len - 1) {
+                fail(b, "taxonomy too large");
+                return -1;
+        }
+        if (grow((void **)pool, pcap, *plen + len + 1, 1)) {
+                fail(b, "out of memory");
+                return -1;
+        }
+        memcpy(*pool + *plen, s, len);
+        (*pool)[*plen + len] = '\0';
+        *off = (uint32_t)*plen;
+        *plen += len + 1;
+        return 0;
+}
+
+static int strs_add(struct builder *b, const char *s, size_t len, uint32_t *off)
+{
+        return pool_add(b, &b->tx->strs, &b->tx->strs_len, &b->strs_cap, s, len, off);
+}
+
+static int raw_add(struct builder *b, const struct raw_feature *r)
+{
+        if (grow((void **)&b->raw, &b->cap_raw, b->n_raw + 1, sizeof(*b->raw))) {
+                fail(b, "out of memory");
+                return -1;
+        }
+        b->raw[b->n_raw++] = *r;
+        return 0;
+}
+
+char *tx_fold(const char *s)
+{
+        utf8proc_uint8_t *out = NULL;
+        utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
+                                          UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                                              UTF8PROC_CASEFOLD);
+        if (n < 0)
+                return NULL;
+        char *p = (char *)out;
+        size_t len = (size_t)n, start = 0;
+        while (start < len &&
+               (p[start] == ' ' || p[start] == '\t' || p[start] == '\n' || p[start] == '\r'))
+                start++;
+        while (len > start && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\n' ||
+                               p[len - 1] == '\r'))
+                len--;
+        memmove(p, p + start, len - start);
+        p[len - start] = '\0';
+        return p;
+}
+
+/* Adds the n-gram whose stems are given, for one language slot and label. */
+static int add_ngram(struct builder *b, unsigned lang, const char *const *stems,
+                     const uint32_t *lens, unsigned n, uint32_t label, double weight,
+                     uint32_t src_off, int from_keyword)
+{
+        char key[1024];
+        size_t klen = 0;
+        uint64_t h = 0;
+        for (unsigned i = 0; i < n; i++) {
+                if (klen + lens[i] + 1 >= sizeof(key)) {
+                        fail(b, "keyword too long");
+                        return -1;
+                }
+                if (i)
+                        key[klen++] = ' ';
+                memcpy(key + klen, stems[i], lens[i]);
+                klen += lens[i];
+                uint64_t hs = tx_hash_stem(stems[i], lens[i]);
+                h = i ? tx_hash_combine(h, hs) : hs;
+        }
+        struct raw_feature r = {.hash = h,
+                                .key_len = (uint32_t)klen,
+                                .label = label,
+                                .weight = (float)weight,
+                                .src_off = src_off,
+                                .lang = (uint8_t)lang,
+                                .ntok = (uint8_t)n,
+                                .follow = 0,
+                                .from_keyword = (uint8_t)from_keyword};
+        if (strs_add(b, key, klen, &r.key_off) || raw_add(b, &r))
+                return -1;
+        if (n >= 2) {
+                /* The anchor tells the scanner to look ahead from the first stem. */
+                struct raw_feature a = {.hash = tx_hash_stem(stems[0], lens[0]),
+                                        .key_off = r.key_off,
+                                        .key_len = lens[0],
+                                        .label = UINT32_MAX,
+                                        .src_off = TX_NO_SRC,
+                                        .lang = (uint8_t)lang,
+                                        .ntok = 1,
+                                        .follow = (uint8_t)n};
+                if (raw_add(b, &a))
+                        return -1;
+        }
+        return 0;
+}
+
+/* Parses "[-]words[:weight]". Writes the words into buf. */
+static int parse_keyword(struct builder *b, const char *kw, const char *lang_key, char *buf,
+                         size_t bufsz, double *weight)
+{
+        const char *s = kw;
+        int neg = 0;
+        if (*s == '-') {
+                neg = 1;
+                s++;
+        }
+        size_t len = strlen(s);
+        *weight = 1.0;
+        const char *colon = strrchr(s, ':');
+        if (colon) {
+                char *end = NULL;
+                errno = 0;
+                double w = strtod(colon + 1, &end);
+                if (colon[1] == '\0' || *end != '\0' || errno || !isfinite(w) || w <= 0.0) {
+                        fail(b, "keyword \"%s\" (%s): weight after ':' must be a positive number",
+                             kw, lang_key);
+                        return -1;
+                }
+                *weight = w;
+                len = (size_t)(colon - s);
+        }
+        if (neg)
+                *weight = -*weight;
+        if (len >= bufsz) {
+                fail(b, "keyword \"%s\" (%s): too long", kw, lang_key);
+                return -1;
+        }
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        return 0;
+}
+
+static int add_keyword(struct builder *b, const char *lang_key, int lang, const char *kw,
+                       uint32_t label)
+{
+        char words[1024];
+        double weight;
+        if (parse_keyword(b, kw, lang_key, words, sizeof(words), &weight))
+                return -1;
+        struct text_tokens *t = &b->toks;
+        text_tokens_reset(t);
+        if (text_tokenize(t, words, strlen(words), TEXT_FIELD_BODY, lang >= 0 ? lang_key : NULL)) {
+                fail(b, "out of memory");
+                return -1;
+        }
+        if (t->n == 0) {
+                fail(b, "keyword \"%s\" (%s): no words after normalisation", kw, lang_key);
+                return -1;
+        }
+        if (t->n > TX_PHRASE_MAX) {
+                fail(b, "keyword \"%s\" (%s): a phrase may have at most %d words", kw, lang_key,
+                     TX_PHRASE_MAX);
+                return -1;
+        }
+        uint32_t src_off;
+        if (pool_add(b, &b->src, &b->src_len, &b->src_cap, kw, strlen(kw), &src_off))
+                return -1;
+        unsigned n = (unsigned)t->n;
+        const char *stems[TX_PHRASE_MAX];
+        uint32_t lens[TX_PHRASE_MAX];
+        int first = lang >= 0 ? lang : 0;
+        int last = lang >= 0 ? lang : STEM_LANG_COUNT - 1;
+        for (int l = first; l <= last; l++) {
+                if (stem_tokens(b->pool, l, t)) {
+                        fail(b, "out of memory");
+                        return -1;
+                }
+                for (unsigned i = 0; i < n; i++) {
+                        stems[i] = text_token_stem(t, i);
+                        lens[i] = t->v[i].stem_len;
+                        if (!lens[i]) {
+                                stems[i] = text_token_norm(t, i);
+                                lens[i] = t->v[i].norm_len;
+                        }
+                }
+                if (add_ngram(b, (unsigned)l, stems, lens, n, label, weight, src_off, 1))
+                        return -1;
+        }
+        if (lang < 0) {
+                /* Unknown article language: match the normalised words. */
+                for (unsigned i = 0; i < n; i++) {
+                        stems[i] = text_token_norm(t, i);
+                        lens[i] = t->v[i].norm_len;
+                }
+                if (add_ngram(b, TX_LANG_UNKNOWN, stems, lens, n, label, weight, src_off, 1))
+                        return -1;
+        }
+        return 0;
+}
+
+static int add_stem(struct builder *b, const char *lang_key, int lang, const char *key, json_t *val,
+                    uint32_t label)
+{
+        if (!json_is_number(val) || !isfinite(json_number_value(val))) {
+                fail(b, "stem \"%s\" (%s): weight must be a number", key, lang_key);
+                return -1;
+        }
+        double w = json_number_value(val);
+        const char *stems[TX_PHRASE_MAX];
+        uint32_t lens[TX_PHRASE_MAX];
+        unsigned n = 0;
+        const char *p = key;
+        for (;;) {
+                const char *sp = strchr(p, ' ');
+                size_t len = sp ? (size_t)(sp - p) : strlen(p);
+                if (len == 0 || n == TX_PHRASE_MAX) {
+                        fail(b, "stem \"%s\" (%s): expected 1 to %d stems separated by one space",
+                             key, lang_key, TX_PHRASE_MAX);
+                        return -1;
+                }
+                stems[n] = p;
+                lens[n++] = (uint32_t)len;
+                if (!sp)
+                        break;
+                p = sp + 1;
+        }
+        if (lang >= 0)
+                return add_ngram(b, (unsigned)lang, stems, lens, n, label, w, TX_NO_SRC, 0);
+        for (unsigned l = 0; l < TX_LANG_SLOTS; l++)
+                if (add_ngram(b, l, stems, lens, n, label, w, TX_NO_SRC, 0))
+                        return -1;
+        return 0;
+}
+
+/* "*" -> -1, "de" -> its stem_lang index; -2 when unknown. */
+static int lang_of_key(const char *k)
+{
+        if (!strcmp(k, "*"))
+                return -1;
+        int l = stem_lang_from_iso(k);
+        return l >= 0 ? l : -2;
+}
+
+static int parse_features(struct builder *b, json_t *obj, int is_stems, uint32_t label)
+{
+        const char *field = is_stems ? "stems" : "keywords";
+        if (!json_is_object(obj)) {
+                fail(b, "\"%s\" must be an object of language -> %s", field,
+                     is_stems ? "{stem: weight}" : "[keywords]");
+                return -1;
+        }
+        const char *lang_key;
+        json_t *v;
+        json_object_foreach(obj, lang_key, v)
+        {
+                int lang = lang_of_key(lang_key);
+                if (lang == -2) {
+                        fail(b,
+                             "\"%s\": unknown language \"%s\" (ISO 639-1 code of a Snowball "
+                             "language, or \"*\")",
+                             field, lang_key);
+                        return -1;
+                }
+                if (is_stems) {
+                        if (!json_is_object(v)) {
+                                fail(b, "\"stems\".\"%s\" must be an object {stem: weight}",
+                                     lang_key);
+                                return -1;
+                        }
+                        const char *k;
+                        json_t *w;
+                        json_object_foreach(v, k, w)
+                        {
+                                if (add_stem(b, lang_key, lang, k, w, label))
+                                        return -1;
+                        }
+                } else {
+                        if (!json_is_array(v)) {
+                                fail(b, "\"keywords\".\"%s\" must be an array of strings",
+                                     lang_key);
+                                return -1;
+                        }
+                        size_t i;
+                        json_t *kw;
+                        json_array_foreach(v, i, kw)
+                        {
+                                if (!json_is_string(kw)) {
+                                        fail(b, "\"keywords\".\"%s\"[%zu] must be a string",
+                                             lang_key, i);
+                                        return -1;
+                                }
+                                if (add_keyword(b, lang_key, lang, json_string_value(kw), label))
+                                        return -1;
+                        }
+                }
+        }
+        return 0;
+}
+
+static int opt_string(struct builder *b, json_t *o, const char *k, char **out)
+{
+        json_t *v = json_object_get(o, k);
+        *out = NULL;
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_string(v)) {
+                fail(b, "\"%s\" must be a string", k);
+                return -1;
+        }
+        if (!(*out = strdup(json_string_value(v)))) {
+                fail(b, "out of memory");
+                return -1;
+        }
+        return 0;
+}
+
+static int opt_number(struct builder *b, json_t *o, const char *k, int *has, double *out)
+{
+        json_t *v = json_object_get(o, k);
+        *has = 0;
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+                fail(b, "\"%s\" must be a number", k);
+                return -1;
+        }
+        *has = 1;
+        *out = json_number_value(v);
+        return 0;
+}
+
+static int parse_label(struct builder *b, json_t *lj, size_t idx)
+{
+        struct taxonomy *tx = b->tx;
+        b->label = NULL;
+        if (!json_is_object(lj)) {
+                fail(b, "labels[%zu] must be an object", idx);
+                return -1;
+        }
+        json_t *id = json_object_get(lj, "id");
+        if (!json_is_string(id) || !json_string_length(id)) {
+                fail(b, "labels[%zu]: \"id\" must be a non-empty string", idx);
+                return -1;
+        }
+        b->label = json_string_value(id);
+        for (size_t i = 0; i < tx->n_labels; i++)
+                if (!strcmp(tx->labels[i].id, b->label)) {
+                        fail(b, "duplicate label id (first defined in %s)", tx->labels[i].file);
+                        return -1;
+                }
+        if (tx->n_labels >= UINT32_MAX - 1 ||
+            grow((void **)&tx->labels, &b->cap_labels, tx->n_labels + 1, sizeof(*tx->labels))) {
+                fail(b, "out of memory");
+                return -1;
+        }
+        struct tx_label *L = &tx->labels[tx->n_labels];
+        memset(L, 0, sizeof(*L));
+        L->file = b->file;
+        if (!(L->id = strdup(b->label))) {
+                fail(b, "out of memory");
+                return -1;
+        }
+        tx->n_labels++; /* from here on taxonomy_destroy frees it */
+        json_t *kind = json_object_get(lj, "kind");
+        const char *ks = json_string_value(kind);
+        if (ks && !strcmp(ks, "section")) {
+                L->kind = TX_KIND_SECTION;
+        } else if (ks && !strcmp(ks, "topic")) {
+                L->kind = TX_KIND_TOPIC;
+        } else {
+                fail(b, "\"kind\" must be \"section\" or \"topic\"");
+                return -1;
+        }
+        if (opt_string(b, lj, "name", &L->name) || opt_string(b, lj, "iptc", &L->iptc))
+                return -1;
+        if (!L->name && !(L->name = strdup(L->id))) {
+                fail(b, "out of memory");
+                return -1;
+        }
+        int has_bias;
+        if (opt_number(b, lj, "threshold", &L->has_threshold, &L->threshold) ||
+            opt_number(b, lj, "bias", &has_bias, &L->bias))
+                return -1;
+        uint32_t label = (uint32_t)(tx->n_labels - 1);
+        json_t *kw = json_object_get(lj, "keywords");
+        if (kw && parse_features(b, kw, 0, label))
+                return -1;
+        json_t *st = json_object_get(lj, "stems");
+        if (st && parse_features(b, st, 1, label))
+                return -1;
+        b->label = NULL;
+        return 0;
+}
+
+static int parse_aliases(struct builder *b, json_t *aj)
+{
+        if (!json_is_object(aj)) {
+                fail(b, "\"aliases\" must be an object of label id -> [source labels]");
+                return -1;
+        }
+        const char *label;
+        json_t *arr;
+        json_object_foreach(aj, label, arr)
+        {
+                b->label = label;
+                if (!json_is_array(arr)) {
+                        fail(b, "\"aliases\" entry must be an array of strings");
+                        return -1;
+                }
+                size_t i;
+                json_t *s;
+                json_array_foreach(arr, i, s)
+                {
+                        if (!json_is_string(s)) {
+                                fail(b, "alias [%zu] must be a string", i);
+                                return -1;
+                        }
+                        char *folded = tx_fold(json_string_value(s));
+                        if (!folded || !*folded) {
+                                free(folded);
+                                fail(b, "alias \"%s\": empty or invalid UTF-8",
+                                     json_string_value(s));
+                                return -1;
+                        }
+                        if (grow((void **)&b->alias, &b->cap_alias, b->n_alias + 1,
+                                 sizeof(*b->alias))) {
+                                free(folded);
+                                fail(b, "out of memory");
+                                return -1;
+                        }
+                        struct raw_alias *ra = &b->alias[b->n_alias];
+                        ra->folded = folded;
+                        ra->label_id = strdup(label);
+                        ra->original = strdup(json_string_value(s));
+                        ra->file = b->file;
+                        b->n_alias++;
+                        if (!ra->label_id || !ra->original) {
+                                fail(b, "out of memory");
+                                return -1;
+                        }
+                }
+        }
+        b->label = NULL;
+        return 0;
+}
+
+static int append_version(struct builder *b, const char *name, const char *version)
+{
+        struct taxonomy *tx = b->tx;
+        size_t old = tx->version ? strlen(tx->version) : 0;
+        size_t add = strlen(name) + strlen(version) + 2;
+        char *v = realloc(tx->version, old + add + 1);
+        if (!v) {
+                fail(b, "out of memory");
+                return -1;
+        }
+        snprintf(v + old, add + 1, "%s%s@%s", old ? "," : "", name, version);
+        tx->version = v;
+        return 0;
+}
+
+static int load_file(struct builder *b, const char *path)
+{
+        json_error_t jerr;
+        b->file = path;
+        b->label = NULL;
+        json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+        if (!root) {
+                fail(b, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+                return -1;
+        }
+        int rc = -1;
+        json_t *fmt = json_object_get(root, "format");
+        if (!json_is_object(root) || !json_is_string(fmt) ||
+            strcmp(json_string_value(fmt), TX_FORMAT)) {
+                fail(b, "not a taxonomy: \"format\" must be \"" TX_FORMAT "\"");
+                goto out;
+        }
+        json_t *labels = json_object_get(root, "labels");
+        if (labels && !json_is_array(labels)) {
+                fail(b, "\"labels\" must be an array");
+                goto out;
+        }
+        const char *name = json_string_value(json_object_get(root, "name"));
+        const char *version = json_string_value(json_object_get(root, "version"));
+        if (!name) {
+                name = strrchr(path, '/');
+                name = name ? name + 1 : path;
+        }
+        if (append_version(b, name, version ? version : "unversioned"))
+                goto out;
+        size_t i;
+        json_t *lj;
+        json_array_foreach(labels, i, lj)
+        {
+                if (parse_label(b, lj, i))
+                        goto out;
+        }
+        json_t *aliases = json_object_get(root, "aliases");
+        if (aliases && parse_aliases(b, aliases))
+                goto out;
+        rc = 0;
+out:
+        json_decref(root);
+        return rc;
+}
+
+static int cmp_raw(const void *pa, const void *pb, void *strs)
+{
+        const struct raw_feature *a = pa, *b = pb;
+        const char *s = strs;
+        if (a->lang != b->lang)
+                return a->lang < b->lang ? -1 : 1;
+        if (a->hash != b->hash)
+                return a->hash < b->hash ? -1 : 1;
+        if (a->key_len != b->key_len)
+                return a->key_len < b->key_len ? -1 : 1;
+        int c = memcmp(s + a->key_off, s + b->key_off, a->key_len);
+        if (c)
+                return c;
+        if (a->label != b->label)
+                return a->label < b->label ? -1 : 1;
+        if (a->from_keyword != b->from_keyword)
+                return a->from_keyword > b->from_keyword ? -1 : 1;
+        if (fabsf(a->weight) != fabsf(b->weight))
+                return fabsf(a->weight) > fabsf(b->weight) ? -1 : 1;
+        if (a->weight != b->weight)
+                return a->weight > b->weight ? -1 : 1;
+        if (a->src_off != b->src_off)
+                return a->src_off < b->src_off ? -1 : 1;
+        return 0;
+}
+
+static int same_key(const struct raw_feature *a, const struct raw_feature *b, const char *s)
+{
+        return a->lang == b->lang && a->hash == b->hash && a->key_len == b->key_len &&
+               !memcmp(s + a->key_off, s + b->key_off, a->key_len);
+}
+
+/* Folds the sorted raw features into entries + postings, then copies only the
+ * strings still referenced into a fresh pool. */
+static int compile(struct builder *b)
+{
+        struct taxonomy *tx = b->tx;
+        qsort_r(b->raw, b->n_raw, sizeof(*b->raw), cmp_raw, tx->strs);
+        size_t n_entries = 0, n_post = 0, key_bytes = 0;
+        for (size_t i = 0; i < b->n_raw; i++) {
+                if (!i || !same_key(&b->raw[i - 1], &b->raw[i], tx->strs)) {
+                        n_entries++;
+                        /* Anchors borrow their key from a phrase: not counted in strs_len. */
+                        key_bytes += b->raw[i].key_len + 1;
+                }
+                if (b->raw[i].label != UINT32_MAX &&
+                    (!i || !same_key(&b->raw[i - 1], &b->raw[i], tx->strs) ||
+                     b->raw[i - 1].label != b->raw[i].label))
+                        n_post++;
+        }
+        if (n_entries >= UINT32_MAX / 4 || n_post >= UINT32_MAX ||
+            key_bytes + b->src_len >= UINT32_MAX) {
+                fail(b, "taxonomy too large");
+                return -1;
+        }
+        tx->entries = calloc(n_entries ? n_entries : 1, sizeof(*tx->entries));
+        tx->postings = calloc(n_post ? n_post : 1, sizeof(*tx->postings));
+        size_t nslots = 16;
+        while (nslots < 2 * n_entries)
+                nslots *= 2;
+        tx->slots = calloc(nslots, sizeof(*tx->slots));
+        size_t fbits = 1 << 16;
+        while (fbits < 8 * n_entries)
+                fbits *= 2;
+        tx->filter = calloc(fbits / 64, sizeof(uint64_t));
+        tx->filter_mask = fbits - 1;
+        /* Compacted keys, then the keyword sources unchanged. */
+        char *strs = malloc(key_bytes + b->src_len + 1);
+        if (!tx->entries || !tx->postings || !tx->slots || !tx->filter || !strs) {
+                free(strs);
+                fail(b, "out of memory");
+                return -1;
+        }
+        tx->slot_mask = nslots - 1;
+        size_t slen = 0;
+        struct tx_entry *e = NULL;
+        struct tx_posting *p = NULL;
+        for (size_t i = 0; i < b->n_raw; i++) {
+                const struct raw_feature *r = &b->raw[i];
+                int new_entry = !i || !same_key(&b->raw[i - 1], r, tx->strs);
+                if (new_entry) {
+                        e = &tx->entries[tx->n_entries++];
+                        e->hash = r->hash;
+                        e->lang = r->lang;
+                        e->ntok = r->ntok;
+                        e->key_len = r->key_len;
+                        e->key_off = (uint32_t)slen;
+                        memcpy(strs + slen, tx->strs + r->key_off, r->key_len);
+                        strs[slen + r->key_len] = '\0';
+                        slen += r->key_len + 1;
+                        e->post_off = (uint32_t)tx->n_postings;
+                        p = NULL;
+                }
+                if (r->follow > e->max_follow)
+                        e->max_follow = r->follow;
+                if (r->label == UINT32_MAX)
+                        continue;
+                if (new_entry || !p || p->label != r->label) {
+                        /* Sorted keyword-first, largest |weight| first: the first keyword
+                         * of a (key, label) run is the one that counts. */
+                        p = &tx->postings[tx->n_postings++];
+                        e->post_n++;
+                        p->label = r->label;
+                        p->weight = r->weight;
+                        p->src_off = r->src_off; /* rebased below */
+                } else if (!r->from_keyword) {
+                        p->weight += r->weight;
+                }
+        }
+        if (b->src_len)
+                memcpy(strs + slen, b->src, b->src_len);
+        for (size_t i = 0; i < tx->n_postings; i++)
+                if (tx->postings[i].src_off != TX_NO_SRC)
+                        tx->postings[i].src_off += (uint32_t)slen;
+        free(tx->strs);
+        tx->strs = strs;
+        tx->strs_len = slen + b->src_len;
+        for (size_t i = 0; i < tx->n_entries; i++) {
+                uint64_t key = tx_slot_key(tx->entries[i].hash, tx->entries[i].lang);
+                size_t s = key & tx->slot_mask;
+                while (tx->slots[s].key)
+                        s = (s + 1) & tx->slot_mask;
+                const struct tx_entry *en = &tx->entries[i];
+                size_t bit = tx_filter_bit(key, tx->filter_mask);
+                tx->filter[bit >> 6] |= 1ULL << (bit & 63);
+                tx->slots[s].key = key;
+                tx->slots[s].entry = (uint32_t)i;
+                tx->slots[s].key_len =
+                    en->key_len > UINT16_MAX ? UINT16_MAX : (uint16_t)en->key_len;
+                tx->slots[s].ntok = en->ntok;
+                tx->slots[s].max_follow = en->max_follow;
+        }
+        return 0;
+}
+
+static int cmp_alias(const void *pa, const void *pb)
+{
+        const struct tx_alias *a = pa, *b = pb;
+        return strcmp(a->folded, b->folded);
+}
+
+static int resolve_aliases(struct builder *b)
+{
+        struct taxonomy *tx = b->tx;
+        if (!b->n_alias)
+                return 0;
+        tx->aliases = calloc(b->n_alias, sizeof(*tx->aliases));
+        if (!tx->aliases) {
+                fail(b, "out of memory");
+                return -1;
+        }
+        for (size_t i = 0; i < b->n_alias; i++) {
+                struct raw_alias *ra = &b->alias[i];
+                b->file = ra->file;
+                b->label = ra->label_id;
+                size_t l = 0;
+                while (l < tx->n_labels && strcmp(tx->labels[l].id, ra->label_id))
+                        l++;
+                if (l == tx->n_labels) {
+                        fail(b, "alias \"%s\" names an unknown label", ra->original);
+                        return -1;
+                }
+                struct tx_alias *a = &tx->aliases[tx->n_aliases];
+                int dup = 0;
+                for (size_t j = 0; j < tx->n_aliases; j++) {
+                        if (strcmp(tx->aliases[j].folded, ra->folded))
+                                continue;
+                        if (tx->aliases[j].label != l) {
+                                fail(b, "alias \"%s\" also maps to label \"%s\"", ra->original,
+                                     tx->labels[tx->aliases[j].label].id);
+                                return -1;
+                        }
+                        dup = 1;
+                }
+                if (dup)
+                        continue;
+                a->folded = ra->folded;
+                ra->folded = NULL;
+                a->label = (uint32_t)l;
+                tx->n_aliases++;
+        }
+        qsort(tx->aliases, tx->n_aliases, sizeof(*tx->aliases), cmp_alias);
+        return 0;
+}
+
+static void builder_free(struct builder *b)
+{
+        for (size_t i = 0; i < b->n_alias; i++) {
+                free(b->alias[i].folded);
+                free(b->alias[i].label_id);
+                free(b->alias[i].original);
+        }
+        free(b->alias);
+        free(b->raw);
+        free(b->src);
+        text_tokens_free(&b->toks);
+}
+
+struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool, char *errstr,
+                               size_t errstr_size)
+{
+        struct builder b = {.pool = pool, .errstr = errstr, .errstr_size = errstr_size};
+        if (errstr && errstr_size)
+                errstr[0] = '\0';
+        text_tokens_init(&b.toks);
+        b.tx = calloc(1, sizeof(*b.tx));
+        size_t n = 0;
+        while (paths && paths[n])
+                n++;
+        if (!b.tx || !n) {
+                fail(&b, n ? "out of memory" : "no taxonomy files given");
+                goto err;
+        }
+        if (!(b.tx->files = calloc(n, sizeof(char *)))) {
+                fail(&b, "out of memory");
+                goto err;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (!(b.tx->files[i] = strdup(paths[i]))) {
+                        fail(&b, "out of memory");
+                        goto err;
+                }
+                b.tx->n_files++;
+                if (load_file(&b, b.tx->files[i]))
+                        goto err;
+        }
+        b.file = NULL;
+        b.label = NULL;
+        if (resolve_aliases(&b))
+                goto err;
+        b.file = NULL;
+        b.label = NULL;
+        if (compile(&b))
+                goto err;
+        builder_free(&b);
+        return b.tx;
+err:
+        builder_free(&b);
+        taxonomy_destroy(b.tx);
+        return NULL;
+}
+
+void taxonomy_destroy(struct taxonomy *tx)
+{
+        if (!tx)
+                return;
+        for (size_t i = 0; i < tx->n_labels; i++) {
+                free(tx->labels[i].id);
+                free(tx->labels[i].name);
+                free(tx->labels[i].iptc);
+        }
+        free(tx->labels);
+        for (size_t i = 0; i < tx->n_aliases; i++)
+                free(tx->aliases[i].folded);
+        free(tx->aliases);
+        for (size_t i = 0; i < tx->n_files; i++)
+                free(tx->files[i]);
+        free(tx->files);
+        free(tx->entries);
+        free(tx->postings);
+        free(tx->slots);
+        free(tx->filter);
+        free(tx->strs);
+        free(tx->version);
+        free(tx);
+}
+
+const char *taxonomy_version(const struct taxonomy *tx)
+{
+        return tx && tx->version ? tx->version : "";
+}
+
+const struct tx_entry *tx_lookup(const struct taxonomy *tx, unsigned lang, uint64_t hash,
+                                 const char *const *stems, const uint32_t *lens, unsigned n)
+{
+        uint64_t key = tx_slot_key(hash, lang);
+        size_t bit = tx_filter_bit(key, tx->filter_mask);
+        if (!(tx->filter[bit >> 6] & (1ULL << (bit & 63))))
+                return NULL;
+        for (size_t s = key & tx->slot_mask;; s = (s + 1) & tx->slot_mask) {
+                const struct tx_slot *sl = &tx->slots[s];
+                if (!sl->key)
+                        return NULL;
+                if (sl->key != key)
+                        continue;
+                const struct tx_entry *e = &tx->entries[sl->entry];
+                if (e->hash != hash || e->lang != lang || e->ntok != n)
+                        continue;
+                const char *k = tx->strs + e->key_off;
+                size_t pos = 0;
+                unsigned i = 0;
+                for (; i < n; i++) {
+                        if (pos + lens[i] > e->key_len || memcmp(k + pos, stems[i], lens[i]))
+                                break;
+                        pos += lens[i];
+                        if (i + 1 < n) {
+                                if (pos >= e->key_len || k[pos] != ' ')
+                                        break;
+                                pos++;
+                        }
+                }
+                if (i == n && pos == e->key_len)
+                        return e;
+        }
+}
+
+int tx_alias_find(const struct taxonomy *tx, const char *folded)
+{
+        size_t lo = 0, hi = tx->n_aliases;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(folded, tx->aliases[mid].folded);
+                if (!c)
+                        return (int)tx->aliases[mid].label;
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return -1;
+}

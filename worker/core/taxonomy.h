@@ -1,0 +1,192 @@
+/* taxonomy: the compiled form of one or more taxonomy files (format
+ * "stemtag.taxonomy.v1", see README section "taxonomy"). Owns the flat layout
+ * that classify.c scores against: an open-addressing hash of
+ * (language, stem n-gram) -> postings (label, weight), the label table and the
+ * casefolded alias table. Immutable after taxonomy_load (declared in
+ * classify.h), so any number of threads may read it at once. */
+#ifndef STEMTAG_TAXONOMY_H
+#define STEMTAG_TAXONOMY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hash.h"
+#include "stem.h"
+
+/* Language slot of entries that apply when the article language is unknown
+ * (lang -1): the `*` entries under their normalised, unstemmed form. */
+#define TX_LANG_UNKNOWN STEM_LANG_COUNT
+#define TX_LANG_SLOTS   (STEM_LANG_COUNT + 1)
+
+/* Longest phrase (in stems) a keyword may have; bounds the look-ahead. */
+#define TX_PHRASE_MAX 8
+
+enum tx_kind { TX_KIND_SECTION = 0, TX_KIND_TOPIC = 1 };
+
+struct tx_label {
+        char *id, *name, *iptc; /* owned; iptc may be NULL */
+        enum tx_kind kind;
+        int has_threshold; /* else the classify option's default applies */
+        double threshold;
+        double bias;
+        const char *file; /* borrowed from taxonomy.files */
+};
+
+struct tx_posting {
+        uint32_t label;
+        float weight;
+        uint32_t src_off; /* keyword as the editor wrote it (in strs), or TX_NO_SRC */
+};
+#define TX_NO_SRC UINT32_MAX
+
+struct tx_entry {
+        uint64_t hash;    /* n-gram hash (tx_hash_stem / tx_hash_combine), language-free */
+        uint32_t key_off; /* stems joined by one space, in strs */
+        uint32_t key_len;
+        uint32_t post_off; /* postings[post_off .. post_off + post_n) */
+        uint32_t post_n;
+        uint8_t lang;       /* stem_lang index or TX_LANG_UNKNOWN */
+        uint8_t ntok;       /* stems in the key */
+        uint8_t max_follow; /* longest n-gram (>= 2) starting with this unigram, else 0/1 */
+};
+
+/* 16 bytes: a lookup reads one slot run and nothing else. */
+struct tx_slot {
+        uint64_t key;     /* tx_slot_key(hash, lang); 0 = empty */
+        uint32_t entry;   /* index into entries */
+        uint16_t key_len; /* min(entry key_len, UINT16_MAX) */
+        uint8_t ntok;
+        uint8_t max_follow;
+};
+
+struct tx_alias {
+        char *folded; /* casefolded source label (owned) */
+        uint32_t label;
+};
+
+struct taxonomy {
+        struct tx_label *labels;
+        size_t n_labels;
+        struct tx_entry *entries;
+        size_t n_entries;
+        struct tx_posting *postings;
+        size_t n_postings;
+        struct tx_slot *slots;
+        size_t slot_mask;
+        /* One bit per (hash, language) key, >= 8 bits per entry: most words of
+         * an article are in no taxonomy, and this answers "absent" from L1/L2
+         * without touching the slot table. */
+        uint64_t *filter;
+        size_t filter_mask; /* in bits */
+        char *strs;
+        size_t strs_len;
+        struct tx_alias *aliases; /* sorted by folded (strcmp) */
+        size_t n_aliases;
+        char **files; /* the paths as given (owned) */
+        size_t n_files;
+        char *version; /* "name@version,..." (owned) */
+};
+
+/* Stem hash, 8 bytes at a time (stems are short; this runs once per token).
+ * Internal to a process: taxonomy files and learned models store strings. */
+static inline uint64_t tx_hash_stem(const char *s, size_t len)
+{
+        uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ULL;
+        while (len >= 8) {
+                uint64_t v;
+                memcpy(&v, s, 8);
+                h = (h ^ hash_mix64(v)) * 0xff51afd7ed558ccdULL;
+                s += 8;
+                len -= 8;
+        } /* Tail of 0..7 bytes with fixed-size (inlined) loads, as wyhash does:
+           * two overlapping 4-byte reads, or first/middle/last byte. */
+        uint64_t v = 0;
+        if (len >= 4) {
+                uint32_t a, b;
+                memcpy(&a, s, 4);
+                memcpy(&b, s + len - 4, 4);
+                v = (uint64_t)a | (uint64_t)b << 32;
+        } else if (len) {
+                v = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len >> 1] << 8 |
+                    (uint64_t)(unsigned char)s[len - 1] << 16;
+        }
+        return hash_mix64(h ^ v ^ 0xc4ceb9fe1a85ec53ULL);
+}
+
+/** Hash of an n-gram from the hash of its first n-1 stems and the next stem. */
+static inline uint64_t tx_hash_combine(uint64_t h, uint64_t next)
+{
+        return hash_mix64(h ^ (next + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)));
+}
+
+static inline uint64_t tx_slot_key(uint64_t hash, unsigned lang)
+{
+        uint64_t k = hash_mix64(hash ^ ((uint64_t)(lang + 1) * 0xd6e8feb86659fd93ULL));
+        return k ? k : 1; /* 0 marks an empty slot */
+}
+
+/* Filter bit of a slot key: high bits, independent of the slot index (low bits). */
+static inline size_t tx_filter_bit(uint64_t key, size_t mask)
+{
+        return (size_t)(key >> 32) & mask;
+}
+
+/** Language slot for a stem_lang index (-1 = unknown). */
+static inline unsigned tx_lang_slot(int lang)
+{
+        return (lang >= 0 && lang < STEM_LANG_COUNT) ? (unsigned)lang : TX_LANG_UNKNOWN;
+}
+
+/**
+ * @brief Finds the entry of (@p lang slot, n-gram with hash @p hash) whose key
+ * equals the @p n stems @p stems / @p lens (compared byte for byte).
+ * @returns the entry (borrowed from @p tx) or NULL.
+ */
+const struct tx_entry *tx_lookup(const struct taxonomy *tx, unsigned lang, uint64_t hash,
+                                 const char *const *stems, const uint32_t *lens, unsigned n);
+
+/** 0 when (@p lang, @p hash) is certainly in no entry; 1 when it may be. */
+static inline int tx_filter_has(const struct taxonomy *tx, unsigned lang, uint64_t hash)
+{
+        size_t bit = tx_filter_bit(tx_slot_key(hash, lang), tx->filter_mask);
+        return (tx->filter[bit >> 6] >> (bit & 63)) & 1;
+}
+
+/**
+ * @brief The hot-path lookup: matches on the 64-bit (hash, language) key, the
+ * stem count and the key length, without reading the key bytes. A false match
+ * needs a 64-bit hash collision between two n-grams of equal length in the
+ * same language; tx_lookup compares the bytes when that matters.
+ * @returns the entry index or -1; *max_follow gets the entry's max_follow.
+ */
+static inline int32_t tx_find(const struct taxonomy *tx, unsigned lang, uint64_t hash,
+                              unsigned ntok, size_t key_len, unsigned *max_follow)
+{
+        uint64_t key = tx_slot_key(hash, lang);
+        size_t bit = tx_filter_bit(key, tx->filter_mask);
+        if (!(tx->filter[bit >> 6] & (1ULL << (bit & 63))))
+                return -1;
+        uint16_t klen = key_len > UINT16_MAX ? UINT16_MAX : (uint16_t)key_len;
+        for (size_t s = key & tx->slot_mask;; s = (s + 1) & tx->slot_mask) {
+                const struct tx_slot *sl = &tx->slots[s];
+                if (!sl->key)
+                        return -1;
+                if (sl->key == key && sl->ntok == ntok && sl->key_len == klen) {
+                        *max_follow = sl->max_follow;
+                        return (int32_t)sl->entry;
+                }
+        }
+}
+
+/** Label index of a casefolded source section label, or -1. */
+int tx_alias_find(const struct taxonomy *tx, const char *folded);
+
+/**
+ * @brief NFC + casefold + trim of @p s (NUL-terminated).
+ * @returns a new string owned by the caller (free()), or NULL when out of memory
+ * or @p s is not valid UTF-8.
+ */
+char *tx_fold(const char *s);
+
+#endif
