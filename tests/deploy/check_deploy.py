@@ -236,11 +236,16 @@ def check_compose():
     except yaml.YAMLError as e:
         check(False, "docker-compose.yml: YAML error: %s" % e)
         return
-    r = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True) if shutil_which("docker") else None
-    if r is not None and r.returncode == 0:
-        c = subprocess.run(["docker", "compose", "-f", path, "config", "-q"], capture_output=True, text=True, cwd=SRC)
-        check(c.returncode == 0, "docker compose config: %s" % c.stderr.strip())
-        notes.append("docker compose config: ran")
+    # The compose v2 plugin, else the v1 docker-compose (Debian's package).
+    compose = None
+    if shutil_which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        compose = ["docker", "compose"]
+    elif shutil_which("docker-compose"):
+        compose = ["docker-compose"]
+    if compose:
+        c = subprocess.run(compose + ["-f", path, "config", "-q"], capture_output=True, text=True, cwd=SRC)
+        check(c.returncode == 0, "%s config: %s" % (" ".join(compose), c.stderr.strip()))
+        notes.append("%s config: ran" % " ".join(compose))
     else:
         notes.append("docker compose plugin absent: structural check only")
     services = doc.get("services", {})

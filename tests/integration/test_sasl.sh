@@ -64,7 +64,9 @@ check_accounting "$TMP/input.txt" "$out" "$dlq" 0
 [ "$(processed "$out" "$dlq")" -eq $N ] || fail "output + dead-letter = $(processed "$out" "$dlq"), expected $N"
 
 # The effective config shows that a password is set, never its value.
-"$STEMTAG" check-config -c "$TMP/worker.conf" --dump >"$TMP/dump.log" 2>&1 || true
+# shellcheck disable=SC2046
+"$STEMTAG" check-config -c "$TMP/worker.conf" $(_model_args) --dump >"$TMP/dump.log" 2>&1 ||
+	{ cat "$TMP/dump.log" >&2; fail "check-config rejected the SASL config"; }
 grep -q '^kafka.sasl.password' "$TMP/dump.log" || fail "check-config --dump does not list kafka.sasl.password"
 
 # 2. Wrong password: a clear fatal error, soon, and a non-zero exit.

@@ -118,6 +118,15 @@ static void test_dump_precedence_and_redaction(void **state)
         assert_non_null(strstr(out, "kafka.sasl.password = [REDACTED]\n"));
         assert_null(strstr(out, "fromfile"));
         assert_null(strstr(out, "fromenv"));
+
+        /* Invalid after loading: the dump still shows what was loaded, the
+         * error follows, the exit status says invalid. */
+        write_conf("taxonomy.files = nothere.json\nkafka.sasl.password = fromfile\n");
+        assert_int_equal(run("", "--dump", out, sizeof(out)), 2);
+        assert_non_null(strstr(out, "kafka.sasl.password = [REDACTED]\n"));
+        assert_non_null(strstr(out, "nothere.json"));
+        assert_null(strstr(out, "fromfile"));
+        assert_null(strstr(out, "config ok"));
 }
 
 int main(void)

@@ -23,7 +23,8 @@ static void check_config_usage(FILE *out)
                      "Options:\n"
                      "  -c, --config FILE   config file (default: $STEMTAG_CONFIG, else none)\n"
                      "  -X key=value        set one key (repeatable); kafka.* go to librdkafka\n"
-                     "  -d, --dump          print the effective config, secrets redacted\n"
+                     "  -d, --dump          print the effective config, secrets redacted (also\n"
+                     "                      when a value then fails validation)\n"
                      "  -q, --quiet         print nothing when valid\n"
                      "  -h, --help          this help\n\n"
                      "Exit status: 0 valid, 2 invalid or bad usage.\n");
@@ -86,8 +87,17 @@ int cmd_check_config(int argc, char **argv)
                 rc = EXIT_FAILURE_RUNTIME;
                 goto out;
         }
-        if (config_load(c, path, environ, xs, n_x, err, sizeof(err)) < 0 ||
-            config_validate(c, err, sizeof(err)) < 0) {
+        if (config_load(c, path, environ, xs, n_x, err, sizeof(err)) < 0) {
+                fprintf(stderr, "stemtag check-config: %s\n", err);
+                goto out;
+        }
+        /* Loaded: --dump shows it even when a value is then found invalid
+         * (what an operator debugging the error wants to see); the exit
+         * status still says invalid. */
+        if (dump)
+                config_dump(c, stdout);
+        if (config_validate(c, err, sizeof(err)) < 0) {
+                fflush(stdout);
                 fprintf(stderr, "stemtag check-config: %s\n", err);
                 goto out;
         }
@@ -96,6 +106,7 @@ int cmd_check_config(int argc, char **argv)
                  * are checked the way `run` and SIGHUP reload check them. */
                 struct pipeline_model *m = config_load_model(c, err, sizeof(err));
                 if (!m) {
+                        fflush(stdout);
                         fprintf(stderr, "stemtag check-config: model: %s\n", err);
                         goto out;
                 }
@@ -104,9 +115,7 @@ int cmd_check_config(int argc, char **argv)
         if (!config_get(c, "kafka.bootstrap.servers"))
                 fprintf(stderr, "stemtag check-config: warning: kafka.bootstrap.servers is not "
                                 "set; `stemtag run` needs it\n");
-        if (dump)
-                config_dump(c, stdout);
-        else if (!quiet)
+        if (!dump && !quiet)
                 printf("config ok%s%s\n", config_file_path(c) ? ": " : " (no file, defaults)",
                        config_file_path(c) ? config_file_path(c) : "");
         rc = EXIT_OK;
