@@ -640,7 +640,8 @@ static int same_key(const struct raw_feature *a, const struct raw_feature *b, co
 static int compile(struct builder *b)
 {
         struct taxonomy *tx = b->tx;
-        qsort_r(b->raw, b->n_raw, sizeof(*b->raw), cmp_raw, tx->strs);
+        if (b->n_raw) /* a file with no keywords is valid; qsort wants a real array */
+                qsort_r(b->raw, b->n_raw, sizeof(*b->raw), cmp_raw, tx->strs);
         size_t n_entries = 0, n_post = 0, key_bytes = 0;
         for (size_t i = 0; i < b->n_raw; i++) {
                 if (!i || !same_key(&b->raw[i - 1], &b->raw[i], tx->strs)) {
