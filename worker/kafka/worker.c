@@ -22,6 +22,7 @@
 
 #define WORKER_METADATA_TIMEOUT_MS 10000
 #define WORKER_MAX_INPUT_TOPICS    64
+#define WORKER_THREAD_QUEUE        256 /* messages waiting per classification thread */
 
 struct worker_job {
         rd_kafka_message_t *msg;
@@ -987,9 +988,10 @@ struct worker *worker_new(const struct worker_options *o, struct pipeline_model 
                         goto fail;
                 }
                 if (w->nthreads) {
-                        /* ring never fills: tracked messages are bounded by max.inflight
-                         * (+ what one poll returns after the pause) */
-                        t->cap = (size_t)w->max_inflight + 1024;
+                        /* A short hand-off queue: the consumer thread waits when it is
+                         * full (a few ms of classification), so unclassified messages
+                         * do not pin fetch buffers by the thousand (RSS). */
+                        t->cap = WORKER_THREAD_QUEUE;
                         t->ring = calloc(t->cap, sizeof(*t->ring));
                         if (!t->ring) {
                                 snprintf(errstr, errstr_size, "out of memory");
