@@ -189,8 +189,9 @@ static void test_phrase_needs_consecutive_stems(void **state)
         run(f, "en", "Prime", "Minister spoke.", NULL);
         assert_true(section_score(f, "politics") == 0.0);
         run(f, "en", NULL, "Yesterday the prime minister spoke.", NULL);
-        char bigram[128];
-        snprintf(bigram, sizeof(bigram), "%s ", stem_of(f, "en", "prime"));
+        char bigram[256];
+        int n = snprintf(bigram, sizeof(bigram), "%.100s ", stem_of(f, "en", "prime"));
+        assert_true(n > 0 && (size_t)n < sizeof(bigram));
         strncat(bigram, stem_of(f, "en", "minister"), sizeof(bigram) - strlen(bigram) - 1);
         assert_true(evidence_has(f->r.section, bigram));
 }
