@@ -640,7 +640,9 @@ static int same_key(const struct raw_feature *a, const struct raw_feature *b, co
 static int compile(struct builder *b)
 {
         struct taxonomy *tx = b->tx;
-        qsort_r(b->raw, b->n_raw, sizeof(*b->raw), cmp_raw, tx->strs);
+        /* b->raw is NULL when no label has a feature: qsort_r's base must not be. */
+        if (b->n_raw > 1)
+                qsort_r(b->raw, b->n_raw, sizeof(*b->raw), cmp_raw, tx->strs);
         size_t n_entries = 0, n_post = 0, key_bytes = 0;
         for (size_t i = 0; i < b->n_raw; i++) {
                 if (!i || !same_key(&b->raw[i - 1], &b->raw[i], tx->strs)) {
@@ -784,7 +786,8 @@ static int resolve_aliases(struct builder *b)
                 a->label = (uint32_t)l;
                 tx->n_aliases++;
         }
-        qsort(tx->aliases, tx->n_aliases, sizeof(*tx->aliases), cmp_alias);
+        if (tx->n_aliases > 1) /* aliases is NULL when there are none */
+                qsort(tx->aliases, tx->n_aliases, sizeof(*tx->aliases), cmp_alias);
         return 0;
 }
 
