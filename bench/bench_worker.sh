@@ -39,7 +39,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/stemtag-bench.XXXXXX")
 KDIR=$TMP/kafka
 pids=()
 cleanup() {
-	for p in "${pids[@]+"${pids[@]}"}"; do kill -KILL "$p" 2>/dev/null || true; done
+	# pipelines run in their own process group (setsid): kill the whole group
+	for p in "${pids[@]+"${pids[@]}"}"; do kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	"$src/deploy/kafka/kafka.sh" stop --dir "$KDIR" >/dev/null 2>&1 || true
 	rm -rf "$TMP"
@@ -83,23 +84,40 @@ langid.model = $src/config/langid.model
 taxonomy.files = $src/config/taxonomy/sections.json,$src/config/taxonomy/topics.json,$src/config/taxonomy/geo.json
 CONF
 
+# CPU seconds (user+sys) of a live process
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' "/proc/$1/stat"; }
+per_msg_us() { awk -v c="$1" -v n="$2" 'BEGIN { printf "%.0f", c * 1e6 / n }'; }
+
 # 1. passthrough baseline: kcat consume -> kcat produce, same partitions
-kcat -C -b "$B" -t in -o beginning -e -q -f '%k\t%s\n' | kcat -P -b "$B" -t pass -K $'\t' &
-pids+=($!)
+setsid bash -c '/usr/bin/time -f "%U %S" -o "$2/cpu.c" kcat -C -b "$1" -t in -o beginning -e -q -f "%k\t%s\n" |
+	/usr/bin/time -f "%U %S" -o "$2/cpu.p" kcat -P -b "$1" -t pass -K "	"' pass "$B" "$TMP" &
+ppid=$!
+pids+=($ppid)
 wait_count pass "$N" 600
+wait $ppid || true
 read -r p_rate p_mb p_s < <(rate_of pass "$N" "$bytes")
-say "passthrough (kcat | kcat): $p_rate msg/s, $p_mb MB/s ($p_s s)"
+p_cpu=$(cat "$TMP/cpu.c" "$TMP/cpu.p" | awk '{ s += $1 + $2 } END { printf "%.2f", s }')
+say "passthrough (kcat | kcat): $p_rate msg/s, $p_mb MB/s ($p_s s); CPU $p_cpu s = $(per_msg_us "$p_cpu" "$N") us/msg"
 
 # 2. the worker on the same input
 env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" -X kafka.group.id=bench-tp 2>"$TMP/worker.log" &
 wpid=$!
 pids+=($wpid)
 wait_count out "$N" 600
+w_cpu=$(cpu_of $wpid)
 read -r w_rate w_mb w_s < <(rate_of out "$N" "$bytes")
 rss=$(awk '/VmHWM/ { print $2 }' /proc/$wpid/status)
 kill -TERM $wpid; wait $wpid || true
 [ "$("$KT" offsets -b "$B" dlq)" -eq 0 ] || say "note: $("$KT" offsets -b "$B" dlq) dead letters"
-say "worker: $w_rate msg/s, $w_mb MB/s ($w_s s); ratio to passthrough $(awk -v a="$w_rate" -v b="$p_rate" 'BEGIN { printf "%.2f", a / b }'); peak RSS $((rss / 1024)) MB"
+say "worker: $w_rate msg/s, $w_mb MB/s ($w_s s); ratio to passthrough $(awk -v a="$w_rate" -v b="$p_rate" 'BEGIN { printf "%.2f", a / b }'); CPU $w_cpu s = $(per_msg_us "$w_cpu" "$N") us/msg; peak RSS $((rss / 1024)) MB"
+
+# the pure path alone on the same articles (stemtag classify, one thread), for the CPU split
+cut -f2- "$TMP/input.txt" | /usr/bin/time -f "%U %S" -o "$TMP/cpu.cl" "$STEMTAG" classify \
+	--langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy/sections.json" \
+	--taxonomy "$src/config/taxonomy/topics.json" --taxonomy "$src/config/taxonomy/geo.json" >/dev/null
+c_cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$TMP/cpu.cl")
+say "pure path (stemtag classify): CPU $c_cpu s = $(per_msg_us "$c_cpu" "$N") us/msg; Kafka overhead of the worker: $(per_msg_us "$(awk -v a="$w_cpu" -v b="$c_cpu" 'BEGIN { print a - b }')" "$N") us/msg"
+say "CPU-bound ceiling of one worker on one idle core: $(awk -v c="$w_cpu" -v n="$N" 'BEGIN { printf "%.0f", n / c }') msg/s"
 
 # 3. latency at half the worker's maximum rate: a paced producer (perl, steady
 # 10 ms ticks) feeds lat.in; latency = output CreateTime - input CreateTime
@@ -123,7 +141,7 @@ env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" -X kafka.group.id=bench-lat -
 wpid=$!
 pids+=($wpid)
 # lat.in is empty: both start at its beginning, so nothing is missed
-kcat -C -b "$B" -t lat.in -o beginning -q -f '%k\t%s\n' -u | kcat -P -b "$B" -t lat.pass -K $'\t' -X linger.ms=5 &
+setsid bash -c 'kcat -C -b "$1" -t lat.in -o beginning -q -u -f "%k\t%s\n" | kcat -P -b "$1" -t lat.pass -K "	" -X linger.ms=5' pass "$B" &
 pids+=($!)
 deadline=$((SECONDS + 60))
 until grep -q '"event":"assigned","msg":"[1-9]' "$TMP/worker-lat.log"; do
@@ -132,7 +150,8 @@ until grep -q '"event":"assigned","msg":"[1-9]' "$TMP/worker-lat.log"; do
 done
 head -n "$LN" "$TMP/input.txt" | pace "$rate" | kcat -P -b "$B" -t lat.in -K $'\t' -X linger.ms=5
 wait_count lat.out "$LN" 300
-wait_count lat.pass "$LN" 300
+# kcat -P may hold back its last stdin line: 99 % is enough for percentiles
+wait_count lat.pass $((LN - LN / 100)) 300
 read -r w50 w99 < <(measure_latency lat.in lat.out)
 read -r k50 k99 < <(measure_latency lat.in lat.pass)
 rss2=$(awk '/VmHWM/ { print $2 }' /proc/$wpid/status)

@@ -14,7 +14,7 @@ start_worker w1
 w1=$SPAWNED
 feed "$in" "$TMP/input.txt" 100 0.15
 wait_until 120 "first inputs processed" processed_at_least $((N / 10)) "$out" "$dlq" -- "$w1"
-start_worker w2
+start_worker w2 -X pipelines=2 # one replica with classification threads
 w2=$SPAWNED
 start_worker w3
 w3=$SPAWNED

@@ -9,7 +9,7 @@ create_topic "$in" 3; create_topic "$out" 3; create_topic "$dlq" 1
 gen_articles "$TMP/input.txt" $N term 50
 worker_setup "$in" "$out" "$dlq" "$group"
 
-start_worker w1
+start_worker w1 -X pipelines=3 # drain through classification threads
 w1=$SPAWNED
 feed "$in" "$TMP/input.txt" 100 0.05
 wait_until 120 "a fifth of the input processed" processed_at_least $((N / 5)) "$out" "$dlq" -- "$w1"

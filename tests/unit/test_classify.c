@@ -189,8 +189,9 @@ static void test_phrase_needs_consecutive_stems(void **state)
         run(f, "en", "Prime", "Minister spoke.", NULL);
         assert_true(section_score(f, "politics") == 0.0);
         run(f, "en", NULL, "Yesterday the prime minister spoke.", NULL);
-        char bigram[128];
-        snprintf(bigram, sizeof(bigram), "%s ", stem_of(f, "en", "prime"));
+        char bigram[256];
+        int n = snprintf(bigram, sizeof(bigram), "%.100s ", stem_of(f, "en", "prime"));
+        assert_true(n > 0 && (size_t)n < sizeof(bigram));
         strncat(bigram, stem_of(f, "en", "minister"), sizeof(bigram) - strlen(bigram) - 1);
         assert_true(evidence_has(f->r.section, bigram));
 }
@@ -303,9 +304,14 @@ static void test_bias_alone_assigns_nothing(void **state)
         /* low-bias: -0.5 + 0.3 x + 0.4 x < high-bias's 0.5, yet high-bias has no evidence */
         assert_non_null(f->r.section_id);
         assert_string_equal(f->r.section_id, "low-bias");
-        assert_true(f->r.section_score < 0.5);
-        run_tx(f, tx, "en", NULL, "The bank rate and a goal.", NULL);
+        assert_true(f->r.section_score < 0.5);        run_tx(f, tx, "en", NULL, "The bank rate and a goal.", NULL);
         assert_string_equal(f->r.section_id, "high-bias");
+        /* Negative scores print as the json_t path would: -0.5 + 0.3 = -0.2. */
+        f->o.json_text = 1;
+        run_tx(f, tx, "en", NULL, "A rate.", NULL);
+        assert_string_equal(f->r.section_id, "low-bias");
+        assert_non_null(strstr(f->r.section_text, "\"score\":-0.2,"));
+        f->o.json_text = 0;
         result_clear(f);
         taxonomy_destroy(tx);
 }

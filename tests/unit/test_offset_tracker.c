@@ -155,12 +155,12 @@ static void test_destroy_null(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_in_order_completion),
-                cmocka_unit_test(test_all_outputs_needed),
-                cmocka_unit_test(test_partitions_independent),
-                cmocka_unit_test(test_failure_stops_partition),
-                cmocka_unit_test(test_forget_then_reassign),
-                cmocka_unit_test(test_destroy_null),
+            cmocka_unit_test(test_in_order_completion),
+            cmocka_unit_test(test_all_outputs_needed),
+            cmocka_unit_test(test_partitions_independent),
+            cmocka_unit_test(test_failure_stops_partition),
+            cmocka_unit_test(test_forget_then_reassign),
+            cmocka_unit_test(test_destroy_null),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

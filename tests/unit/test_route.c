@@ -15,9 +15,10 @@ static void test_parse_list(void **state)
         char err[256];
         (void)state;
 
-        assert_int_equal(route_templates_parse(&rt, " articles.enriched , articles.{section},x.{language}",
-                                               err, sizeof(err)),
-                         0);
+        assert_int_equal(
+            route_templates_parse(&rt, " articles.enriched , articles.{section},x.{language}", err,
+                                  sizeof(err)),
+            0);
         assert_int_equal(rt.count, 3);
         assert_string_equal(rt.tmpl[0], "articles.enriched");
         assert_string_equal(rt.tmpl[1], "articles.{section}");
@@ -63,9 +64,9 @@ static void test_expand(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_list),
-                cmocka_unit_test(test_parse_errors),
-                cmocka_unit_test(test_expand),
+            cmocka_unit_test(test_parse_list),
+            cmocka_unit_test(test_parse_errors),
+            cmocka_unit_test(test_expand),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

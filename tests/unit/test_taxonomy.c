@@ -126,6 +126,19 @@ static void test_error_bad_kind(void **state)
         expect_error("bad-kind.json", NULL, "\"labour\"", "kind");
 }
 
+/* No labels, no keywords: valid (an editor's first draft), and nothing to sort. */
+static void test_empty_taxonomy(void **state)
+{
+        (void)state;
+        char err[512];
+        struct taxonomy *tx = load("empty.json", NULL, err, sizeof(err));
+        if (!tx)
+                fail_msg("%s", err);
+        assert_int_equal(taxonomy_label_count(tx), 0);
+        assert_string_equal(taxonomy_version(tx), "empty@0");
+        taxonomy_destroy(tx);
+}
+
 static void test_error_missing_file(void **state)
 {
         (void)state;
@@ -150,6 +163,7 @@ int main(void)
             cmocka_unit_test(test_error_format),
             cmocka_unit_test(test_error_bad_stem),
             cmocka_unit_test(test_error_bad_kind),
+            cmocka_unit_test(test_empty_taxonomy),
             cmocka_unit_test(test_error_missing_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

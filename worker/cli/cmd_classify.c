@@ -43,8 +43,9 @@ static void usage(FILE *out)
                 "Options:\n"
                 "  -c, --config FILE         read settings (input.*, langid.*, taxonomy.files,\n"
                 "                            classify.*, stem.*) from FILE, then STEMTAG_* env;\n"
-                "                            without -c/-X: built-in defaults, the language\n"
-                "                            model config/langid.model if readable, no taxonomy\n"
+                "                            without -c/-X: built-in defaults; the default\n"
+                "                            language model and taxonomy (config/...) are\n"
+                "                            used when readable from the working directory\n"
                 "  -X key=value              set one config key (repeatable; implies the config)\n"
                 "  --format auto|jsonl|text  jsonl: one JSON article per line; text: each FILE\n"
                 "                            is one plain-text article; auto: jsonl if the\n"
@@ -281,8 +282,20 @@ int cmd_classify(int argc, char **argv)
         struct pipeline_options opts;
         char errstr[512];
         pipeline_options_default(&opts);
-        opts.langid_model_path = fopen_ok("config/langid.model") ? "config/langid.model" : NULL;
-        if (config_path || nx) {
+        if (!config_path && !nx) {
+                /* No config named: the built-in defaults, with the default language
+                 * model and taxonomy (paths relative to the working directory) when
+                 * they are there, so `stemtag classify FILE` run from the repository
+                 * tags sections like the worker does. */
+                cfg = config_new();
+                if (!cfg || config_to_pipeline_options(cfg, &opts, errstr, sizeof(errstr)) < 0)
+                        LOG_FATAL(EXIT_FAILURE_RUNTIME, "config", "built-in defaults: %s", errstr);
+                if (opts.langid_model_path && !fopen_ok(opts.langid_model_path))
+                        opts.langid_model_path = NULL;
+                for (size_t i = 0; opts.taxonomy_paths && opts.taxonomy_paths[i]; i++)
+                        if (!fopen_ok(opts.taxonomy_paths[i]))
+                                opts.taxonomy_paths = NULL;
+        } else {
                 /* Same sources and order as `stemtag run`: file, environment, -X. */
                 cfg = config_new();
                 if (!cfg)

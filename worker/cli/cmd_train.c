@@ -201,9 +201,9 @@ int cmd_train(int argc, char **argv)
                         h = hash_fnv1a(d->labels[k], strlen(d->labels[k]) + 1, h);
         }
         char opts[256];
-        snprintf(opts, sizeof(opts), "%d/%g/%d/%llu/%d/%zu/%zu/%d/%g/%s", lo.kind, lo.c, lo.epochs,
-                 (unsigned long long)lo.seed, lo.min_df, lo.max_features, lo.max_postings, lo.folds,
-                 lo.title_weight, lang ? lang : "");
+        snprintf(opts, sizeof(opts), "%s/%d/%g/%d/%llu/%d/%zu/%zu/%d/%g/%s", LEARN_REVISION,
+                 lo.kind, lo.c, lo.epochs, (unsigned long long)lo.seed, lo.min_df, lo.max_features,
+                 lo.max_postings, lo.folds, lo.title_weight, lang ? lang : "");
         h = hash_fnv1a(opts, strlen(opts), h);
         char version[64], defname[256];
         snprintf(version, sizeof(version), "learned-%016llx", (unsigned long long)h);

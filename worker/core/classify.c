@@ -470,15 +470,35 @@ static void jb_str(struct classify_ctx *c, const char *s, size_t n)
  * trailing zeros dropped but one kept ("2.0", "21.0051"). */
 static void jb_score(struct classify_ctx *c, double x)
 {
-        char num[64];
-        int n = snprintf(num, sizeof(num), "%.4f", round4(x));
-        if (n <= 0 || (size_t)n >= sizeof(num)) {
+        /* round4 then "%.4f" with trailing zeros trimmed, in integers: the
+         * digits of llround(x * 10^4) are exactly what printf would print. */
+        double r = round(x * 10000.0);
+        if (!(fabs(r) < 9e15)) { /* NaN or absurdly large: not from real scores */
                 jb_lit(c, "0.0");
                 return;
         }
-        while (n > 2 && num[n - 1] == '0' && num[n - 2] != '.')
-                n--;
-        jb_put(c, num, (size_t)n);
+        long long k = (long long)r;
+        char num[32], *p = num + sizeof(num);
+        unsigned long long u = k < 0 ? (unsigned long long)(-k) : (unsigned long long)k;
+        int frac = (int)(u % 10000);
+        u /= 10000;
+        int digits = 4;
+        while (digits > 1 && frac % 10 == 0) {
+                frac /= 10;
+                digits--;
+        }
+        for (int i = 0; i < digits; i++) {
+                *--p = (char)('0' + frac % 10);
+                frac /= 10;
+        }
+        *--p = '.';
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (k < 0)
+                *--p = '-';
+        jb_put(c, p, (size_t)(num + sizeof(num) - p));
 }
 
 static void jb_evidence(struct classify_ctx *c, const struct taxonomy *tx, uint32_t l)

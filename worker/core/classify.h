@@ -6,8 +6,8 @@
  * hand-written taxonomies are interchangeable):
  *   c_f   = occurrences of stem n-gram f, a title occurrence counting
  *           title_weight times
- *   x_f   = tf(c_f) * s, tf(c) = c for c <= 1, else 1 + ln c *   s     = 1 / max(1, sqrt(N / CLASSIFY_NORM_REF)), N = the article's
- *           tokens, a title token counting title_weight times (length
+ *   x_f   = tf(c_f) * s, tf(c) = c for c <= 1, else 1 + ln c *   s     = 1 / max(1, sqrt(N /
+ * CLASSIFY_NORM_REF)), N = the article's tokens, a title token counting title_weight times (length
  *           normalisation: long articles are scaled to the same length, short
  *           ones keep raw counts; a token count, not the norm of the vector,
  *           so that words in no taxonomy cost one hash and one bit test)

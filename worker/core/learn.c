@@ -587,11 +587,12 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
         root = json_pack("{s:s, s:s, s:s, s:o}", "format", "stemtag.taxonomy.v1", "name", name,
                          "version", version, "labels", json_array());
         json_t *trained = json_pack(
-            "{s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:f, s:s}", "learner",
-            "one-vs-rest linear SVM (L2, squared hinge, dual coordinate descent)", "articles",
-            (json_int_t)n, "features", (json_int_t)nf, "c", o->c, "epochs", (json_int_t)o->epochs,
-            "seed", (json_int_t)o->seed, "folds", (json_int_t)(o->kind == 1 ? o->folds : 0),
-            "title_weight", o->title_weight, "kind", o->kind == 0 ? "section" : "topic");
+            "{s:s, s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:f, s:s}", "revision", LEARN_REVISION,
+            "learner", "one-vs-rest linear SVM (L2, squared hinge, dual coordinate descent)",
+            "articles", (json_int_t)n, "features", (json_int_t)nf, "c", o->c, "epochs",
+            (json_int_t)o->epochs, "seed", (json_int_t)o->seed, "folds",
+            (json_int_t)(o->kind == 1 ? o->folds : 0), "title_weight", o->title_weight, "kind",
+            o->kind == 0 ? "section" : "topic");
         if (!root || !trained || json_object_set_new(root, "trained", trained))
                 goto oom;
         json_t *labels = json_object_get(root, "labels");

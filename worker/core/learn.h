@@ -17,6 +17,10 @@
 #include "classify.h"
 #include "text.h"
 
+/* Bumped whenever the features or the scoring they are learned for change:
+ * part of a learned file's "version", so files from different code differ. */
+#define LEARN_REVISION "svm-dcd/tokennorm-1"
+
 struct learn;
 
 struct learn_options {

@@ -640,8 +640,7 @@ static int same_key(const struct raw_feature *a, const struct raw_feature *b, co
 static int compile(struct builder *b)
 {
         struct taxonomy *tx = b->tx;
-        /* b->raw is NULL when no label has a feature: qsort_r's base must not be. */
-        if (b->n_raw > 1)
+        if (b->n_raw) /* a file with no keywords is valid; qsort wants a real array */
                 qsort_r(b->raw, b->n_raw, sizeof(*b->raw), cmp_raw, tx->strs);
         size_t n_entries = 0, n_post = 0, key_bytes = 0;
         for (size_t i = 0; i < b->n_raw; i++) {
@@ -786,7 +785,7 @@ static int resolve_aliases(struct builder *b)
                 a->label = (uint32_t)l;
                 tx->n_aliases++;
         }
-        if (tx->n_aliases > 1) /* aliases is NULL when there are none */
+        if (tx->n_aliases) /* aliases is NULL when there are none; qsort wants a real array */
                 qsort(tx->aliases, tx->n_aliases, sizeof(*tx->aliases), cmp_alias);
         return 0;
 }

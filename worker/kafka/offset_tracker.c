@@ -182,7 +182,7 @@ size_t otrack_advance(struct otrack *t, rd_kafka_topic_partition_list_t *out,
                         }
                         if (next >= 0 && p->active && out)
                                 rd_kafka_topic_partition_list_add(out, p->topic, p->partition)
-                                        ->offset = next;
+                                    ->offset = next;
                         if (!p->active && !p->head) {
                                 *pp = p->next;
                                 if (t->last == p)

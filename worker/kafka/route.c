@@ -93,7 +93,8 @@ int route_expand(const char *tmpl, const char *section, const char *language, ch
         while (*p) {
                 char one[2] = {*p, 0};
                 if (!strncmp(p, "{section}", 9)) {
-                        if (route_put(out, out_size, &pos, section && *section ? section : "none", 1))
+                        if (route_put(out, out_size, &pos, section && *section ? section : "none",
+                                      1))
                                 return -1;
                         p += 9;
                 } else if (!strncmp(p, "{language}", 10)) {

@@ -15,7 +15,7 @@
 #include <librdkafka/rdkafka.h>
 
 #define ROUTE_MAX_TEMPLATES 16
-#define ROUTE_TOPIC_MAX 250 /* Kafka's own limit is 249 characters */
+#define ROUTE_TOPIC_MAX     250 /* Kafka's own limit is 249 characters */
 
 struct route_templates {
         int count;

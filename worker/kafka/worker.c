@@ -21,7 +21,8 @@
 #include "route.h"
 
 #define WORKER_METADATA_TIMEOUT_MS 10000
-#define WORKER_MAX_INPUT_TOPICS 64
+#define WORKER_MAX_INPUT_TOPICS    64
+#define WORKER_THREAD_QUEUE        256 /* messages waiting per classification thread */
 
 struct worker_job {
         rd_kafka_message_t *msg;
@@ -67,7 +68,7 @@ struct worker {
 
         struct worker_thread *threads; /* nctx contexts */
         int nctx;
-        int nthreads;                  /* running threads; 0: classify on the consumer thread */
+        int nthreads; /* running threads; 0: classify on the consumer thread */
         pthread_t poller;
         atomic_int poller_stop;
         int poller_started;
@@ -132,11 +133,10 @@ static rd_kafka_resp_err_t worker_produce(struct worker *w, rd_kafka_topic_t *rk
 
         otrack_entry_hold(e);
         for (;;) {
-                err = rd_kafka_producev(w->producer, RD_KAFKA_V_RKT(rkt),
-                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                        RD_KAFKA_V_VALUE((void *)value, value_len),
-                                        RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_HEADERS(hdrs),
-                                        RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
+                err = rd_kafka_producev(
+                    w->producer, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                    RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_KEY(key, key_len),
+                    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
                 WSTAT_ADD(w->stats.queue_full, 1);
@@ -205,8 +205,8 @@ static void worker_produce_record(struct worker *w, rd_kafka_message_t *m, struc
                 int rc, dup = 0;
                 if (route_expand(w->routes.tmpl[i], res->section, res->language, names[n],
                                  sizeof(names[n]))) {
-                        snprintf(errstr, sizeof(errstr), "output topic from template %s is too long",
-                                 w->routes.tmpl[i]);
+                        snprintf(errstr, sizeof(errstr),
+                                 "output topic from template %s is too long", w->routes.tmpl[i]);
                         worker_dead_letter(w, m, e, "route_missing", errstr);
                         return;
                 }
@@ -224,8 +224,9 @@ static void worker_produce_record(struct worker *w, rd_kafka_message_t *m, struc
                 }
                 if (rc == 0) {
                         char msg[1024];
-                        snprintf(msg, sizeof(msg), "output topic %.250s (template %.250s) does not exist",
-                                 names[n], w->routes.tmpl[i]);
+                        snprintf(msg, sizeof(msg),
+                                 "output topic %.250s (template %.250s) does not exist", names[n],
+                                 w->routes.tmpl[i]);
                         worker_dead_letter(w, m, e, "route_missing", msg);
                         return;
                 }
@@ -240,12 +241,13 @@ static void worker_produce_record(struct worker *w, rd_kafka_message_t *m, struc
                                     res->language ? res->language : "und", -1);
                 if (res->section)
                         rd_kafka_header_add(h, "stemtag-section", -1, res->section, -1);
-                err = worker_produce(w, rkts[i], res->json, res->json_len, m->key, m->key_len, h,
-                                     e);
+                err =
+                    worker_produce(w, rkts[i], res->json, res->json_len, m->key, m->key_len, h, e);
                 if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && i == 0) {
                         /* nothing produced yet: a bad input, not a broken worker */
-                        snprintf(errstr, sizeof(errstr), "record of %zu bytes is too large for %.250s",
-                                 res->json_len, names[i]);
+                        snprintf(errstr, sizeof(errstr),
+                                 "record of %zu bytes is too large for %.250s", res->json_len,
+                                 names[i]);
                         worker_dead_letter(w, m, e, "produce_error", errstr);
                         return;
                 } else if (err) {
@@ -293,7 +295,7 @@ static void worker_handle(struct worker_thread *t, rd_kafka_message_t *m, struct
         if (w->metrics && rc == 0) {
                 clock_gettime(CLOCK_MONOTONIC, &t1);
                 metrics_observe_processing(w->metrics, (double)(t1.tv_sec - t0.tv_sec) +
-                                                               (t1.tv_nsec - t0.tv_nsec) / 1e9);
+                                                           (t1.tv_nsec - t0.tv_nsec) / 1e9);
                 if (res.ok) {
                         metrics_tag(w->metrics, "language", res.language ? res.language : "und");
                         metrics_tag(w->metrics, "section", res.section ? res.section : "none");
@@ -307,8 +309,7 @@ static void worker_handle(struct worker_thread *t, rd_kafka_message_t *m, struct
                 if (res.ok)
                         worker_produce_record(w, m, e, &res);
                 else
-                        worker_dead_letter(w, m, e, res.reason ? res.reason : "other",
-                                           res.message);
+                        worker_dead_letter(w, m, e, res.reason ? res.reason : "other", res.message);
                 otrack_entry_release(e, 0);
         }
         rd_kafka_message_destroy(m);
@@ -435,7 +436,10 @@ static void worker_on_log(const rd_kafka_t *rk, int level, const char *fac, cons
         /* kafka.* keys go to both clients; each ignores the other's keys */
         if (!strcmp(fac, "CONFWARN") && strstr(buf, "will be ignored by this"))
                 level = 7;
-        log_event(level <= 3 ? LOG_ERROR : level <= 4 ? LOG_WARN : level <= 6 ? LOG_INFO : LOG_DEBUG,
+        log_event(level <= 3   ? LOG_ERROR
+                  : level <= 4 ? LOG_WARN
+                  : level <= 6 ? LOG_INFO
+                               : LOG_DEBUG,
                   "librdkafka", "%s: %s", fac, buf);
 }
 
@@ -455,7 +459,7 @@ static void worker_offsets_merge(rd_kafka_topic_partition_list_t *dst,
 {
         for (int i = 0; i < src->cnt; i++) {
                 rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(
-                        dst, src->elems[i].topic, src->elems[i].partition);
+                    dst, src->elems[i].topic, src->elems[i].partition);
                 if (!p)
                         p = rd_kafka_topic_partition_list_add(dst, src->elems[i].topic,
                                                               src->elems[i].partition);
@@ -489,8 +493,9 @@ static void worker_advance(struct worker *w)
         }
         rd_kafka_topic_partition_list_destroy(done);
         if (failed && !w->exactly_once)
-                worker_fail(w, "output for %s [%d] @%lld could not be delivered: %s (offset not "
-                               "stored; it will be processed again after restart)",
+                worker_fail(w,
+                            "output for %s [%d] @%lld could not be delivered: %s (offset not "
+                            "stored; it will be processed again after restart)",
                             otrack_entry_topic(failed), (int)otrack_entry_partition(failed),
                             (long long)otrack_entry_offset(failed),
                             rd_kafka_err2str(otrack_entry_error(failed)));
@@ -528,7 +533,8 @@ static void worker_commit_sync(struct worker *w, const char *why)
         if (!err)
                 WSTAT_ADD(w->stats.commits, 1);
         else if (err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                log_event(LOG_WARN, "commit_failed", "commit on %s: %s", why, rd_kafka_err2str(err));
+                log_event(LOG_WARN, "commit_failed", "commit on %s: %s", why,
+                          rd_kafka_err2str(err));
 }
 
 static void worker_txn_begin(struct worker *w)
@@ -982,9 +988,10 @@ struct worker *worker_new(const struct worker_options *o, struct pipeline_model 
                         goto fail;
                 }
                 if (w->nthreads) {
-                        /* ring never fills: tracked messages are bounded by max.inflight
-                         * (+ what one poll returns after the pause) */
-                        t->cap = (size_t)w->max_inflight + 1024;
+                        /* A short hand-off queue: the consumer thread waits when it is
+                         * full (a few ms of classification), so unclassified messages
+                         * do not pin fetch buffers by the thousand (RSS). */
+                        t->cap = WORKER_THREAD_QUEUE;
                         t->ring = calloc(t->cap, sizeof(*t->ring));
                         if (!t->ring) {
                                 snprintf(errstr, errstr_size, "out of memory");
@@ -1002,8 +1009,7 @@ fail:
 
 static int worker_subscribe(struct worker *w, char *errstr, size_t errstr_size)
 {
-        rd_kafka_topic_partition_list_t *sub =
-                rd_kafka_topic_partition_list_new(w->input_count);
+        rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(w->input_count);
         rd_kafka_resp_err_t err;
         for (int i = 0; i < w->input_count; i++)
                 rd_kafka_topic_partition_list_add(sub, w->input_topics[i], RD_KAFKA_PARTITION_UA);
@@ -1026,9 +1032,8 @@ static void worker_consume_error(struct worker *w, rd_kafka_message_t *m)
                 worker_fail(w, "consumer: %s", rd_kafka_message_errstr(m));
                 return;
         }
-        log_event(LOG_WARN, "consume_error", "%s%s%s",
-                  m->rkt ? rd_kafka_topic_name(m->rkt) : "", m->rkt ? ": " : "",
-                  rd_kafka_message_errstr(m));
+        log_event(LOG_WARN, "consume_error", "%s%s%s", m->rkt ? rd_kafka_topic_name(m->rkt) : "",
+                  m->rkt ? ": " : "", rd_kafka_message_errstr(m));
 }
 
 static int worker_start_threads(struct worker *w, char *errstr, size_t errstr_size)
@@ -1075,7 +1080,8 @@ int worker_run(struct worker *w, char *errstr, size_t errstr_size)
                         return -1;
                 }
         }
-        if (worker_start_threads(w, errstr, errstr_size) || worker_subscribe(w, errstr, errstr_size))
+        if (worker_start_threads(w, errstr, errstr_size) ||
+            worker_subscribe(w, errstr, errstr_size))
                 return -1;
         log_event(LOG_INFO, "started", "%d input topic(s), %s, %d pipeline thread(s)",
                   w->input_count, w->exactly_once ? "exactly_once" : "at_least_once",
@@ -1126,7 +1132,7 @@ int worker_run(struct worker *w, char *errstr, size_t errstr_size)
                         }
                 }
                 struct otrack_entry *e =
-                        otrack_add(w->track, rd_kafka_topic_name(m->rkt), m->partition, m->offset);
+                    otrack_add(w->track, rd_kafka_topic_name(m->rkt), m->partition, m->offset);
                 if (!e) {
                         worker_fail(w, "out of memory tracking offsets");
                         rd_kafka_message_destroy(m);
@@ -1182,9 +1188,19 @@ int worker_run(struct worker *w, char *errstr, size_t errstr_size)
                          w->shutdown_timeout_ms);
                 return -1;
         }
-        log_event(LOG_INFO, "stopped", "consumed %llu, produced %llu",
-                  (unsigned long long)atomic_load(&w->stats.consumed),
-                  (unsigned long long)atomic_load(&w->stats.produced));
+        {
+                struct worker_stats_values v;
+                unsigned long long dl = 0;
+                worker_stats_snapshot(&w->stats, &v);
+                for (int i = 0; i < WDLQ__COUNT; i++)
+                        dl += v.dead_lettered[i];
+                log_event(LOG_INFO, "stopped",
+                          "consumed %llu, produced %llu, dead-lettered %llu, commits %llu, "
+                          "rebalances %llu, pauses %llu, producer-queue-full waits %llu",
+                          (unsigned long long)v.consumed, (unsigned long long)v.produced, dl,
+                          (unsigned long long)v.commits, (unsigned long long)v.rebalances,
+                          (unsigned long long)v.pauses, (unsigned long long)v.queue_full);
+        }
         return 0;
 }
 

@@ -22,9 +22,9 @@ struct worker_options {
         const char *input_topics;  /**< comma list; "^..." entries are regexes */
         const char *output_topics; /**< comma list of templates ({section}, {language}) */
         const char *dlq_topic;
-        int exactly_once;          /**< processing.guarantee = exactly_once */
-        int pipelines;             /**< classification threads (>= 1) */
-        long long max_inflight;    /**< pause input above this many unacknowledged messages */
+        int exactly_once;       /**< processing.guarantee = exactly_once */
+        int pipelines;          /**< classification threads (>= 1) */
+        long long max_inflight; /**< pause input above this many unacknowledged messages */
         long long shutdown_timeout_ms;
         long long txn_max_messages;
         long long txn_max_ms;

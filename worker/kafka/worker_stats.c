@@ -3,8 +3,8 @@
 #include <string.h>
 
 static const char *const reason_names[WDLQ__COUNT] = {
-        "empty",   "too_large",    "invalid_utf8",  "json_syntax", "json_not_object",
-        "field_type", "no_text", "route_missing", "produce_error", "other",
+    "empty",      "too_large", "invalid_utf8",  "json_syntax",   "json_not_object",
+    "field_type", "no_text",   "route_missing", "produce_error", "other",
 };
 
 const char *worker_dlq_reason_name(enum worker_dlq_reason r)

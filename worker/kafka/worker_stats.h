@@ -24,8 +24,8 @@ enum worker_dlq_reason {
 };
 
 struct worker_stats {
-        atomic_uint_fast64_t consumed;        /**< input messages handed to a pipeline */
-        atomic_uint_fast64_t produced;        /**< output records acknowledged by the broker */
+        atomic_uint_fast64_t consumed; /**< input messages handed to a pipeline */
+        atomic_uint_fast64_t produced; /**< output records acknowledged by the broker */
         atomic_uint_fast64_t dead_lettered[WDLQ__COUNT]; /**< DLQ messages acknowledged */
         atomic_uint_fast64_t errors;          /**< Kafka client errors reported (error_cb) */
         atomic_uint_fast64_t delivery_errors; /**< produce requests that failed for good */
@@ -48,7 +48,7 @@ enum worker_dlq_reason worker_dlq_reason_index(const char *reason);
  *  of one instant, which is fine for counters). */
 struct worker_stats_values {
         uint64_t consumed, produced, dead_lettered[WDLQ__COUNT], errors, delivery_errors,
-                rebalances, pauses, queue_full, commits, txn_aborts;
+            rebalances, pauses, queue_full, commits, txn_aborts;
         int64_t inflight, assigned;
         int paused;
 };

@@ -275,6 +275,15 @@ static int check_value(const struct config_key *k, const char *value, struct con
         return 0;
 }
 
+/* kafka.consumer.X / kafka.producer.X reach one client only (worker.h); librdkafka
+ * knows them as X. */
+static const char *kafka_client_name(const char *name)
+{
+        if (!strncmp(name, "consumer.", 9) || !strncmp(name, "producer.", 9))
+                return name + 9;
+        return name;
+}
+
 /* Is this kafka key (prefix stripped) a file path librdkafka opens? */
 static int kafka_key_is_path(const char *key)
 {
@@ -356,7 +365,7 @@ static int config_set_from(struct config *c, const char *key, const char *value,
                 const char *name = key + KAFKA_PREFIX_LEN;
                 struct config_value *v = NULL;
 
-                if (base_dir && kafka_key_is_path(name)) {
+                if (base_dir && kafka_key_is_path(kafka_client_name(name))) {
                         resolved = resolve_paths(base_dir, value, 0);
                         if (!resolved)
                                 goto oom;
@@ -665,8 +674,9 @@ int config_load_env(struct config *c, char **envp, char *errstr, size_t errstr_s
                         rd_kafka_conf_t *probe = rd_kafka_conf_new();
                         char why[256];
                         rd_kafka_conf_res_t res =
-                            probe ? rd_kafka_conf_set(probe, key + KAFKA_PREFIX_LEN, eq + 1, why,
-                                                      sizeof(why))
+                            probe ? rd_kafka_conf_set(probe,
+                                                      kafka_client_name(key + KAFKA_PREFIX_LEN),
+                                                      eq + 1, why, sizeof(why))
                                   : RD_KAFKA_CONF_OK;
                         rd_kafka_conf_destroy(probe);
                         if (res == RD_KAFKA_CONF_UNKNOWN) {
@@ -877,14 +887,15 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size)
                 for (size_t i = 0; i < c->n_kafka; i++) {
                         const struct config_value *v = &c->kafka[i];
 
-                        if (rd_kafka_conf_set(conf, v->key, v->value, why, sizeof(why)) !=
+                        if (rd_kafka_conf_set(conf, kafka_client_name(v->key), v->value, why,
+                                              sizeof(why)) !=
                             RD_KAFKA_CONF_OK) {
                                 config_err(errstr, errstr_size, "%s: key 'kafka.%s': %s", v->source,
                                            v->key, why);
                                 rd_kafka_conf_destroy(conf);
                                 return -1;
                         }
-                        if (kafka_key_is_path(v->key) && *v->value &&
+                        if (kafka_key_is_path(kafka_client_name(v->key)) && *v->value &&
                             !file_readable(v->value, why, sizeof(why))) {
                                 config_err(errstr, errstr_size,
                                            "%s: key 'kafka.%s': cannot read '%s': %s", v->source,
