@@ -785,7 +785,8 @@ static int resolve_aliases(struct builder *b)
                 a->label = (uint32_t)l;
                 tx->n_aliases++;
         }
-        qsort(tx->aliases, tx->n_aliases, sizeof(*tx->aliases), cmp_alias);
+        if (tx->n_aliases) /* aliases is NULL when there are none; qsort wants a real array */
+                qsort(tx->aliases, tx->n_aliases, sizeof(*tx->aliases), cmp_alias);
         return 0;
 }
 
