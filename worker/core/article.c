@@ -15,6 +15,7 @@
 #include <utf8proc.h>
 
 #include "hash.h"
+#include "jscan.h"
 #include "text.h"
 
 /* Room for the NULs, a derived id and an ISO date on top of the input size. */
@@ -520,8 +521,7 @@ static size_t json_string_scan(const char *s, size_t n, size_t i, char *out, siz
         i++;
         for (;;) {
                 size_t run = i;
-                while (i < n && s[i] != '"' && s[i] != '\\' && (unsigned char)s[i] >= 0x20)
-                        i++;
+                i = jscan_plain_end(s, i, n);
                 if (out) {
                         memcpy(out + o, s + run, i - run);
                         o += i - run;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
+
 void record_buf_init(struct record_buf *b)
 {
         memset(b, 0, sizeof(*b));
@@ -87,11 +89,13 @@ int record_put_string(struct record_buf *b, const char *s, size_t len)
         char *o = b->p + b->len;
         *o++ = '"';
         for (size_t i = 0; i < len; i++) {
+                /* runs that need no escape are copied whole */
+                size_t e = jscan_plain_end(s, i, len);
+                memcpy(o, s + i, e - i);
+                o += e - i;
+                if ((i = e) >= len)
+                        break;
                 unsigned char c = (unsigned char)s[i];
-                if (c >= 0x20 && c != '"' && c != '\\') {
-                        *o++ = (char)c;
-                        continue;
-                }
                 *o++ = '\\';
                 switch (c) {
                 case '"':
@@ -154,11 +158,12 @@ static int put_jansson_string(struct record_buf *b, const char *s, size_t len)
         char *o = b->p + b->len;
         *o++ = '"';
         for (size_t i = 0; i < len; i++) {
+                size_t e = jscan_plain_end(s, i, len);
+                memcpy(o, s + i, e - i);
+                o += e - i;
+                if ((i = e) >= len)
+                        break;
                 unsigned char c = (unsigned char)s[i];
-                if (c >= 0x20 && c != '"' && c != '\\') {
-                        *o++ = (char)c;
-                        continue;
-                }
                 *o++ = '\\';
                 switch (c) {
                 case '"':
