@@ -22,7 +22,7 @@ void record_buf_free(struct record_buf *b)
         record_buf_init(b);
 }
 
-static int reserve(struct record_buf *b, size_t more)
+static int reserve_slow(struct record_buf *b, size_t more)
 {
         if (more > SIZE_MAX - b->len - 1)
                 return -1;
@@ -43,7 +43,16 @@ static int reserve(struct record_buf *b, size_t more)
         return 0;
 }
 
-static int put(struct record_buf *b, const char *s, size_t n)
+/* Inlined: a record is ~40 small writes, and the buffer is warm after the
+ * first records, so the common case is one comparison. */
+static inline int reserve(struct record_buf *b, size_t more)
+{
+        if (b->cap > b->len && more < b->cap - b->len)
+                return 0;
+        return reserve_slow(b, more);
+}
+
+static inline int put(struct record_buf *b, const char *s, size_t n)
 {
         if (reserve(b, n) < 0)
                 return -1;
@@ -58,7 +67,8 @@ int record_put_raw(struct record_buf *b, const char *s, size_t n)
         return put(b, s, n);
 }
 
-static int puts_lit(struct record_buf *b, const char *s)
+/* always_inline so that strlen of a literal folds to a constant */
+static inline __attribute__((always_inline)) int puts_lit(struct record_buf *b, const char *s)
 {
         return put(b, s, strlen(s));
 }
