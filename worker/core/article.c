@@ -436,10 +436,10 @@ static int field_is_known(const struct article_options *o, const char *key)
         const char *names[] = {f->id,     f->url,          f->title,   f->section,
                                f->source, f->published_at, f->language};
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-                if (names[i] && !strcmp(names[i], key))
+                if (names[i] && names[i][0] == key[0] && !strcmp(names[i], key))
                         return 1;
         for (int i = 0; i < 4 && f->body[i]; i++)
-                if (!strcmp(f->body[i], key))
+                if (f->body[i][0] == key[0] && !strcmp(f->body[i], key))
                         return 1;
         return 0;
 }
@@ -745,7 +745,8 @@ static int parse_json_fast(struct article *a, const struct article_options *o, c
                                 body_stop = 1;
                                 continue;
                         }
-                        if (names[k] && !strcmp(names[k], key))
+                        /* first byte first: most keys match no slot */
+                        if (names[k] && names[k][0] == key[0] && !strcmp(names[k], key))
                                 known |= 1 << k;
                 }
                 if (known) {
