@@ -429,8 +429,9 @@ struct detect_state {
         uint32_t acc[LANGID_MAX_LANGS];  /* sum of q over postings */
         uint32_t hits[LANGID_MAX_LANGS]; /* known 3..5-grams per language */
         uint32_t found[LANGID_WORD_ORDER + 1];
-        uint32_t grams3; /* all 3..5-grams seen */
-        uint32_t since_check;
+        uint32_t grams3;  /* all 3..5-grams seen (counted when flushed) */
+        uint32_t flushed; /* features flushed so far */
+        uint32_t checked; /* flushed + nb when the margin was last checked */
         int in_body;
         unsigned nb;
         uint32_t kb[BATCH];
@@ -539,9 +540,12 @@ static void flush_batch(struct detect_state *d)
                 else if (!(v & SLOT_INLINE))
                         __builtin_prefetch(m->post + (v >> 6));
         }
+        /* counted here rather than per feature in sink_detect, the hot path */
+        d->flushed += nb;
         for (unsigned i = 0; i < nb; i++) {
                 uint32_t v = val[i];
                 unsigned g3 = d->ob[i] >= 3 && d->ob[i] <= LANGID_MAX_ORDER;
+                d->grams3 += g3;
                 if (!v) {
                         continue;
                 } else if (v & SLOT_INLINE) {
@@ -579,8 +583,6 @@ static inline int sink_detect(void *ud, uint32_t key, unsigned order)
         d->ob[d->nb] = (uint8_t)order;
         if (++d->nb == BATCH)
                 flush_batch(d);
-        d->since_check++;
-        d->grams3 += order >= 3 && order <= LANGID_MAX_ORDER;
         return 0;
 }
 
@@ -590,20 +592,20 @@ static int sink_signal(struct detect_state *d, unsigned order)
 
         if (order == 1) {
                 d->in_body = 1;
-                d->since_check = 0;
+                d->checked = d->flushed + d->nb;
                 return 0;
         }
         /* Word end: stop once the margin between the two best candidates of
          * the dominant script makes the answer certain. Never on the title
          * alone (an English title over a Russian body), and only once one
          * script has 90 % of the letters. */
-        if (!d->in_body || d->since_check < m->early_min || m->early_margin <= 0)
+        if (!d->in_body || d->flushed + d->nb - d->checked < m->early_min || m->early_margin <= 0)
                 return 0;
         enum langid_script dom = dominant_script(d->st);
         if (d->st->script[dom] * 10u < d->st->letters * 9u ||
             d->st->wordchars * 2u < d->st->visible)
                 return 0;
-        d->since_check = 0;
+        d->checked = d->flushed + d->nb;
         flush_batch(d);
         spill_dense(d);
         uint32_t cand = script_candidates(m, dom);
