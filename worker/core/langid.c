@@ -289,10 +289,14 @@ static inline __attribute__((always_inline)) void emit_word(struct extract_state
                 unsigned maxo = i + 2 < LANGID_MAX_ORDER ? i + 2 : LANGID_MAX_ORDER;
                 for (unsigned o = maxo; o >= 1; o--)
                         h[o] = (h[o - 1] ^ c) * FNV_PRIME;
-                /* the trailing boundary's unigram is skipped too */
-                for (unsigned o = i == n ? 2 : 1; o <= maxo; o++)
-                        if (x->order_mask & (1u << o))
-                                sink(ud, feature_key(h[o], o), o);
+                /* orders 1..maxo that the model uses, lowest first; the
+                 * trailing boundary's unigram is skipped too */
+                uint32_t emit = x->order_mask & ((2u << maxo) - 2u) & (i == n ? ~2u : ~0u);
+                while (emit) {
+                        unsigned o = (unsigned)__builtin_ctz(emit);
+                        emit &= emit - 1;
+                        sink(ud, feature_key(h[o], o), o);
+                }
                 if (i < n)
                         word = (word ^ c) * FNV_PRIME;
         }
