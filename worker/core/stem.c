@@ -48,7 +48,7 @@ struct stem_pool {
 
 /* Word-at-a-time hash for the cache index: FNV-1a goes byte by byte, and
  * this lookup runs once per token. Only has to be stable within a process. */
-static uint64_t word_hash(const char *p, size_t n, uint64_t seed)
+static inline uint64_t word_hash(const char *p, size_t n, uint64_t seed)
 {
         uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
         while (n >= 8) {
@@ -59,9 +59,21 @@ static uint64_t word_hash(const char *p, size_t n, uint64_t seed)
                 p += 8;
                 n -= 8;
         }
+        /* The 1..7-byte tail with fixed-size loads (a variable-length memcpy
+         * was a quarter of the hash): two overlapping 4-byte reads, or the
+         * first, middle and last byte. n is mixed in above, so these
+         * overlapping forms cannot make two tails of different length equal. */
         if (n) {
-                uint64_t w = 0;
-                memcpy(&w, p, n);
+                uint64_t w;
+                if (n >= 4) {
+                        uint32_t a, b;
+                        memcpy(&a, p, 4);
+                        memcpy(&b, p + n - 4, 4);
+                        w = (uint64_t)a << 32 | b;
+                } else {
+                        w = (uint64_t)(unsigned char)p[0] << 16 |
+                            (uint64_t)(unsigned char)p[n >> 1] << 8 | (unsigned char)p[n - 1];
+                }
                 h = (h ^ w) * 0x94d049bb133111ebULL;
         }
         return hash_mix64(h);
@@ -188,8 +200,10 @@ static inline struct cache_slot *cache_set(const struct stem_pool *p, uint64_t h
 }
 
 /* stem_word with the hash already known (stem_tokens computes it ahead). */
+/* *prefix: whether the stem is the first *out_len bytes of word (the cache
+ * entry knows, which saves stem_tokens comparing them again). */
 static const char *stem_word_hashed(struct stem_pool *p, int lang, const char *word, size_t len,
-                                    uint64_t h, size_t *out_len)
+                                    uint64_t h, size_t *out_len, int *prefix_out)
 {
         struct cache_slot *set = cache_set(p, h);
         for (int w = 0; w < 2; w++) {
@@ -205,7 +219,8 @@ static const char *stem_word_hashed(struct stem_pool *p, int lang, const char *w
                         e = &set[0];
                 }
                 *out_len = e->stem_len;
-                return e->flags & SLOT_PREFIX ? e->data : e->data + e->key_len;
+                *prefix_out = (e->flags & SLOT_PREFIX) != 0;
+                return *prefix_out ? e->data : e->data + e->key_len;
         }
         p->misses++;
         size_t slen;
@@ -214,6 +229,7 @@ static const char *stem_word_hashed(struct stem_pool *p, int lang, const char *w
                 return NULL;
         *out_len = slen;
         int prefix = slen <= len && !memcmp(s, word, slen);
+        *prefix_out = prefix;
         if (!prefix && len + slen > SLOT_DATA)
                 return s;
         set[1] = set[0];
@@ -240,7 +256,8 @@ const char *stem_word(struct stem_pool *p, int lang, const char *word, size_t le
                 p->misses++;
                 return stem_uncached(p, lang, word, len, out_len);
         }
-        return stem_word_hashed(p, lang, word, len, cache_hash(word, len, lang), out_len);
+        int prefix;
+        return stem_word_hashed(p, lang, word, len, cache_hash(word, len, lang), out_len, &prefix);
 }
 
 /* Tokens looked up this far ahead have their cache set prefetched: the cache
@@ -279,13 +296,18 @@ int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
                 if (lang < 0 || (tok->flags & TEXT_TOKEN_NUMERIC))
                         continue;
                 size_t slen;
+                int prefix;
                 const char *word = t->buf + tok->norm_off;
-                const char *s = token_cacheable(p, tok)
-                                    ? stem_word_hashed(p, lang, word, tok->norm_len, h, &slen)
-                                    : stem_word(p, lang, word, tok->norm_len, &slen);
+                const char *s;
+                if (token_cacheable(p, tok)) {
+                        s = stem_word_hashed(p, lang, word, tok->norm_len, h, &slen, &prefix);
+                } else {
+                        s = stem_word(p, lang, word, tok->norm_len, &slen);
+                        prefix = s && slen <= tok->norm_len && !memcmp(s, word, slen);
+                }
                 if (!s)
                         return -1;
-                if (slen <= tok->norm_len && !memcmp(s, word, slen)) {
+                if (prefix) {
                         tok->stem_len = (uint32_t)slen;
                         continue;
                 }
