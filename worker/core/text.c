@@ -681,7 +681,14 @@ int text_tokenize(struct text_tokens *t, const char *s, size_t len, enum text_fi
                         }
                         if (i >= len)
                                 break;
-                        k = class_at(f2, s, len, i, &cp, &n, &simple);
+                        if (u[i] < 0x80) { /* what ended the run, most often ASCII */
+                                k = (enum cc)ascii_class[u[i]];
+                                cp = u[i];
+                                n = 1;
+                                simple = 1;
+                        } else {
+                                k = class_at(f2, s, len, i, &cp, &n, &simple);
+                        }
                         if (is_word_class(k)) {
                                 w.has_letter |= k == CC_LETTER;
                                 w.simple &= simple;
