@@ -97,6 +97,16 @@ int stem_lang_from_iso(const char *iso)
         code[n] = '\0';
         if (!strcmp(code, "nb") || !strcmp(code, "nn")) /* Bokmål, Nynorsk */
                 strcpy(code, "no");
+        /* Called for every article, nearly always with an ISO 639-1 code:
+         * two bytes can only match a two-letter iso (every algo name is
+         * longer), so compare those without strcmp. */
+        if (n == 2) {
+                for (int i = 0; i < STEM_LANG_COUNT; i++)
+                        if (langs[i].iso[0] == code[0] && langs[i].iso[1] == code[1] &&
+                            !langs[i].iso[2])
+                                return i;
+                return -1;
+        }
         for (int i = 0; i < STEM_LANG_COUNT; i++)
                 if (!strcmp(code, langs[i].iso) || !strcmp(code, langs[i].algo))
                         return i;
