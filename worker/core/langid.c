@@ -464,6 +464,9 @@ static enum langid_script dominant_script(const struct langid_text_stats *st)
 static void final_scores(const struct detect_state *d, uint32_t cand, double *score)
 {
         const struct langid_model *m = d->m;
+        double found[LANGID_WORD_ORDER + 1]; /* converted once, not per language */
+        for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
+                found[o] = d->found[o];
         for (unsigned l = 0; l < m->nlang; l++) {
                 if (!(cand & (1u << l))) {
                         score[l] = -HUGE_VAL;
@@ -471,7 +474,7 @@ static void final_scores(const struct detect_state *d, uint32_t cand, double *sc
                 }
                 double s = d->acc[l] / m->q_scale;
                 for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
-                        s += d->found[o] * m->unseen[l][o];
+                        s += found[o] * m->unseen[l][o];
                 score[l] = s;
         }
 }
