@@ -170,7 +170,7 @@ static int is_latin_foreign(uint32_t c)
 /* Decodes one UTF-8 sequence at s[*i] (i < len); invalid or truncated input
  * yields U+FFFD and consumes one byte. */
 static inline __attribute__((always_inline)) uint32_t utf8_next(const unsigned char *s, size_t len,
-                                                                 size_t *i)
+                                                                size_t *i)
 {
         size_t p = *i;
         uint32_t c = s[p];

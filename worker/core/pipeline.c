@@ -268,9 +268,7 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
                                   .partition = src ? src->partition : -1,
                                   .offset = src ? src->offset : -1,
                                   .line = src ? src->line : -1};
-        const char *processed_at = c->opts.processed_at
-                                       ? c->opts.processed_at
-                                       : now_iso(c);
+        const char *processed_at = c->opts.processed_at ? c->opts.processed_at : now_iso(c);
         rc = record_build(&c->rec, a, &tags, &in, processed_at);
         json_decref(cr.section); /* [classify] the record holds its own copy */
         json_decref(cr.topics);

@@ -283,10 +283,11 @@ static int put_json_value(struct record_buf *b, const json_t *j, int depth)
         int first = 1;
         for (void *it = json_object_iter((json_t *)j); it;
              it = json_object_iter_next((json_t *)j, it), first = 0) {
-                if ((!first && puts_lit(b, ",") < 0) ||
-                    put_jansson_string(b, json_object_iter_key(it), json_object_iter_key_len(it)) <
-                        0 ||
-                    puts_lit(b, ":") < 0 || put_json_value(b, json_object_iter_value(it), depth + 1) < 0)
+                const char *k = json_object_iter_key(it);
+                size_t klen = json_object_iter_key_len(it);
+                if ((!first && puts_lit(b, ",") < 0) || put_jansson_string(b, k, klen) < 0 ||
+                    puts_lit(b, ":") < 0 ||
+                    put_json_value(b, json_object_iter_value(it), depth + 1) < 0)
                         return -1;
         }
         return puts_lit(b, "}");

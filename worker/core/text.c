@@ -558,8 +558,8 @@ static enum text_script word_script(const char *s, size_t a, size_t b)
         return TEXT_SCRIPT_OTHER;
 }
 
-static int emit(struct text_tokens *t, const char *s, size_t s_len, size_t b,
-                const struct word *w, enum text_field field, const struct lang_rules *r)
+static int emit(struct text_tokens *t, const char *s, size_t s_len, size_t b, const struct word *w,
+                enum text_field field, const struct lang_rules *r)
 {
         size_t a = w->start;
         if (w->apos != SIZE_MAX) {
