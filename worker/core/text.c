@@ -587,7 +587,13 @@ static int emit(struct text_tokens *t, const char *s, size_t s_len, size_t b, co
         tok->stem_off = tok->norm_off;
         tok->stem_len = tok->norm_len;
         tok->field = (uint8_t)field;
-        tok->script = (uint8_t)(w->has_letter ? word_script(s, a, b) : TEXT_SCRIPT_COMMON);
+        unsigned char c0 = (unsigned char)s[a];
+        if (!w->has_letter)
+                tok->script = TEXT_SCRIPT_COMMON;
+        else if (c0 < 0x80 && ascii_class[c0] == CC_LETTER)
+                tok->script = TEXT_SCRIPT_LATIN; /* most words: no need to re-scan */
+        else
+                tok->script = (uint8_t)word_script(s, a, b);
         tok->flags = w->has_letter ? 0 : TEXT_TOKEN_NUMERIC;
         return 0;
 }
@@ -647,7 +653,10 @@ int text_tokenize(struct text_tokens *t, const char *s, size_t len, enum text_fi
                         k = (enum cc)ascii_class[u[i]];
                         n = 1;
                         simple = 1;
-                        if (k == CC_LETTER && is_url_start(s + i, len - i)) {
+                        /* is_url_start only for the letters a URL can start with */
+                        if (k == CC_LETTER && ((u[i] | 0x20) == 'h' || (u[i] | 0x20) == 'w' ||
+                                               (u[i] | 0x20) == 'f') &&
+                            is_url_start(s + i, len - i)) {
                                 i = skip_to_space(s, len, i);
                                 continue;
                         }
