@@ -654,8 +654,9 @@ int text_tokenize(struct text_tokens *t, const char *s, size_t len, enum text_fi
                         n = 1;
                         simple = 1;
                         /* is_url_start only for the letters a URL can start with */
-                        if (k == CC_LETTER && ((u[i] | 0x20) == 'h' || (u[i] | 0x20) == 'w' ||
-                                               (u[i] | 0x20) == 'f') &&
+                        if (k == CC_LETTER &&
+                            ((u[i] | 0x20) == 'h' || (u[i] | 0x20) == 'w' ||
+                             (u[i] | 0x20) == 'f') &&
                             is_url_start(s + i, len - i)) {
                                 i = skip_to_space(s, len, i);
                                 continue;
