@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "mem.h"
 #include "jscan.h"
 #include "taxonomy.h"
 
@@ -110,27 +111,6 @@ void classify_ctx_destroy(struct classify_ctx *c)
         free(c);
 }
 
-/* Makes *v hold at least need elements of sz bytes; contents are kept. */
-static int reserve(void **v, size_t *cap, size_t need, size_t sz)
-{
-        if (need <= *cap)
-                return 0;
-        size_t n = *cap ? *cap : 64;
-        while (n < need) {
-                if (n > SIZE_MAX / 2)
-                        return -1;
-                n *= 2;
-        }
-        if (n > SIZE_MAX / sz)
-                return -1;
-        void *p = realloc(*v, n * sz);
-        if (!p)
-                return -1;
-        *v = p;
-        *cap = n;
-        return 0;
-}
-
 /* 1 + ln c for the small whole counts most features have, without log(). */
 static const double tf_small[17] = {
     0.0,           1.0,           1.69314718056, 2.09861228867, 2.38629436112, 2.60943791243,
@@ -201,7 +181,7 @@ static struct doc_feat *feat_upsert(struct classify_ctx *c, uint64_t hash, int *
                 return feat_upsert(c, hash, is_new);
         }
         if (c->n_feats >= UINT32_MAX - 1 ||
-            reserve((void **)&c->feats, &c->feats_cap, c->n_feats + 1, sizeof(*c->feats)))
+            mem_grow((void **)&c->feats, &c->feats_cap, c->n_feats + 1, sizeof(*c->feats)))
                 return NULL;
         struct doc_feat *f = &c->feats[c->n_feats];
         memset(f, 0, sizeof(*f));
@@ -242,7 +222,7 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
         size_t n = t->n;
         c->n_feats = 0;
         c->n_matched = 0;
-        if (reserve((void **)&c->tok_hash, &c->tok_cap, n + 1, sizeof(uint64_t)))
+        if (mem_grow((void **)&c->tok_hash, &c->tok_cap, n + 1, sizeof(uint64_t)))
                 return -1; /* Learning counts every stem and bigram; classifying only the stems
                             * that pass the taxonomy's bit filter, a small fraction. */
         if (slots_reset(c, tx ? 256 : 4 * n + 16))
@@ -298,7 +278,7 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
         for (size_t i = 0; i < c->n_feats; i++) {
                 const struct doc_feat *f = &c->feats[i];
                 if (f->entry >= 0) {
-                        if (reserve((void **)&c->matched, &c->matched_cap, c->n_matched + 1,
+                        if (mem_grow((void **)&c->matched, &c->matched_cap, c->n_matched + 1,
                                     sizeof(uint32_t)))
                                 return -1;
                         c->matched[c->n_matched++] = (uint32_t)i;
@@ -314,7 +294,7 @@ long classify_features(struct classify_ctx *c, const struct text_tokens *toks, d
 {
         if (extract(c, NULL, TX_LANG_UNKNOWN, toks, title_weight))
                 return -1;
-        if (reserve((void **)&c->out_feats, &c->out_cap, c->n_feats + 1, sizeof(*c->out_feats)))
+        if (mem_grow((void **)&c->out_feats, &c->out_cap, c->n_feats + 1, sizeof(*c->out_feats)))
                 return -1;
         size_t m = 0;
         for (size_t i = 0; i < c->n_feats; i++) {
@@ -376,7 +356,7 @@ static size_t collect(struct classify_ctx *c, const struct taxonomy *tx, uint32_
                         double v = P->weight * tf(f->count) * c->scale;
                         if (positive_only && v <= 0.0)
                                 continue;
-                        if (reserve((void **)&c->contrib, &c->contrib_cap, n + 1,
+                        if (mem_grow((void **)&c->contrib, &c->contrib_cap, n + 1,
                                     sizeof(*c->contrib)))
                                 return (size_t)-1;
                         c->contrib[n].feat = c->matched[m];
@@ -433,7 +413,7 @@ static inline void jb_put(struct classify_ctx *c, const char *s, size_t n)
                 c->jlen += n;
                 return;
         }
-        if (c->joom || reserve((void **)&c->jbuf, &c->jcap, c->jlen + n + 1, 1)) {
+        if (c->joom || mem_grow((void **)&c->jbuf, &c->jcap, c->jlen + n + 1, 1)) {
                 c->joom = 1;
                 return;
         }
@@ -668,10 +648,10 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 c->hit[c->touched[i]] = 0;
         c->n_touched = 0;
         size_t old_hit_cap = c->hit_cap;
-        if (reserve((void **)&c->score, &c->score_cap, nl + 1, sizeof(double)) ||
-            reserve((void **)&c->hit, &c->hit_cap, nl + 1, 1) ||
-            reserve((void **)&c->touched, &c->touched_cap, nl + 1, sizeof(uint32_t)) ||
-            reserve((void **)&c->tags, &c->tags_cap, nl + 1, sizeof(*c->tags)))
+        if (mem_grow((void **)&c->score, &c->score_cap, nl + 1, sizeof(double)) ||
+            mem_grow((void **)&c->hit, &c->hit_cap, nl + 1, 1) ||
+            mem_grow((void **)&c->touched, &c->touched_cap, nl + 1, sizeof(uint32_t)) ||
+            mem_grow((void **)&c->tags, &c->tags_cap, nl + 1, sizeof(*c->tags)))
                 return -1;
         if (c->hit_cap != old_hit_cap)
                 memset(c->hit, 0, c->hit_cap);

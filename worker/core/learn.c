@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "learn.h"
+#include "mem.h"
 #include "taxonomy.h"
 
 #define VALUE_SCALE 0.1 /* 1 / sqrt(CLASSIFY_NORM_REF) */
@@ -61,26 +62,6 @@ void learn_options_default(struct learn_options *o)
         o->max_postings = 150000;
         o->folds = 3;
         o->title_weight = 3.0;
-}
-
-static int reserve(void **v, size_t *cap, size_t need, size_t sz)
-{
-        if (need <= *cap)
-                return 0;
-        size_t n = *cap ? *cap : 64;
-        while (n < need) {
-                if (n > SIZE_MAX / 2)
-                        return -1;
-                n *= 2;
-        }
-        if (n > SIZE_MAX / sz)
-                return -1;
-        void *p = realloc(*v, n * sz);
-        if (!p)
-                return -1;
-        *v = p;
-        *cap = n;
-        return 0;
 }
 
 struct learn *learn_new(void)
@@ -159,7 +140,7 @@ static int label_id(struct learn *l, const char *s, uint32_t *id)
                         *id = (uint32_t)i;
                         return 0;
                 }
-        if (reserve((void **)&l->labels, &l->labels_cap, l->n_labels + 1, sizeof(char *)) ||
+        if (mem_grow((void **)&l->labels, &l->labels_cap, l->n_labels + 1, sizeof(char *)) ||
             !(l->labels[l->n_labels] = strdup(s)))
                 return -1;
         *id = (uint32_t)l->n_labels++;
@@ -187,7 +168,7 @@ int learn_add(struct learn *l, struct classify_ctx *c, int lang, const struct te
         if (l->nnz + (size_t)n > l->nnz_cap) {
                 /* col and val share one capacity. */
                 size_t cap = l->nnz_cap;
-                if (reserve((void **)&l->col, &cap, l->nnz + (size_t)n, sizeof(uint32_t)))
+                if (mem_grow((void **)&l->col, &cap, l->nnz + (size_t)n, sizeof(uint32_t)))
                         return -1;
                 float *p = realloc(l->val, cap * sizeof(float));
                 if (!p)
@@ -197,7 +178,7 @@ int learn_add(struct learn *l, struct classify_ctx *c, int lang, const struct te
         }
         if (l->n_docs + 2 > l->docs_cap) {
                 size_t cap = l->docs_cap;
-                if (reserve((void **)&l->row, &cap, l->n_docs + 2, sizeof(size_t)))
+                if (mem_grow((void **)&l->row, &cap, l->n_docs + 2, sizeof(size_t)))
                         return -1;
                 size_t *p = realloc(l->lrow, cap * sizeof(size_t));
                 if (!p)
@@ -227,7 +208,7 @@ int learn_add(struct learn *l, struct classify_ctx *c, int lang, const struct te
                                 blen += len;
                         }
                         if (l->strs_len + blen + 1 > UINT32_MAX ||
-                            reserve((void **)&l->strs, &l->strs_cap, l->strs_len + blen + 1, 1))
+                            mem_grow((void **)&l->strs, &l->strs_cap, l->strs_len + blen + 1, 1))
                                 return -1;
                         memcpy(l->strs + l->strs_len, buf, blen);
                         l->strs[l->strs_len + blen] = '\0';
@@ -243,7 +224,7 @@ int learn_add(struct learn *l, struct classify_ctx *c, int lang, const struct te
                 l->val[l->nnz] = (float)fv[i].value;
                 l->nnz++;
         }
-        if (reserve((void **)&l->lcol, &l->lnz_cap, l->n_lnz + n_labels + 1, sizeof(uint32_t)))
+        if (mem_grow((void **)&l->lcol, &l->lnz_cap, l->n_lnz + n_labels + 1, sizeof(uint32_t)))
                 return -1;
         for (size_t i = 0; i < n_labels; i++) {
                 uint32_t id;
@@ -570,7 +551,7 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
                         double v = w[f] * VALUE_SCALE;
                         if (fabs(v) < 1e-5)
                                 continue;
-                        if (reserve((void **)&ws, &ws_cap, n_ws + 1, sizeof(*ws)))
+                        if (mem_grow((void **)&ws, &ws_cap, n_ws + 1, sizeof(*ws)))
                                 goto oom;
                         ws[n_ws++] = (struct weight){
                             .label = (uint32_t)k, .feat = (uint32_t)f, .w = (float)v};

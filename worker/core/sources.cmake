@@ -1,6 +1,7 @@
 # Sources of the pure core library (stemtag_core). Paths relative to worker/.
 set(STEMTAG_CORE_SOURCES
   core/hash.c
+  core/mem.c
   core/article.c
   core/text.c
   core/stem.c

@@ -20,6 +20,7 @@
 #include <utf8proc.h>
 
 #include "classify.h"
+#include "mem.h"
 #include "taxonomy.h"
 #include "text.h"
 
@@ -79,27 +80,6 @@ static void fail(struct builder *b, const char *fmt, ...)
                 snprintf(b->errstr, b->errstr_size, "%s", msg);
 }
 
-/* Grows *v (of *cap elements of size sz) to hold at least need elements. */
-static int grow(void **v, size_t *cap, size_t need, size_t sz)
-{
-        if (need <= *cap)
-                return 0;
-        size_t n = *cap ? *cap : 16;
-        while (n < need) {
-                if (n > SIZE_MAX / 2)
-                        return -1;
-                n *= 2;
-        }
-        if (n > SIZE_MAX / sz)
-                return -1;
-        void *p = realloc(*v, n * sz);
-        if (!p)
-                return -1;
-        *v = p;
-        *cap = n;
-        return 0;
-}
-
 /* Appends len bytes + NUL to a string pool; offset in *off. */
 static int pool_add(struct builder *b, char **pool, size_t *plen, size_t *pcap, const char *s,
                     size_t len, uint32_t *off)
@@ -108,7 +88,7 @@ static int pool_add(struct builder *b, char **pool, size_t *plen, size_t *pcap, 
                 fail(b, "taxonomy too large");
                 return -1;
         }
-        if (grow((void **)pool, pcap, *plen + len + 1, 1)) {
+        if (mem_grow((void **)pool, pcap, *plen + len + 1, 1)) {
                 fail(b, "out of memory");
                 return -1;
         }
@@ -126,7 +106,7 @@ static int strs_add(struct builder *b, const char *s, size_t len, uint32_t *off)
 
 static int raw_add(struct builder *b, const struct raw_feature *r)
 {
-        if (grow((void **)&b->raw, &b->cap_raw, b->n_raw + 1, sizeof(*b->raw))) {
+        if (mem_grow((void **)&b->raw, &b->cap_raw, b->n_raw + 1, sizeof(*b->raw))) {
                 fail(b, "out of memory");
                 return -1;
         }
@@ -447,7 +427,7 @@ static int parse_label(struct builder *b, json_t *lj, size_t idx)
                         return -1;
                 }
         if (tx->n_labels >= UINT32_MAX - 1 ||
-            grow((void **)&tx->labels, &b->cap_labels, tx->n_labels + 1, sizeof(*tx->labels))) {
+            mem_grow((void **)&tx->labels, &b->cap_labels, tx->n_labels + 1, sizeof(*tx->labels))) {
                 fail(b, "out of memory");
                 return -1;
         }
@@ -520,7 +500,7 @@ static int parse_aliases(struct builder *b, json_t *aj)
                                      json_string_value(s));
                                 return -1;
                         }
-                        if (grow((void **)&b->alias, &b->cap_alias, b->n_alias + 1,
+                        if (mem_grow((void **)&b->alias, &b->cap_alias, b->n_alias + 1,
                                  sizeof(*b->alias))) {
                                 free(folded);
                                 fail(b, "out of memory");

@@ -11,6 +11,7 @@
  *    is normalised per word by utf8proc into the reusable ucs scratch.
  * A warm text_tokens does not allocate. */
 #include "text.h"
+#include "mem.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -92,27 +93,6 @@ void text_tokens_free(struct text_tokens *t)
         free(t->ucs);
         free(t->fold2);
         text_tokens_init(t);
-}
-
-/* Grows an array to hold at least @need elements of @elem bytes. 0 / -1. */
-static int grow_array(void **p, size_t *cap, size_t need, size_t elem)
-{
-        if (need <= *cap)
-                return 0;
-        size_t ncap = *cap ? *cap : 64;
-        while (ncap < need) {
-                if (ncap > SIZE_MAX / 2)
-                        return -1;
-                ncap *= 2;
-        }
-        if (ncap > SIZE_MAX / elem)
-                return -1;
-        void *np = realloc(*p, ncap * elem);
-        if (!np)
-                return -1;
-        *p = np;
-        *cap = ncap;
-        return 0;
 }
 
 /* Decodes one code point. Returns the bytes consumed; *cp is -1 when the
@@ -441,7 +421,7 @@ static int buf_reserve(struct text_tokens *t, size_t more)
 {
         if (more > SIZE_MAX - t->buf_len)
                 return -1;
-        return grow_array((void **)&t->buf, &t->buf_cap, t->buf_len + more, 1);
+        return mem_grow((void **)&t->buf, &t->buf_cap, t->buf_len + more, 1);
 }
 
 /* Writes the normal form of s[a, b) at the end of t->buf. @simple: the word
@@ -496,7 +476,7 @@ static int normalise(struct text_tokens *t, const char *s, size_t s_len, size_t 
                 return 0;
         }
         const utf8proc_option_t opts = UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD;
-        if (t->ucs_cap < n + 8 && grow_array((void **)&t->ucs, &t->ucs_cap, n + 8, 4) < 0)
+        if (t->ucs_cap < n + 8 && mem_grow((void **)&t->ucs, &t->ucs_cap, n + 8, 4) < 0)
                 return -1;
         utf8proc_ssize_t m;
         for (;;) {
@@ -512,7 +492,7 @@ static int normalise(struct text_tokens *t, const char *s, size_t s_len, size_t 
                 }
                 if ((size_t)m <= t->ucs_cap)
                         break;
-                if (grow_array((void **)&t->ucs, &t->ucs_cap, (size_t)m, 4) < 0)
+                if (mem_grow((void **)&t->ucs, &t->ucs_cap, (size_t)m, 4) < 0)
                         return -1;
         }
         utf8proc_ssize_t k = 0;
@@ -570,7 +550,7 @@ static int emit(struct text_tokens *t, const char *s, size_t s_len, size_t b, co
         }
         if (a >= b || b - a > TEXT_TOKEN_MAX_BYTES)
                 return 0;
-        if (t->n == t->cap && grow_array((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v)) < 0)
+        if (t->n == t->cap && mem_grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v)) < 0)
                 return -1;
         size_t norm_off = t->buf_len;
         /* Turkish I needs utf8proc's custom mapping */
