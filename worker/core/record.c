@@ -122,53 +122,6 @@ static void format_confidence(char *num, size_t size, double x)
         snprintf(num, size, ",\"confidence\":%.4g}", x);
 }
 
-int record_put_string(struct record_buf *b, const char *s, size_t len)
-{
-        static const char hex[] = "0123456789abcdef";
-        /* Worst case every byte becomes \u00XX. */
-        if (len > (SIZE_MAX - 2) / 6 || reserve(b, len * 6 + 2) < 0)
-                return -1;
-        char *o = b->p + b->len;
-        *o++ = '"';
-        for (size_t i = 0; i < len; i++) {
-                /* runs that need no escape are copied whole */
-                size_t e = jscan_plain_end(s, i, len);
-                memcpy(o, s + i, e - i);
-                o += e - i;
-                if ((i = e) >= len)
-                        break;
-                unsigned char c = (unsigned char)s[i];
-                *o++ = '\\';
-                switch (c) {
-                case '"':
-                        *o++ = '"';
-                        break;
-                case '\\':
-                        *o++ = '\\';
-                        break;
-                case '\n':
-                        *o++ = 'n';
-                        break;
-                case '\t':
-                        *o++ = 't';
-                        break;
-                case '\r':
-                        *o++ = 'r';
-                        break;
-                default:
-                        *o++ = 'u';
-                        *o++ = '0';
-                        *o++ = '0';
-                        *o++ = hex[c >> 4];
-                        *o++ = hex[c & 15];
-                }
-        }
-        *o++ = '"';
-        b->len = (size_t)(o - b->p);
-        b->p[b->len] = '\0';
-        return 0;
-}
-
 static int put_key(struct record_buf *b, const char *key)
 {
         if (puts_lit(b, ",\"") < 0 || puts_lit(b, key) < 0)
@@ -190,9 +143,10 @@ static int dump_cb(const char *buffer, size_t size, void *data)
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6))
 
-/* A string as json_dump() writes it with DUMP_FLAGS: UTF-8 kept, only '"',
- * '\\' and controls escaped, \u escapes in upper-case hex. */
-static int put_jansson_string(struct record_buf *b, const char *s, size_t len)
+/* Strings are written as json_dump() writes them with DUMP_FLAGS (UTF-8 kept,
+ * only '"', '\\' and controls escaped, \u escapes in upper-case hex), so record
+ * fields and pass-through source_fields look alike. */
+int record_put_string(struct record_buf *b, const char *s, size_t len)
 {
         static const char hex[] = "0123456789ABCDEF";
         if (len > (SIZE_MAX - 2) / 6 || reserve(b, len * 6 + 2) < 0)
@@ -249,7 +203,7 @@ static int put_json_value(struct record_buf *b, const json_t *j, int depth)
 {
         switch (json_typeof(j)) {
         case JSON_STRING:
-                return put_jansson_string(b, json_string_value(j), json_string_length(j));
+                return record_put_string(b, json_string_value(j), json_string_length(j));
         case JSON_INTEGER:
                 return put_int(b, (int64_t)json_integer_value(j));
         case JSON_TRUE:
@@ -285,7 +239,7 @@ static int put_json_value(struct record_buf *b, const json_t *j, int depth)
              it = json_object_iter_next((json_t *)j, it), first = 0) {
                 const char *k = json_object_iter_key(it);
                 size_t klen = json_object_iter_key_len(it);
-                if ((!first && puts_lit(b, ",") < 0) || put_jansson_string(b, k, klen) < 0 ||
+                if ((!first && puts_lit(b, ",") < 0) || record_put_string(b, k, klen) < 0 ||
                     puts_lit(b, ":") < 0 ||
                     put_json_value(b, json_object_iter_value(it), depth + 1) < 0)
                         return -1;
