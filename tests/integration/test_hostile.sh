@@ -104,6 +104,8 @@ worker_setup "$in" "$out" "$dlq" "$group"
 cat >>"$TMP/worker.conf" <<CONF
 input.format = json
 kafka.message.max.bytes = $TOPIC_MAX
+# this dead-letter topic takes 16 MB: keep every original byte (test_dlq_truncate covers the cut)
+dlq.max.bytes = $TOPIC_MAX
 CONF
 start_worker w1
 w1=$SPAWNED

@@ -165,6 +165,7 @@ int cmd_run(int argc, char **argv)
         wo.input_topics = config_get(c, "input.topics");
         wo.output_topics = config_get(c, "output.topics");
         wo.dlq_topic = config_get(c, "dlq.topic");
+        wo.dlq_max_bytes = config_get_int(c, "dlq.max.bytes");
         guarantee = config_get(c, "processing.guarantee");
         wo.exactly_once = guarantee && !strcmp(guarantee, "exactly_once");
         wo.pipelines = (int)config_get_int(c, "pipelines");

@@ -49,6 +49,7 @@ struct worker {
         /* settings */
         int exactly_once;
         long long max_inflight, shutdown_timeout_ms, txn_max_messages, txn_max_ms;
+        size_t dlq_max_bytes;
         char *dlq_topic;
         char *input_topics[WORKER_MAX_INPUT_TOPICS];
         int input_count;
@@ -182,7 +183,15 @@ static void worker_dead_letter(struct worker *w, rd_kafka_message_t *m, struct o
         rd_kafka_header_add(h, "stemtag-source-offset", -1, num, -1);
         snprintf(num, sizeof(num), "%" PRId64, ts);
         rd_kafka_header_add(h, "stemtag-source-timestamp", -1, num, -1);
-        err = worker_produce(w, w->dlq_rkt, m->payload, m->len, m->key, m->key_len, h, e);
+        /* A value larger than the dead-letter topic accepts would fail on every
+         * restart and block its partition for good: keep a prefix and say so. */
+        size_t len = m->len;
+        if (w->dlq_max_bytes && len > w->dlq_max_bytes) {
+                snprintf(num, sizeof(num), "%zu", m->len);
+                rd_kafka_header_add(h, "stemtag-truncated", -1, num, -1);
+                len = w->dlq_max_bytes;
+        }
+        err = worker_produce(w, w->dlq_rkt, m->payload, len, m->key, m->key_len, h, e);
         if (err)
                 worker_mark_failed(e, err);
         if (err)
@@ -908,6 +917,7 @@ struct worker *worker_new(const struct worker_options *o, struct pipeline_model 
         w->metrics = o->metrics;
         w->exactly_once = o->exactly_once;
         w->max_inflight = o->max_inflight > 0 ? o->max_inflight : 1;
+        w->dlq_max_bytes = o->dlq_max_bytes > 0 ? (size_t)o->dlq_max_bytes : 0;
         w->shutdown_timeout_ms = o->shutdown_timeout_ms > 0 ? o->shutdown_timeout_ms : 1;
         w->txn_max_messages = o->txn_max_messages > 0 ? o->txn_max_messages : 1;
         w->txn_max_ms = o->txn_max_ms > 0 ? o->txn_max_ms : 1;

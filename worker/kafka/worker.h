@@ -22,6 +22,9 @@ struct worker_options {
         const char *input_topics;  /**< comma list; "^..." entries are regexes */
         const char *output_topics; /**< comma list of templates ({section}, {language}) */
         const char *dlq_topic;
+        /** Dead letters carry at most this many bytes of the original value, so a
+         *  message too large for the dead-letter topic cannot block its partition. */
+        long long dlq_max_bytes;
         int exactly_once;       /**< processing.guarantee = exactly_once */
         int pipelines;          /**< classification threads (>= 1) */
         long long max_inflight; /**< pause input above this many unacknowledged messages */

@@ -42,6 +42,7 @@ static const struct {
     {"input.max.bytes", 1, 1000000000LL}, /* librdkafka's message.max.bytes ceiling */
     {"pipelines", 1, 256},
     {"max.inflight", 1, 10000000},
+    {"dlq.max.bytes", 0, 1000000000LL},
     {"shutdown.timeout.ms", 0, 3600000},
     {"transaction.max.messages", 1, 10000000},
     {"transaction.max.ms", 1, 900000}, /* broker's transaction.max.timeout.ms default */
