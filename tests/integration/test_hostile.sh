@@ -4,9 +4,9 @@
 # kept; valid articles around it are tagged; the worker keeps running; the
 # accounting is exact: N in = N out + N dead-lettered, every key exactly once.
 #
-# The worker runs with input.format = json (the strict mode): in the default
-# "auto" mode a message not starting with '{' is plain text by design, so a
-# top-level JSON array/number/string would be read as a (tiny) text article.
+# The worker runs with input.format = json (the strict mode), so that binary
+# garbage and the like are json_syntax; in the default "auto" mode they would be
+# plain text (top-level JSON arrays/strings/numbers are json_not_object there too).
 #
 # Each case is one message whose key says what must happen to it:
 #   hostile-ok-<name>             a record in the output topic

@@ -158,6 +158,14 @@ static void test_rejections(void **state)
         expect_reject(f, "\"just a string\"", 15, ARTICLE_JSON_NOT_OBJECT, "json_not_object");
         expect_reject(f, "plain words", 11, ARTICLE_JSON_SYNTAX, "json_syntax");
         f->o.format = ARTICLE_FORMAT_AUTO;
+        /* auto: a whole non-object JSON value is a JSON producer's mistake, not text */
+        expect_reject(f, " [{\"title\":\"x\"}]", 16, ARTICLE_JSON_NOT_OBJECT, "json_not_object");
+        expect_reject(f, "\"just a string\"", 15, ARTICLE_JSON_NOT_OBJECT, "json_not_object");
+        expect_reject(f, "42", 2, ARTICLE_JSON_NOT_OBJECT, "json_not_object");
+        expect_reject(f, "null", 4, ARTICLE_JSON_NOT_OBJECT, "json_not_object");
+        /* ...while text that merely opens like one stays text */
+        assert_int_equal(article_parse(&f->a, &f->o, "2025: a year in review", 22), 0);
+        assert_int_equal(article_parse(&f->a, &f->o, "\"Quoted\" words open this", 25), 0);
 
         f->o.max_bytes = 16;
         expect_reject(f, "{\"title\":\"0123456789\"}", 21, ARTICLE_TOO_LARGE, "too_large");

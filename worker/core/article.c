@@ -853,6 +853,21 @@ bail:
         return 1;
 }
 
+/* auto format: one complete non-object JSON value ([...], "...", a number,
+ * true/false/null) comes from a JSON producer gone wrong, not from a scraper's
+ * plain text, so it is read as JSON (and rejected as json_not_object) rather
+ * than tagged as a tiny text article. Only such openings pay for the parse. */
+static int auto_is_json_value(const char *t, size_t n)
+{
+        if (t[0] != '[' && t[0] != '"' && t[0] != '-' && !(t[0] >= '0' && t[0] <= '9') &&
+            !(n == 4 && (!memcmp(t, "null", 4) || !memcmp(t, "true", 4))) &&
+            !(n == 5 && !memcmp(t, "false", 5)))
+                return 0;
+        json_t *j = json_loadb(t, n, JSON_DECODE_ANY, NULL);
+        json_decref(j);
+        return j != NULL;
+}
+
 static int parse_json(struct article *a, const struct article_options *o, const char *data,
                       size_t len)
 {
@@ -1087,7 +1102,8 @@ int article_parse(struct article *a, const struct article_options *o, const char
 
         enum article_format fmt = o->format;
         if (fmt == ARTICLE_FORMAT_AUTO)
-                fmt = t[0] == '{' ? ARTICLE_FORMAT_JSON : ARTICLE_FORMAT_TEXT;
+                fmt = t[0] == '{' || auto_is_json_value(t, tlen) ? ARTICLE_FORMAT_JSON
+                                                                 : ARTICLE_FORMAT_TEXT;
         a->format = fmt;
         int rc =
             fmt == ARTICLE_FORMAT_JSON ? parse_json(a, o, data, len) : parse_text(a, data, len);
