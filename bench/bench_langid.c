@@ -30,23 +30,8 @@ int main(int argc, char **argv)
         const char *model = NULL, *dir = NULL;
         char err[512], defmodel[4096];
         double secs = 1.0;
-
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "--model") && i + 1 < argc)
-                        model = argv[++i];
-                else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
-                        secs = atof(argv[++i]);
-                else if (argv[i][0] == '-') {
-                        fprintf(stderr, "usage: %s [--model FILE] [--seconds S] DIR\n", argv[0]);
-                        return 2;
-                } else
-                        dir = argv[i];
-        }
-        if (!model) {
-                const char *src = getenv("STEMTAG_SOURCE_DIR");
-                snprintf(defmodel, sizeof(defmodel), "%s/config/langid.model", src ? src : ".");
-                model = defmodel;
-        }
+        if (ev_parse_args(argc, argv, &model, &dir, &secs, defmodel, sizeof(defmodel)))
+                return 2;
         if (!dir) {
                 printf("bench_langid: no dev folder given; create one with\n"
                        "  stemtag train-lang --input ../shared/corpora/lang --out /tmp/m "

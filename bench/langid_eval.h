@@ -35,6 +35,31 @@ struct ev_corpus {
         struct ev_set lines, sentences, pairs, articles;
 };
 
+/* Command line shared by the langid benches: [--model FILE] [--seconds S] DIR.
+ * The model defaults to $STEMTAG_SOURCE_DIR/config/langid.model (written into
+ * defmodel). Returns 0, or 2 after printing the usage for a bad option. */
+static int ev_parse_args(int argc, char **argv, const char **model, const char **dir, double *secs,
+                         char *defmodel, size_t defmodel_size)
+{
+        for (int i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "--model") && i + 1 < argc)
+                        *model = argv[++i];
+                else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+                        *secs = atof(argv[++i]);
+                else if (argv[i][0] == '-') {
+                        fprintf(stderr, "usage: %s [--model FILE] [--seconds S] DIR\n", argv[0]);
+                        return 2;
+                } else
+                        *dir = argv[i];
+        }
+        if (!*model) {
+                const char *src = getenv("STEMTAG_SOURCE_DIR");
+                snprintf(defmodel, defmodel_size, "%s/config/langid.model", src ? src : ".");
+                *model = defmodel;
+        }
+        return 0;
+}
+
 static int ev_push(struct ev_set *s, char *str, size_t len, int lang)
 {
         if (s->n == s->cap) {
