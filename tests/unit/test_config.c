@@ -320,6 +320,16 @@ static void expect_invalid(const char *key, const char *value, const char *needl
 static void test_validate(void **state)
 {
         (void)state;
+        /* A huge double is a valid (if odd) value; its integer view must not overflow
+         * (found by fuzz_config: UBSan float-cast-overflow). */
+        {
+                char err[256];
+                struct config *c = config_new();
+                assert_non_null(c);
+                assert_int_equal(config_set(c, "classify.title.weight", "1e40", err, sizeof(err)), 0);
+                assert_true(config_get_double(c, "classify.title.weight") > 9e39);
+                config_destroy(c);
+        }
         expect_invalid("langid.model", "/nonexistent/lang.model", "/nonexistent/lang.model");
         expect_invalid("langid.model", "/tmp", "regular file");
         expect_invalid("taxonomy.files", "/nonexistent/t.json", "cannot read");

@@ -265,7 +265,9 @@ static int check_value(const struct config_key *k, const char *value, struct con
                         return -1;
                 }
                 v->d = d;
-                v->i = (long long)d;
+                /* the integer view of a double key is only a convenience; a huge
+                 * value must not overflow the conversion (undefined behaviour) */
+                v->i = d < 9.2e18 ? (long long)d : LLONG_MAX;
                 break;
         }
         case CONFIG_STR:
