@@ -81,7 +81,7 @@ pipelines = $PIPELINES
 metrics.listen =
 log.level = warn
 langid.model = $src/config/langid.model
-taxonomy.files = $src/config/taxonomy/sections.json,$src/config/taxonomy/topics.json,$src/config/taxonomy/geo.json
+taxonomy.files = $src/config/taxonomy
 CONF
 
 # CPU seconds (user+sys) of a live process
@@ -113,8 +113,7 @@ say "worker: $w_rate msg/s, $w_mb MB/s ($w_s s); ratio to passthrough $(awk -v a
 
 # the pure path alone on the same articles (stemtag classify, one thread), for the CPU split
 cut -f2- "$TMP/input.txt" | /usr/bin/time -f "%U %S" -o "$TMP/cpu.cl" "$STEMTAG" classify \
-	--langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy/sections.json" \
-	--taxonomy "$src/config/taxonomy/topics.json" --taxonomy "$src/config/taxonomy/geo.json" >/dev/null
+	--langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy" >/dev/null
 c_cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$TMP/cpu.cl")
 say "pure path (stemtag classify): CPU $c_cpu s = $(per_msg_us "$c_cpu" "$N") us/msg; Kafka overhead of the worker: $(per_msg_us "$(awk -v a="$w_cpu" -v b="$c_cpu" 'BEGIN { print a - b }')" "$N") us/msg"
 say "CPU-bound ceiling of one worker on one idle core: $(awk -v c="$w_cpu" -v n="$N" 'BEGIN { printf "%.0f", n / c }') msg/s"

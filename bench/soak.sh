@@ -54,7 +54,7 @@ input.topics = soak-in
 output.topics = soak-out
 dlq.topic = soak-dlq
 langid.model = $root/config/langid.model
-taxonomy.files = $root/config/taxonomy/sections.json,$root/config/taxonomy/topics.json,$root/config/taxonomy/geo.json
+taxonomy.files = $root/config/taxonomy
 metrics.listen =
 log.level = warn
 CONF

@@ -50,6 +50,9 @@ static int setup(void **state)
         text_tokens_init(&f->toks);
         classify_options_default(&f->o);
         f->o.topics_top_k = 10;
+        /* These tests pin the raw scoring; test_evidence_standard the rules on top. */
+        f->o.any_evidence = 1;
+        f->o.topic_margin = 0.0;
         *state = f;
         return 0;
 }
@@ -209,6 +212,46 @@ static void test_negative_keyword(void **state)
         /* The negative keyword is never evidence. */
         run(f, "en", NULL, "Parliament parliament parliament election football.", NULL);
         assert_false(evidence_has(f->r.section, stem_of(f, "en", "football")));
+}
+
+/* Issue 19: one weak keyword is no evidence; two distinct keywords, or one
+ * strong one, are. A topic far below the best is dropped; every tag has a
+ * confidence in [0, 1], higher with more evidence. */
+static void test_evidence_standard(void **state)
+{
+        struct fx *f = *state;
+        f->o.any_evidence = 0;
+        /* "parliament" (weight 1) alone: no section */
+        run(f, "en", NULL, "The parliament met again today.", NULL);
+        assert_null(f->r.section_id);
+        /* "election" (weight 2) alone may carry a section */
+        run(f, "en", NULL, "The election is today.", NULL);
+        assert_string_equal(f->r.section_id, "politics");
+        double one = f->r.section_confidence;
+        /* two distinct keywords: a section, more confident */
+        run(f, "en", NULL, "The parliament called the election today.", NULL);
+        assert_string_equal(f->r.section_id, "politics");
+        double two = f->r.section_confidence;
+        assert_true(one > 0.0 && one < 1.0 && two > one && two < 1.0);
+        /* a confidence cut-off drops it */
+        f->o.min_confidence = two + 0.001;
+        run(f, "en", NULL, "The parliament called the election today.", NULL);
+        assert_null(f->r.section_id);
+        f->o.min_confidence = 0.0;
+        /* the margin: with a high margin only the best topic stays */
+        f->o.any_evidence = 1;
+        f->o.topic_margin = 0.0;
+        run(f, "en", NULL, "Parliament parliament election football football football goal match.",
+            NULL);
+        size_t all = f->r.n_topics;
+        f->o.topic_margin = 0.99;
+        run(f, "en", NULL, "Parliament parliament election football football football goal match.",
+            NULL);
+        assert_true(f->r.n_topics <= all);
+        assert_true(f->r.n_topics >= 1);
+        for (size_t i = 0; i < f->r.n_topics; i++)
+                assert_true(f->r.topic_tags[i].confidence >= 0.0 &&
+                            f->r.topic_tags[i].confidence <= 1.0);
 }
 
 static void test_alias_prior(void **state)
@@ -566,6 +609,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_keywords_stemmed_at_load, setup, teardown),
             cmocka_unit_test_setup_teardown(test_phrase_needs_consecutive_stems, setup, teardown),
             cmocka_unit_test_setup_teardown(test_negative_keyword, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_evidence_standard, setup, teardown),
             cmocka_unit_test_setup_teardown(test_alias_prior, setup, teardown),
             cmocka_unit_test_setup_teardown(test_title_weight, setup, teardown),
             cmocka_unit_test_setup_teardown(test_star_language, setup, teardown),

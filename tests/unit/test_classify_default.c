@@ -44,14 +44,10 @@ static int has_topic(json_t *topics, const char *id)
 static void test_seed_layout_article(void **state)
 {
         (void)state;
-        char langid[1200], tx[3][1200], article[1200];
+        char langid[1200], tx[1200], article[1200];
         snprintf(langid, sizeof(langid), "%s/config/langid.model", src_dir);
-        const char *names[] = {"sections", "topics", "geo"};
-        const char *paths[4] = {0};
-        for (int i = 0; i < 3; i++) {
-                snprintf(tx[i], sizeof(tx[i]), "%s/config/taxonomy/%s.json", src_dir, names[i]);
-                paths[i] = tx[i];
-        }
+        snprintf(tx, sizeof(tx), "%s/config/taxonomy", src_dir);
+        const char *paths[2] = {tx, NULL};
         struct pipeline_options o;
         pipeline_options_default(&o);
         o.langid_model_path = langid;
@@ -103,6 +99,78 @@ static void test_seed_layout_article(void **state)
         pipeline_model_unref(m);
 }
 
+/* One record of @p msg through a pipeline with (or without) the default model
+ * and taxonomy; returns the parsed record (caller decrefs). */
+static json_t *record_of(const char *msg, int with_langid, int with_taxonomy)
+{
+        char langid[1200], tx[1200];
+        snprintf(langid, sizeof(langid), "%s/config/langid.model", src_dir);
+        snprintf(tx, sizeof(tx), "%s/config/taxonomy", src_dir);
+        const char *paths[2] = {tx, NULL};
+        struct pipeline_options o;
+        pipeline_options_default(&o);
+        o.langid_model_path = with_langid ? langid : NULL;
+        o.taxonomy_paths = with_taxonomy ? paths : NULL;
+        char err[512];
+        struct pipeline_model *m = pipeline_model_load(&o, err, sizeof(err));
+        assert_non_null(m);
+        struct pipeline_ctx *c = pipeline_ctx_new(&o);
+        assert_non_null(c);
+        struct pipeline_source src = {.partition = -1, .offset = -1, .line = 1};
+        struct pipeline_result r;
+        assert_int_equal(pipeline_process(c, m, msg, strlen(msg), &src, &r), 0);
+        assert_true(r.ok);
+        json_error_t je;
+        json_t *rec = json_loadb(r.json, r.json_len, 0, &je);
+        assert_non_null(rec);
+        pipeline_ctx_destroy(c);
+        pipeline_model_unref(m);
+        return rec;
+}
+
+/* README "Nothing found": null = no answer, [] = empty list; und = the model
+ * ran and no language won; topics null only without a taxonomy. Every tag
+ * that is given carries confidence and evidence. */
+static void test_nothing_found_contract(void **state)
+{
+        (void)state;
+        const char *nothing = "{\"title\":\"12345\",\"body\":\"67890 2024\"}";
+        json_t *rec = record_of(nothing, 1, 1);
+        json_t *lang = json_object_get(rec, "language");
+        assert_string_equal(json_string_value(json_object_get(lang, "code")), "und");
+        assert_true(json_is_null(json_object_get(rec, "section")));
+        assert_true(json_is_array(json_object_get(rec, "topics")));
+        assert_int_equal(json_array_size(json_object_get(rec, "topics")), 0);
+        json_decref(rec);
+
+        rec = record_of(nothing, 0, 0);
+        assert_true(json_is_null(json_object_get(rec, "language")));
+        assert_true(json_is_null(json_object_get(rec, "section")));
+        assert_true(json_is_null(json_object_get(rec, "topics")));
+        json_decref(rec);
+
+        rec = record_of("{\"title\":\"Goalkeeper saves penalty as United win the league\","
+                        "\"body\":\"The striker scored twice and the coach praised the squad "
+                        "after the match at the stadium.\"}",
+                        1, 1);
+        json_t *sec = json_object_get(rec, "section");
+        assert_string_equal(json_string_value(json_object_get(sec, "id")), "sport");
+        double conf = json_number_value(json_object_get(sec, "confidence"));
+        assert_true(conf > 0.5 && conf <= 1.0);
+        assert_true(json_array_size(json_object_get(sec, "evidence")) > 0);
+        size_t i;
+        json_t *t;
+        assert_true(json_array_size(json_object_get(rec, "topics")) > 0);
+        json_array_foreach(json_object_get(rec, "topics"), i, t)
+        {
+                double tc = json_number_value(json_object_get(t, "confidence"));
+                assert_true(json_is_number(json_object_get(t, "confidence")));
+                assert_true(tc >= 0.0 && tc <= 1.0);
+                assert_true(json_array_size(json_object_get(t, "evidence")) > 0);
+        }
+        json_decref(rec);
+}
+
 int main(void)
 {
         const char *s = getenv("STEMTAG_SOURCE_DIR"), *d = getenv("STEMTAG_TEST_DATA");
@@ -114,6 +182,7 @@ int main(void)
         snprintf(data_dir, sizeof(data_dir), "%s", d);
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_seed_layout_article),
+            cmocka_unit_test(test_nothing_found_contract),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

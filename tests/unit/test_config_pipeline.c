@@ -35,7 +35,7 @@ static void test_defaults_and_overrides(void **state)
         assert_string_equal(o.article.fields.body[2], "content");
         assert_null(o.article.fields.body[3]);
         assert_string_equal(o.langid_model_path, "config/langid.model");
-        assert_string_equal(o.taxonomy_paths[0], "config/taxonomy/sections.json");
+        assert_string_equal(o.taxonomy_paths[0], "config/taxonomy");
         assert_true(o.title_weight == 3.0);
         assert_int_equal(o.topics_top_k, 8);
 

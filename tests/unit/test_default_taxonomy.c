@@ -1,4 +1,4 @@
-/* default taxonomy: the shipped config/taxonomy (sections + topics + geo) and
+/* default taxonomy: the shipped config/taxonomy (labels + lang/<iso>.json) and
  * language model run through pipeline_process on articles written for these
  * tests (tests/data/articles, one per language we claim), plus the seed
  * article from ../shared/examples when it is present. Each case pins what an
@@ -76,8 +76,8 @@ struct fx {
         struct pipeline_options o;
         struct pipeline_model *m;
         struct pipeline_ctx *c;
-        char paths[3][1024];
-        const char *taxonomy[4];
+        char path[1024];
+        const char *taxonomy[2];
         char langid[1024];
 };
 
@@ -91,13 +91,10 @@ static int setup(void **state)
         struct fx *f = calloc(1, sizeof(*f));
         if (!f)
                 return -1;
-        static const char *const names[] = {"sections.json", "topics.json", "geo.json"};
-        for (int i = 0; i < 3; i++) {
-                snprintf(f->paths[i], sizeof(f->paths[i]), "%s/config/taxonomy/%s", src_dir(),
-                         names[i]);
-                f->taxonomy[i] = f->paths[i];
-        }
-        f->taxonomy[3] = NULL;
+        /* The directory, as the default config names it. */
+        snprintf(f->path, sizeof(f->path), "%s/config/taxonomy", src_dir());
+        f->taxonomy[0] = f->path;
+        f->taxonomy[1] = NULL;
         snprintf(f->langid, sizeof(f->langid), "%s/config/langid.model", src_dir());
         pipeline_options_default(&f->o);
         f->o.taxonomy_paths = f->taxonomy;
@@ -259,6 +256,71 @@ static void test_articles(void **state)
         assert_true(ran >= (int)(sizeof(cases) / sizeof(cases[0])) - 1);
 }
 
+/* Issue 13: one article per news language we added (tests/data/articles/
+ * multilingual.jsonl, written for this test): the language, one of the
+ * acceptable sections, and the topic and country it must carry. All failures
+ * of the file are listed before the test fails. */
+static void test_multilingual_articles(void **state)
+{
+        struct fx *f = *state;
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/articles/multilingual.jsonl", getenv("STEMTAG_TEST_DATA"));
+        FILE *fp = fopen(path, "r");
+        assert_non_null(fp);
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        int cases_run = 0, failures = 0;
+        while ((n = getline(&line, &cap, fp)) > 0) {
+                json_error_t je;
+                json_t *want = json_loadb(line, (size_t)n, 0, &je);
+                assert_non_null(want);
+                const char *lang = json_string_value(json_object_get(want, "lang"));
+                json_t *article = json_pack("{s:O, s:O}", "title", json_object_get(want, "title"),
+                                            "body", json_object_get(want, "body"));
+                char *msg = json_dumps(article, JSON_COMPACT);
+                struct pipeline_source src = {.partition = -1, .offset = -1, .line = 1};
+                struct pipeline_result r;
+                assert_int_equal(pipeline_process(f->c, f->m, msg, strlen(msg), &src, &r), 0);
+                assert_true(r.ok);
+                json_t *rec = json_loadb(r.json, r.json_len, 0, &je);
+                assert_non_null(rec);
+                const char *got_lang =
+                    json_string_value(json_object_get(json_object_get(rec, "language"), "code"));
+                const char *sid =
+                    json_string_value(json_object_get(json_object_get(rec, "section"), "id"));
+                int sec_ok = 0;
+                size_t i;
+                json_t *s;
+                json_array_foreach(json_object_get(want, "sections"), i, s)
+                {
+                        sec_ok |= sid && !strcmp(sid, json_string_value(s));
+                }
+                json_t *topics = json_object_get(rec, "topics");
+                const char *topic = json_string_value(json_object_get(want, "topic"));
+                const char *country = json_string_value(json_object_get(want, "country"));
+                int ok = got_lang && !strcmp(got_lang, lang) && sec_ok &&
+                         find_topic(topics, topic) && find_topic(topics, country);
+                if (!ok) {
+                        fprintf(stderr, "%s: want section %s, topic %s, country %s; record: %.*s\n",
+                                lang, json_string_value(json_array_get(json_object_get(want, "sections"), 0)),
+                                topic, country, (int)r.json_len, r.json);
+                        failures++;
+                }
+                cases_run++;
+                free(msg);
+                json_decref(article);
+                json_decref(rec);
+                json_decref(want);
+        }
+        free(line);
+        fclose(fp);
+        assert_int_equal(cases_run, 21);
+        if (failures)
+                fail_msg("%d of %d multilingual articles mistagged (listed above)", failures,
+                         cases_run);
+}
+
 /* The alias table turns the source's own label into a prior: a short, neutral
  * text filed under "Sport" lands in sport, the same text under "Wirtschaft"
  * in economy. */
@@ -298,6 +360,7 @@ int main(void)
         }
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_articles),
+            cmocka_unit_test(test_multilingual_articles),
             cmocka_unit_test(test_section_alias_prior),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -199,9 +199,106 @@ static void test_stem_tokens(void **state)
         stem_pool_destroy(p);
 }
 
+/* Stem of the single word (or last word of a phrase) @p w in @p lang (static buffer). */
+static const char *stem_of(struct stem_pool *p, const char *lang, const char *w)
+{
+        static char out[2][256];
+        static int which;
+        struct text_tokens t;
+        text_tokens_init(&t);
+        assert_int_equal(text_tokenize(&t, w, strlen(w), TEXT_FIELD_BODY, lang), 0);
+        assert_true(t.n >= 1);
+        assert_int_equal(stem_tokens(p, stem_lang_from_iso(lang), &t), 0);
+        size_t i = t.n - 1;
+        char *o = out[which ^= 1];
+        snprintf(o, sizeof(out[0]), "%.*s", (int)t.v[i].stem_len, text_token_stem(&t, i));
+        text_tokens_free(&t);
+        return o;
+}
+
+/* Where news text is tricky, a taxonomy keyword written in its dictionary form
+ * must meet the forms articles print: the same stem after tokenising and
+ * stemming. The second table pins the pairs the stemmer keeps apart, which is
+ * why the keyword files list both forms (config/taxonomy/README.md). */
+static void test_keyword_meets_article_forms(void **state)
+{
+        (void)state;
+        static const struct {
+                const char *lang, *keyword, *article;
+        } same[] = {
+            /* Turkish: suffixes after the apostrophe of a proper noun, dotted capitals */
+            {"tr", "İstanbul", "İstanbul'da"},
+            {"tr", "İstanbul", "İSTANBUL'DAKİ"},
+            {"tr", "seçimler", "seçimlerde"},
+            /* Irish: t-/n-/h- prefixes and eclipsis (bhf, gC, nD) */
+            {"ga", "uisce", "an t-uisce"},
+            {"ga", "feidhmeannas", "bhfeidhmeannas"},
+            {"ga", "cúirt", "gCúirt"},
+            {"ga", "daoine", "na nDaoine"},
+            /* Arabic: article, prepositions and the conjunction و/ف in front of them */
+            {"ar", "الحكومة", "والحكومة"},
+            {"ar", "الحكومة", "بالحكومة"},
+            {"ar", "الحكومة", "للحكومة"},
+            {"ar", "حكومة", "الحكومة"},
+            {"ar", "الانتخابات", "وللانتخابات"},
+            {"ar", "الرئيس", "فالرئيس"},
+            /* Greek: accents, capitals, final sigma */
+            {"el", "κυβέρνηση", "ΚΥΒΕΡΝΗΣΗΣ"},
+            {"el", "κυβέρνηση", "Κυβέρνησης"},
+            {"el", "εκλογές", "ΕΚΛΟΓΕΣ"},
+            /* Hindi/Nepali: nukta or not, oblique plural; Tamil vowel signs */
+            {"hi", "फ़िल्म", "फिल्म"},
+            {"hi", "फिल्म", "फ़िल्मों"},
+            {"ne", "सरकार", "सरकारले"},
+            {"ne", "सरकार", "सरकारको"},
+            {"ta", "தேர்தல்", "தேர்தல்"},
+            /* Hungarian and Finnish case endings on compounds */
+            {"hu", "országgyűlés", "országgyűlésen"},
+            {"hu", "választás", "választásokon"},
+            {"fi", "eduskunta", "eduskunnassa"},
+            {"fi", "jalkapallo", "jalkapalloa"},
+            /* Yiddish: with and without pasekh/komets points, plural */
+            {"yi", "רעגירונג", "רעגירונגען"},
+            {"yi", "וואַלן", "וואלן"},
+            /* Serbian: Cyrillic and Latin meet */
+            {"sr", "влада", "vlada"},
+            {"sr", "влада", "vlade"},
+            /* Romanian: legacy cedillas and comma-below */
+            {"ro", "știință", "ştiinţă"},
+            {"ro", "guvernul", "guvernului"},
+        };
+        static const struct {
+                const char *lang, *a, *b;
+        } apart[] = {
+            {"tr", "seçim", "seçimlerde"},    /* bare seçim over-stems to seç */
+            {"ta", "தேர்தல்", "தேர்தலில்"},  /* the locative keeps the full noun */
+            {"fi", "vaalit", "vaaleissa"},    /* plural stem vowel changes */
+            {"ga", "rialtas", "rialtais"},    /* genitive slenderisation */
+        };
+        struct stem_pool *p = stem_pool_new(0);
+        assert_non_null(p);
+        for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+                const char *k = stem_of(p, same[i].lang, same[i].keyword);
+                const char *a = stem_of(p, same[i].lang, same[i].article);
+                if (strcmp(k, a))
+                        fail_msg("%s: keyword '%s' stems to '%s', article form '%s' to '%s'",
+                                 same[i].lang, same[i].keyword, k, same[i].article, a);
+        }
+        for (size_t i = 0; i < sizeof(apart) / sizeof(apart[0]); i++) {
+                const char *a = stem_of(p, apart[i].lang, apart[i].a);
+                const char *b = stem_of(p, apart[i].lang, apart[i].b);
+                if (!strcmp(a, b))
+                        fail_msg("%s: '%s' and '%s' now share the stem '%s': the keyword files "
+                                 "may drop one form",
+                                 apart[i].lang, apart[i].a, apart[i].b, a);
+        }
+        stem_pool_destroy(p);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_keyword_meets_article_forms),
             cmocka_unit_test(test_known_stems),
             cmocka_unit_test(test_lang_codes),
             cmocka_unit_test(test_cache_eviction_keeps_results),

@@ -209,6 +209,27 @@ static void test_arabic_hebrew(void **state)
         text_tokens_free(&t);
 }
 
+/* Per-language normal forms for news text: Romanian cedillas, Hindi/Nepali
+ * nukta, the Arabic conjunction before the article (and not in والد). */
+static void test_language_normal_forms(void **state)
+{
+        (void)state;
+        assert_string_equal(norms("ştiinţă ȘTIINȚĂ", "ro"), "știință|știință");
+        /* Turkish keeps its cedilla ş */
+        assert_string_equal(norms("şehir", "tr"), "şehir");
+        assert_string_equal(norms("फ़िल्म फिल्म", "hi"), "फिल्म|फिल्म");
+        assert_string_equal(norms("फ़िल्म", "ne"), "फिल्म");
+        assert_string_equal(norms("والحكومة فالرئيس والد", "ar"), "الحكومة|الرئيس|والد");
+        /* the span of a token without its conjunction starts after it */
+        struct text_tokens t;
+        text_tokens_init(&t);
+        const char *s = "والحكومة";
+        assert_int_equal(text_tokenize(&t, s, strlen(s), TEXT_FIELD_BODY, "ar"), 0);
+        assert_int_equal(t.n, 1);
+        assert_int_equal(t.v[0].off, 2);
+        text_tokens_free(&t);
+}
+
 static void test_long_runs_skipped(void **state)
 {
         (void)state;
@@ -310,6 +331,7 @@ int main(void)
             cmocka_unit_test(test_greek_cyrillic_armenian),
             cmocka_unit_test(test_marks_stay_in_words),
             cmocka_unit_test(test_arabic_hebrew),
+            cmocka_unit_test(test_language_normal_forms),
             cmocka_unit_test(test_long_runs_skipped),
             cmocka_unit_test(test_utf8_validate_repair),
             cmocka_unit_test(test_fast_fold_matches_utf8proc),

@@ -9,6 +9,7 @@ int cmd_train(int argc, char **argv);        /* cmd_train.c: learn a taxonomy fr
 int cmd_eval(int argc, char **argv);         /* cmd_eval.c: score a model on labelled JSONL */
 int cmd_train_lang(int argc, char **argv);   /* cmd_train_lang.c: build the language model */
 int cmd_check_config(int argc, char **argv); /* cmd_check_config.c: validate without connecting */
+int cmd_taxonomy(int argc, char **argv);     /* cmd_taxonomy.c: coverage stats and audit */
 
 /** Prints the version line(s) with git revision and dependency versions. */
 void cli_print_version(void);

@@ -23,6 +23,7 @@ static const struct command commands[] = {
         {"eval", cmd_eval, "measure a model on labelled JSON lines"},
         {"train-lang", cmd_train_lang, "build the language model from <iso>.txt files"},
         {"check-config", cmd_check_config, "validate a config file without connecting"},
+        {"taxonomy", cmd_taxonomy, "taxonomy coverage per language and label; keyword audit"},
 };
 
 static void usage(FILE *out)

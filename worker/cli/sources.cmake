@@ -6,5 +6,6 @@ set(STEMTAG_CLI_SOURCES
   cli/cmd_eval.c
   cli/cmd_train_lang.c
   cli/cmd_check_config.c
+  cli/cmd_taxonomy.c
   cli/labelled.c
 )

@@ -35,6 +35,14 @@ struct contrib {
         double value;
 };
 
+/* What speaks for one label in the current article (the evidence standard). */
+struct label_evidence {
+        uint16_t n;       /* distinct matched keywords (n-grams) with a positive weight */
+        uint8_t learned;  /* a learned stem (no keyword) contributed: the standard is waived */
+        uint8_t strong;   /* one of them is a strong keyword (CLASSIFY_STRONG_WEIGHT) */
+        float max_weight; /* largest keyword weight among them */
+};
+
 struct classify_ctx {
         uint64_t *tok_hash;
         size_t tok_cap;
@@ -49,6 +57,8 @@ struct classify_ctx {
         size_t score_cap;
         uint8_t *hit; /* label had a matched feature or the alias prior */
         size_t hit_cap;
+        struct label_evidence *ev; /* per touched label, reset by touch() */
+        size_t ev_cap;
         uint32_t *touched; /* labels with hit set, to clear them cheaply */
         size_t n_touched, touched_cap;
         struct classify_tag *tags;
@@ -61,6 +71,7 @@ struct classify_ctx {
         size_t jlen, jcap;
         int joom; /* an append failed: out of memory */
         double scale;
+        double section_conf; /* confidence of the section of the current article */
 };
 
 void classify_options_default(struct classify_options *o)
@@ -71,6 +82,8 @@ void classify_options_default(struct classify_options *o)
         o->topic_min_score = 1.0;
         o->topics_top_k = 8;
         o->alias_prior = 2.0;
+        o->topic_margin = CLASSIFY_TOPIC_MARGIN;
+        o->min_confidence = 0.0;
 }
 
 size_t taxonomy_label_count(const struct taxonomy *tx)
@@ -103,6 +116,7 @@ void classify_ctx_destroy(struct classify_ctx *c)
         free(c->matched);
         free(c->score);
         free(c->hit);
+        free(c->ev);
         free(c->touched);
         free(c->tags);
         free(c->contrib);
@@ -525,6 +539,8 @@ static int write_json_text(struct classify_ctx *c, const struct taxonomy *tx, in
                         jb_lit(c, "null");
                 jb_lit(c, ",\"score\":");
                 jb_score(c, c->score[section_label]);
+                jb_lit(c, ",\"confidence\":");
+                jb_score(c, round(c->section_conf * 1000.0) / 1000.0);
                 jb_lit(c, ",\"source_label\":");
                 if (section_hint)
                         jb_str(c, section_hint, strlen(section_hint));
@@ -543,6 +559,8 @@ static int write_json_text(struct classify_ctx *c, const struct taxonomy *tx, in
                 jb_str(c, c->tags[i].id, strlen(c->tags[i].id));
                 jb_lit(c, ",\"score\":");
                 jb_score(c, c->tags[i].score);
+                jb_lit(c, ",\"confidence\":");
+                jb_score(c, round(c->tags[i].confidence * 1000.0) / 1000.0);
                 jb_evidence(c, tx, c->tags[i].label);
                 jb_put(c, "}", 1);
         }
@@ -629,7 +647,61 @@ static inline void touch(struct classify_ctx *c, const struct taxonomy *tx, uint
                 return;
         c->hit[l] = 1;
         c->score[l] = tx->labels[l].bias;
+        c->ev[l] = (struct label_evidence){0};
         c->touched[c->n_touched++] = l;
+}
+
+/* A keyword that can carry a tag alone: weighted strong by its editor, and a
+ * phrase or a stem of at least CLASSIFY_STRONG_MIN_CHARS characters (a short
+ * stem is too often another word's stem too). */
+static int keyword_strong(const struct tx_entry *e, const char *key, float weight)
+{
+        if (weight < CLASSIFY_STRONG_WEIGHT)
+                return 0;
+        if (e->ntok >= 2)
+                return 1;
+        unsigned chars = 0;
+        for (uint32_t i = 0; i < e->key_len; i++)
+                chars += ((unsigned char)key[i] & 0xC0) != 0x80;
+        return chars >= CLASSIFY_STRONG_MIN_CHARS;
+}
+
+/* The evidence standard: a tag needs two distinct keywords, or one strong
+ * keyword; sections may also rest on one keyword of weight >=
+ * CLASSIFY_SECTION_SINGLE_WEIGHT. Learned models are exempt (their weights
+ * and thresholds were fitted together). */
+static int evidence_ok(const struct label_evidence *ev, enum tx_kind kind)
+{
+        if (ev->learned || ev->n >= 2 || ev->strong)
+                return 1;
+        return kind == TX_KIND_SECTION && ev->n == 1 &&
+               ev->max_weight >= CLASSIFY_SECTION_SINGLE_WEIGHT;
+}
+
+static double sigmoid(double x)
+{
+        return 1.0 / (1.0 + exp(-x));
+}
+
+/* Calibrated confidences (classify.h "Confidence"). */
+static double section_confidence(double score, double runner_up, const struct label_evidence *ev)
+{
+        double margin = score > 0.0 ? (score - (runner_up > 0.0 ? runner_up : 0.0)) / score : 0.0;
+        double x = CONF_SECTION_B0 + CONF_SECTION_B_SCORE * log1p(score) +
+                   CONF_SECTION_B_MARGIN * margin +
+                   CONF_SECTION_B_EVIDENCE * (ev->n >= 2 ? 1.0 : 0.0);
+        return sigmoid(x);
+}
+
+static double topic_confidence(double score, double threshold, double best,
+                               const struct label_evidence *ev)
+{
+        double rel = best > 0.0 ? score / best : 1.0;
+        double over = threshold > 0.0 ? score / threshold : score;
+        double x = CONF_TOPIC_B0 + CONF_TOPIC_B_SCORE * log(over > 1e-9 ? over : 1e-9) +
+                   CONF_TOPIC_B_REL * rel +
+                   CONF_TOPIC_B_EVIDENCE * (ev->n >= 3 ? 2.0 : ev->n >= 2 ? 1.0 : 0.0);
+        return sigmoid(x);
 }
 
 int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
@@ -650,6 +722,7 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
         size_t old_hit_cap = c->hit_cap;
         if (mem_grow((void **)&c->score, &c->score_cap, nl + 1, sizeof(double)) ||
             mem_grow((void **)&c->hit, &c->hit_cap, nl + 1, 1) ||
+            mem_grow((void **)&c->ev, &c->ev_cap, nl + 1, sizeof(*c->ev)) ||
             mem_grow((void **)&c->touched, &c->touched_cap, nl + 1, sizeof(uint32_t)) ||
             mem_grow((void **)&c->tags, &c->tags_cap, nl + 1, sizeof(*c->tags)))
                 return -1;
@@ -663,6 +736,17 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                         const struct tx_posting *P = &tx->postings[e->post_off + p];
                         touch(c, tx, P->label);
                         c->score[P->label] += P->weight * x;
+                        if (P->weight <= 0.0f)
+                                continue;
+                        struct label_evidence *ev = &c->ev[P->label];
+                        if (ev->n < UINT16_MAX)
+                                ev->n++;
+                        if (P->src_off == TX_NO_SRC)
+                                ev->learned = 1;
+                        if (P->weight > ev->max_weight)
+                                ev->max_weight = P->weight;
+                        if (!ev->strong && keyword_strong(e, tx->strs + e->key_off, P->weight))
+                                ev->strong = 1;
                 }
         }
         int prior_label = -1;
@@ -683,10 +767,14 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
          * topics go first in tags, best first. */
         int section_label = -1;
         size_t n_topics = 0;
+        double runner_up = 0.0; /* best score of another section (any threshold) */
         for (size_t i = 0; i < c->n_touched; i++) {
                 uint32_t l = c->touched[i];
                 const struct tx_label *L = &tx->labels[l];
-                if (c->score[l] < label_threshold(tx, opts, l))
+                if (c->score[l] < label_threshold(tx, opts, l) ||
+                    (c->ev[l].n == 0 && (int)l != prior_label) ||
+                    (!opts->any_evidence && !evidence_ok(&c->ev[l], L->kind) &&
+                     (int)l != prior_label))
                         continue;
                 struct classify_tag tg = {.label = l,
                                           .id = L->id,
@@ -701,6 +789,39 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                         section_label = (int)l;
         }
         qsort(c->tags, n_topics, sizeof(*c->tags), cmp_tag);
+        if (section_label >= 0) {
+                for (size_t i = 0; i < c->n_touched; i++) {
+                        uint32_t l = c->touched[i];
+                        if ((int)l != section_label && tx->labels[l].kind == TX_KIND_SECTION &&
+                            c->score[l] > runner_up)
+                                runner_up = c->score[l];
+                }
+                c->section_conf = section_confidence(c->score[section_label], runner_up,
+                                                     &c->ev[section_label]);
+        }
+        /* Topics far below the strongest one are its echo, not a subject of
+         * their own (labels with "margin": 0, the countries, are exempt). */
+        if (n_topics) {
+                double best = c->tags[0].score;
+                size_t w = 0;
+                for (size_t i = 0; i < n_topics; i++) {
+                        const struct tx_label *L = &tx->labels[c->tags[i].label];
+                        double margin = L->has_margin ? L->margin : opts->topic_margin;
+                        /* learned topics: their thresholds were fitted without a margin */
+                        if (!c->ev[c->tags[i].label].learned && c->tags[i].score < margin * best)
+                                continue;
+                        struct classify_tag tg = c->tags[i];
+                        tg.confidence = topic_confidence(tg.score, label_threshold(tx, opts, tg.label),
+                                                         best, &c->ev[tg.label]);
+                        if (tg.confidence < opts->min_confidence)
+                                continue;
+                        c->tags[w++] = tg;
+                        c->hit[tg.label] = 2;
+                }
+                n_topics = w;
+        }
+        if (section_label >= 0 && c->section_conf < opts->min_confidence)
+                section_label = -1;
         if (opts->explain) {
                 /* Every other label after them, best first: "why not that one". */
                 size_t w = n_topics;
@@ -708,9 +829,7 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                         const struct tx_label *L = &tx->labels[l];
                         if (!c->hit[l])
                                 c->score[l] = L->bias;
-                        int passed = L->kind == TX_KIND_TOPIC && c->hit[l] &&
-                                     c->score[l] >= label_threshold(tx, opts, (uint32_t)l);
-                        if (passed)
+                        if (c->hit[l] == 2) /* an assigned topic, already listed */
                                 continue;
                         c->tags[w++] =
                             (struct classify_tag){.label = (uint32_t)l,
@@ -725,6 +844,7 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
 
         out->section_id = section_label >= 0 ? tx->labels[section_label].id : NULL;
         out->section_score = section_label >= 0 ? c->score[section_label] : 0.0;
+        out->section_confidence = section_label >= 0 ? c->section_conf : 0.0;
         out->topic_tags = c->tags;
         out->n_topics = n_topics;
         if (opts->skip_json && !opts->explain)
@@ -743,9 +863,10 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
 
         if (section_label >= 0) {
                 const struct tx_label *L = &tx->labels[section_label];
-                out->section =
-                    json_pack("{s:s, s:s?, s:f, s:s?}", "id", L->id, "iptc", L->iptc, "score",
-                              round4(c->score[section_label]), "source_label", section_hint);
+                out->section = json_pack("{s:s, s:s?, s:f, s:f, s:s?}", "id", L->id, "iptc",
+                                         L->iptc, "score", round4(c->score[section_label]),
+                                         "confidence", round(c->section_conf * 1000.0) / 1000.0,
+                                         "source_label", section_hint);
         } else {
                 out->section = json_null();
         }
@@ -754,8 +875,10 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 goto oom;
         for (size_t i = 0; i < n_topics; i++) {
                 json_t *ev = evidence_json(c, tx, c->tags[i].label);
-                json_t *t = ev ? json_pack("{s:s, s:f, s:o}", "id", c->tags[i].id, "score",
-                                           round4(c->tags[i].score), "evidence", ev)
+                json_t *t = ev ? json_pack("{s:s, s:f, s:f, s:o}", "id", c->tags[i].id, "score",
+                                           round4(c->tags[i].score), "confidence",
+                                           round(c->tags[i].confidence * 1000.0) / 1000.0,
+                                           "evidence", ev)
                                : NULL;
                 if (!t || json_array_append_new(out->topics, t))
                         goto oom;

@@ -38,6 +38,35 @@ struct classify_ctx; /* per-thread scratch */
 /* Stems listed as evidence per tag (the strongest contributions). */
 #define CLASSIFY_EVIDENCE_MAX 5
 
+/* Evidence standard (hand-written keywords; learned models are exempt): a tag
+ * needs two distinct matched keywords, or one strong keyword: weight >=
+ * CLASSIFY_STRONG_WEIGHT and a phrase or a stem of >= CLASSIFY_STRONG_MIN_CHARS
+ * characters. A section may also rest on one keyword of weight >=
+ * CLASSIFY_SECTION_SINGLE_WEIGHT (a one-sentence article rarely has two). */
+#define CLASSIFY_STRONG_WEIGHT         2.5
+#define CLASSIFY_STRONG_MIN_CHARS      4
+#define CLASSIFY_SECTION_SINGLE_WEIGHT 2.0
+/* A topic scoring below this fraction of the article's best topic is dropped
+ * (default of classify.topic.margin; a label's "margin" overrides it). */
+#define CLASSIFY_TOPIC_MARGIN 0.25
+
+/* Confidence: the probability that a tag is right, a logistic function of
+ *   section: z = B0 + B_SCORE ln(1 + score) + B_MARGIN (score - runner-up) / score
+ *                + B_EVIDENCE [two or more keywords]
+ *   topic:   z = B0 + B_SCORE ln(score / threshold) + B_REL score / best topic score
+ *                + B_EVIDENCE (0, 1 or 2 for one, two, three or more keywords)
+ * fitted by tools/taxonomy/fit_confidence.py (logistic regression; sections
+ * on sib200-all, BBC, xglue-nc-de and de-headlines train+dev, topics on
+ * Reuters train+dev). bench/bench_zeroshot.py prints the reliability table. */
+#define CONF_SECTION_B0         (-2.084)
+#define CONF_SECTION_B_SCORE    0.564
+#define CONF_SECTION_B_MARGIN   1.849
+#define CONF_SECTION_B_EVIDENCE 1.127
+#define CONF_TOPIC_B0           (-1.938)
+#define CONF_TOPIC_B_SCORE      1.898
+#define CONF_TOPIC_B_REL        (-0.590)
+#define CONF_TOPIC_B_EVIDENCE   0.036
+
 struct classify_options {
         double title_weight;
         double section_min_score; /**< default section threshold (labels may override) */
@@ -50,6 +79,10 @@ struct classify_options {
         int skip_json;      /**< 1: fill tags only, no JSON (eval, benchmarks) */
         int json_text;      /**< 1: section/topics as compact JSON text (section_text,
                                  topics_text) instead of json_t trees: the hot path */
+        double topic_margin;   /**< drop topics below this fraction of the best topic (0: none) */
+        int any_evidence;      /**< 1: one matched keyword of any weight may carry a tag (the
+                                    evidence standard off; tests of raw scoring) */
+        double min_confidence; /**< drop tags whose confidence is below this (0: none) */
 };
 
 /** Fills @p o with the defaults of the README config table (title 3, thresholds 1,
@@ -71,6 +104,25 @@ size_t taxonomy_label_count(const struct taxonomy *tx);
 const char *taxonomy_label_id(const struct taxonomy *tx, size_t i);
 int taxonomy_label_kind(const struct taxonomy *tx, size_t i);
 
+/** Keywords (positive weight, as written in the files) of label @p i for
+ *  language @p lang (a stem_lang index, or -1 for "*"). */
+unsigned taxonomy_keyword_count(const struct taxonomy *tx, size_t i, int lang);
+
+/** One compiled (stem n-gram, label) pair, for inspection tools. */
+struct taxonomy_feature {
+        const char *stems; /**< the n-gram's stems joined by one space (borrowed) */
+        size_t stems_len;
+        unsigned ntok;
+        size_t label;
+        double weight;
+        const char *keyword; /**< the keyword as written, or NULL for learned stems */
+};
+
+/** Calls @p fn for every feature of language slot @p lang (stem_lang index);
+ *  stops at and returns the first non-zero value @p fn returns, else 0. */
+int taxonomy_foreach_feature(const struct taxonomy *tx, int lang,
+                             int (*fn)(const struct taxonomy_feature *f, void *ud), void *ud);
+
 struct classify_ctx *classify_ctx_new(void);
 void classify_ctx_destroy(struct classify_ctx *c); /* NULL is a no-op */
 
@@ -79,7 +131,8 @@ struct classify_tag {
         uint32_t label; /**< index in the taxonomy */
         const char *id; /**< borrowed from the taxonomy */
         double score;
-        int kind; /**< 0 section, 1 topic */
+        int kind;          /**< 0 section, 1 topic */
+        double confidence; /**< topics: calibrated probability of being right */
 };
 
 /**
@@ -94,6 +147,7 @@ struct classify_result {
         json_t *explain; /**< per-keyword contributions, or NULL (only with options.explain) */
         const char *section_id; /**< borrowed from the taxonomy, or NULL */
         double section_score;
+        double section_confidence;
         const struct classify_tag *topic_tags; /**< best first */
         size_t n_topics;
         /* With options.json_text: the same content as section/topics would

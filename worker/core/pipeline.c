@@ -55,6 +55,8 @@ void pipeline_options_default(struct pipeline_options *opts)
         opts->section_min_score = 1.0;
         opts->topic_min_score = 1.0;
         opts->topics_top_k = 8;
+        opts->topic_margin = CLASSIFY_TOPIC_MARGIN;
+        opts->min_confidence = 0.0;
         opts->stem_cache_entries = 65536;
         opts->explain = 0;
         opts->processed_at = NULL;
@@ -242,6 +244,8 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
                 co.section_min_score = c->opts.section_min_score;
                 co.topic_min_score = c->opts.topic_min_score;
                 co.topics_top_k = c->opts.topics_top_k;
+                co.topic_margin = c->opts.topic_margin;
+                co.min_confidence = c->opts.min_confidence;
                 co.explain = c->opts.explain;
                 co.json_text = 1;
                 if (classify_run(c->classify, model->taxonomy, &co, lang, &c->toks, a->section,

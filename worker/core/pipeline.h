@@ -31,6 +31,8 @@ struct pipeline_options {
         double section_min_score;          /**< below this the section is null */
         double topic_min_score;            /**< topics below this are dropped */
         int topics_top_k;                  /**< at most this many topics */
+        double topic_margin;               /**< topics below this fraction of the best are dropped */
+        double min_confidence;             /**< tags less confident than this are dropped */
         size_t stem_cache_entries;         /**< per-thread token->stem cache; 0 = off */
         int explain;                       /**< add per-keyword contributions to records */
         const char *processed_at;          /**< fixed "processed_at" (tests); NULL: wall clock */

@@ -9,12 +9,14 @@
  * that stem alike ("Wahl", "Wahlen") keep the largest weight instead of adding
  * up; `stems` weights (learned) add. */
 #define _GNU_SOURCE /* qsort_r */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 #include <utf8proc.h>
@@ -54,6 +56,8 @@ struct builder {
         size_t strs_cap;
         char *src; /* keywords as written; appended after the keys by compile() */
         size_t src_len, src_cap;
+        uint32_t *kw_count; /* n_labels x TX_COUNT_COLS, see taxonomy.h */
+        size_t cap_kw_count;
         char *errstr;
         size_t errstr_size;
         /* where we are, for error messages */
@@ -243,6 +247,9 @@ static int add_keyword(struct builder *b, const char *lang_key, int lang, const 
         uint32_t src_off;
         if (pool_add(b, &b->src, &b->src_len, &b->src_cap, kw, strlen(kw), &src_off))
                 return -1;
+        if (weight > 0)
+                b->kw_count[(size_t)label * TX_COUNT_COLS +
+                            (lang >= 0 ? (unsigned)lang : TX_COUNT_ANY)]++;
         unsigned n = (unsigned)t->n;
         const char *stems[TX_PHRASE_MAX];
         uint32_t lens[TX_PHRASE_MAX];
@@ -310,6 +317,28 @@ static int add_stem(struct builder *b, const char *lang_key, int lang, const cha
         return 0;
 }
 
+/* One language's keyword array of one label. */
+static int add_keyword_list(struct builder *b, const char *lang_key, int lang, json_t *arr,
+                            uint32_t label)
+{
+        if (!json_is_array(arr)) {
+                fail(b, "\"keywords\".\"%s\" must be an array of strings", lang_key);
+                return -1;
+        }
+        size_t i;
+        json_t *kw;
+        json_array_foreach(arr, i, kw)
+        {
+                if (!json_is_string(kw)) {
+                        fail(b, "\"keywords\".\"%s\"[%zu] must be a string", lang_key, i);
+                        return -1;
+                }
+                if (add_keyword(b, lang_key, lang, json_string_value(kw), label))
+                        return -1;
+        }
+        return 0;
+}
+
 /* "*" -> -1, "de" -> its stem_lang index; -2 when unknown. */
 static int lang_of_key(const char *k)
 {
@@ -352,24 +381,8 @@ static int parse_features(struct builder *b, json_t *obj, int is_stems, uint32_t
                                 if (add_stem(b, lang_key, lang, k, w, label))
                                         return -1;
                         }
-                } else {
-                        if (!json_is_array(v)) {
-                                fail(b, "\"keywords\".\"%s\" must be an array of strings",
-                                     lang_key);
-                                return -1;
-                        }
-                        size_t i;
-                        json_t *kw;
-                        json_array_foreach(v, i, kw)
-                        {
-                                if (!json_is_string(kw)) {
-                                        fail(b, "\"keywords\".\"%s\"[%zu] must be a string",
-                                             lang_key, i);
-                                        return -1;
-                                }
-                                if (add_keyword(b, lang_key, lang, json_string_value(kw), label))
-                                        return -1;
-                        }
+                } else if (add_keyword_list(b, lang_key, lang, v, label)) {
+                        return -1;
                 }
         }
         return 0;
@@ -426,11 +439,17 @@ static int parse_label(struct builder *b, json_t *lj, size_t idx)
                         fail(b, "duplicate label id (first defined in %s)", tx->labels[i].file);
                         return -1;
                 }
-        if (tx->n_labels >= UINT32_MAX - 1 ||
-            mem_grow((void **)&tx->labels, &b->cap_labels, tx->n_labels + 1, sizeof(*tx->labels))) {
+        size_t cap_count = b->cap_kw_count;
+        if (tx->n_labels >= UINT32_MAX / TX_COUNT_COLS - 1 ||
+            mem_grow((void **)&tx->labels, &b->cap_labels, tx->n_labels + 1, sizeof(*tx->labels)) ||
+            mem_grow((void **)&b->kw_count, &b->cap_kw_count, (tx->n_labels + 1) * TX_COUNT_COLS,
+                     sizeof(*b->kw_count))) {
                 fail(b, "out of memory");
                 return -1;
         }
+        if (b->cap_kw_count > cap_count)
+                memset(b->kw_count + cap_count, 0,
+                       (b->cap_kw_count - cap_count) * sizeof(*b->kw_count));
         struct tx_label *L = &tx->labels[tx->n_labels];
         memset(L, 0, sizeof(*L));
         L->file = b->file;
@@ -457,7 +476,8 @@ static int parse_label(struct builder *b, json_t *lj, size_t idx)
         }
         int has_bias;
         if (opt_number(b, lj, "threshold", &L->has_threshold, &L->threshold) ||
-            opt_number(b, lj, "bias", &has_bias, &L->bias))
+            opt_number(b, lj, "bias", &has_bias, &L->bias) ||
+            opt_number(b, lj, "margin", &L->has_margin, &L->margin))
                 return -1;
         uint32_t label = (uint32_t)(tx->n_labels - 1);
         json_t *kw = json_object_get(lj, "keywords");
@@ -537,27 +557,52 @@ static int append_version(struct builder *b, const char *name, const char *versi
         return 0;
 }
 
-static int load_file(struct builder *b, const char *path)
+/* A keyword file: {"format", "language": "xx" or "*", "keywords": {label id:
+ * [keywords]}} adds one language's keywords to labels that definition files
+ * (loaded first, whatever the order given) declare. */
+static int load_keyword_file(struct builder *b, json_t *root)
 {
-        json_error_t jerr;
-        b->file = path;
-        b->label = NULL;
-        json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-        if (!root) {
-                fail(b, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+        json_t *lj = json_object_get(root, "language");
+        const char *lang_key = json_string_value(lj);
+        int lang = lang_key ? lang_of_key(lang_key) : -2;
+        if (lang == -2) {
+                fail(b, "\"language\" must be the ISO 639-1 code of a Snowball language or \"*\"");
                 return -1;
         }
-        int rc = -1;
-        json_t *fmt = json_object_get(root, "format");
-        if (!json_is_object(root) || !json_is_string(fmt) ||
-            strcmp(json_string_value(fmt), TX_FORMAT)) {
-                fail(b, "not a taxonomy: \"format\" must be \"" TX_FORMAT "\"");
-                goto out;
+        if (json_object_get(root, "labels") || json_object_get(root, "aliases")) {
+                fail(b, "a keyword file (with \"language\") cannot define labels or aliases");
+                return -1;
         }
+        json_t *kw = json_object_get(root, "keywords");
+        if (!json_is_object(kw)) {
+                fail(b, "\"keywords\" must be an object of label id -> [keywords]");
+                return -1;
+        }
+        const char *id;
+        json_t *arr;
+        json_object_foreach(kw, id, arr)
+        {
+                b->label = id;
+                size_t l = 0;
+                while (l < b->tx->n_labels && strcmp(b->tx->labels[l].id, id))
+                        l++;
+                if (l == b->tx->n_labels) {
+                        fail(b, "no taxonomy file loaded with this one defines the label");
+                        return -1;
+                }
+                if (add_keyword_list(b, lang_key, lang, arr, (uint32_t)l))
+                        return -1;
+        }
+        b->label = NULL;
+        return 0;
+}
+
+static int load_definition_file(struct builder *b, json_t *root, const char *path)
+{
         json_t *labels = json_object_get(root, "labels");
         if (labels && !json_is_array(labels)) {
                 fail(b, "\"labels\" must be an array");
-                goto out;
+                return -1;
         }
         const char *name = json_string_value(json_object_get(root, "name"));
         const char *version = json_string_value(json_object_get(root, "version"));
@@ -566,21 +611,40 @@ static int load_file(struct builder *b, const char *path)
                 name = name ? name + 1 : path;
         }
         if (append_version(b, name, version ? version : "unversioned"))
-                goto out;
+                return -1;
         size_t i;
         json_t *lj;
         json_array_foreach(labels, i, lj)
         {
                 if (parse_label(b, lj, i))
-                        goto out;
+                        return -1;
         }
         json_t *aliases = json_object_get(root, "aliases");
         if (aliases && parse_aliases(b, aliases))
-                goto out;
-        rc = 0;
-out:
-        json_decref(root);
-        return rc;
+                return -1;
+        return 0;
+}
+
+/* Parses one file; *root is a new reference on success. */
+static int parse_file(struct builder *b, const char *path, json_t **root)
+{
+        json_error_t jerr;
+        b->file = path;
+        b->label = NULL;
+        *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+        if (!*root) {
+                fail(b, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+                return -1;
+        }
+        json_t *fmt = json_object_get(*root, "format");
+        if (!json_is_object(*root) || !json_is_string(fmt) ||
+            strcmp(json_string_value(fmt), TX_FORMAT)) {
+                fail(b, "not a taxonomy: \"format\" must be \"" TX_FORMAT "\"");
+                json_decref(*root);
+                *root = NULL;
+                return -1;
+        }
+        return 0;
 }
 
 static int cmp_raw(const void *pa, const void *pb, void *strs)
@@ -780,36 +844,139 @@ static void builder_free(struct builder *b)
         free(b->alias);
         free(b->raw);
         free(b->src);
+        free(b->kw_count);
         text_tokens_free(&b->toks);
+}
+
+struct path_list {
+        char **v;
+        size_t n, cap;
+};
+
+static int path_push(struct path_list *pl, char *owned)
+{
+        if (!owned || mem_grow((void **)&pl->v, &pl->cap, pl->n + 1, sizeof(*pl->v))) {
+                free(owned);
+                return -1;
+        }
+        pl->v[pl->n++] = owned;
+        return 0;
+}
+
+static int cmp_path(const void *pa, const void *pb)
+{
+        return strcmp(*(char *const *)pa, *(char *const *)pb);
+}
+
+/* Adds every *.json under dir (subdirectories too, at most `depth` deep),
+ * sorted by path so that the load order and the error that wins never
+ * depend on readdir. */
+static int expand_dir(struct builder *b, struct path_list *pl, const char *dir, int depth)
+{
+        DIR *d = opendir(dir);
+        if (!d) {
+                fail(b, "%s: %s", dir, strerror(errno));
+                return -1;
+        }
+        size_t first = pl->n;
+        struct dirent *de;
+        int rc = 0;
+        while (rc == 0 && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                size_t len = strlen(de->d_name);
+                char *full = malloc(strlen(dir) + len + 2);
+                if (!full) {
+                        rc = -1;
+                        break;
+                }
+                sprintf(full, "%s/%s", dir, de->d_name);
+                struct stat st;
+                if (stat(full, &st)) {
+                        free(full);
+                        continue; /* a dangling link is not a taxonomy file */
+                }
+                if (S_ISDIR(st.st_mode)) {
+                        if (depth > 0)
+                                rc = expand_dir(b, pl, full, depth - 1);
+                        free(full);
+                } else if (S_ISREG(st.st_mode) && len > 5 &&
+                           !strcmp(de->d_name + len - 5, ".json")) {
+                        rc = path_push(pl, full);
+                } else {
+                        free(full);
+                }
+        }
+        closedir(d);
+        if (rc) {
+                if (!b->errstr || !*b->errstr)
+                        fail(b, "out of memory");
+                return -1;
+        }
+        qsort(pl->v + first, pl->n - first, sizeof(*pl->v), cmp_path);
+        return 0;
 }
 
 struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool, char *errstr,
                                size_t errstr_size)
 {
         struct builder b = {.pool = pool, .errstr = errstr, .errstr_size = errstr_size};
+        struct path_list pl = {0};
+        json_t **roots = NULL;
         if (errstr && errstr_size)
                 errstr[0] = '\0';
         text_tokens_init(&b.toks);
         b.tx = calloc(1, sizeof(*b.tx));
-        size_t n = 0;
-        while (paths && paths[n])
-                n++;
-        if (!b.tx || !n) {
-                fail(&b, n ? "out of memory" : "no taxonomy files given");
-                goto err;
-        }
-        if (!(b.tx->files = calloc(n, sizeof(char *)))) {
+        if (!b.tx) {
                 fail(&b, "out of memory");
                 goto err;
         }
-        for (size_t i = 0; i < n; i++) {
-                if (!(b.tx->files[i] = strdup(paths[i]))) {
+        for (size_t i = 0; paths && paths[i]; i++) {
+                struct stat st;
+                if (!stat(paths[i], &st) && S_ISDIR(st.st_mode)) {
+                        size_t before = pl.n;
+                        if (expand_dir(&b, &pl, paths[i], 2))
+                                goto err;
+                        if (pl.n == before) {
+                                fail(&b, "%s: directory holds no *.json taxonomy file", paths[i]);
+                                goto err;
+                        }
+                } else if (path_push(&pl, strdup(paths[i]))) {
                         fail(&b, "out of memory");
                         goto err;
                 }
-                b.tx->n_files++;
-                if (load_file(&b, b.tx->files[i]))
+        }
+        if (!pl.n) {
+                fail(&b, "no taxonomy files given");
+                goto err;
+        }
+        b.tx->files = pl.v; /* from here on taxonomy_destroy frees them */
+        b.tx->n_files = pl.n;
+        pl.v = NULL;
+        pl.n = 0;
+        if (!(roots = calloc(b.tx->n_files, sizeof(*roots)))) {
+                fail(&b, "out of memory");
+                goto err;
+        }
+        for (size_t i = 0; i < b.tx->n_files; i++)
+                if (parse_file(&b, b.tx->files[i], &roots[i]))
                         goto err;
+        /* Definitions first, then the keyword files that refer to them. */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < b.tx->n_files; i++) {
+                        int is_keywords = json_object_get(roots[i], "language") != NULL;
+                        if (is_keywords != pass)
+                                continue;
+                        b.file = b.tx->files[i];
+                        b.label = NULL;
+                        if (pass ? load_keyword_file(&b, roots[i])
+                                 : load_definition_file(&b, roots[i], b.tx->files[i]))
+                                goto err;
+                }
+        if (!b.tx->version) {
+                b.file = NULL;
+                fail(&b, "no taxonomy file defines labels (only keyword files given)");
+                goto err;
         }
         b.file = NULL;
         b.label = NULL;
@@ -819,9 +986,21 @@ struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
         b.label = NULL;
         if (compile(&b))
                 goto err;
+        b.tx->keyword_counts = b.kw_count;
+        b.kw_count = NULL;
+        for (size_t i = 0; i < b.tx->n_files; i++)
+                json_decref(roots[i]);
+        free(roots);
         builder_free(&b);
         return b.tx;
 err:
+        if (roots)
+                for (size_t i = 0; i < b.tx->n_files; i++)
+                        json_decref(roots[i]);
+        free(roots);
+        for (size_t i = 0; i < pl.n; i++)
+                free(pl.v[i]);
+        free(pl.v);
         builder_free(&b);
         taxonomy_destroy(b.tx);
         return NULL;
@@ -849,7 +1028,39 @@ void taxonomy_destroy(struct taxonomy *tx)
         free(tx->filter);
         free(tx->strs);
         free(tx->version);
+        free(tx->keyword_counts);
         free(tx);
+}
+
+unsigned taxonomy_keyword_count(const struct taxonomy *tx, size_t i, int lang)
+{
+        if (!tx->keyword_counts || i >= tx->n_labels || lang >= STEM_LANG_COUNT)
+                return 0;
+        return tx->keyword_counts[i * TX_COUNT_COLS + (lang >= 0 ? (unsigned)lang : TX_COUNT_ANY)];
+}
+
+int taxonomy_foreach_feature(const struct taxonomy *tx, int lang,
+                             int (*fn)(const struct taxonomy_feature *f, void *ud), void *ud)
+{
+        for (size_t e = 0; e < tx->n_entries; e++) {
+                const struct tx_entry *en = &tx->entries[e];
+                if (en->lang != lang)
+                        continue;
+                for (uint32_t k = 0; k < en->post_n; k++) {
+                        const struct tx_posting *p = &tx->postings[en->post_off + k];
+                        struct taxonomy_feature f = {
+                            .stems = tx->strs + en->key_off,
+                            .stems_len = en->key_len,
+                            .ntok = en->ntok,
+                            .label = p->label,
+                            .weight = p->weight,
+                            .keyword = p->src_off == TX_NO_SRC ? NULL : tx->strs + p->src_off};
+                        int rc = fn(&f, ud);
+                        if (rc)
+                                return rc;
+                }
+        }
+        return 0;
 }
 
 const char *taxonomy_version(const struct taxonomy *tx)

@@ -22,6 +22,10 @@
 /* Longest phrase (in stems) a keyword may have; bounds the look-ahead. */
 #define TX_PHRASE_MAX 8
 
+/* Columns of taxonomy.keyword_counts: one per stem_lang, then "*". */
+#define TX_COUNT_ANY  STEM_LANG_COUNT
+#define TX_COUNT_COLS (STEM_LANG_COUNT + 1)
+
 enum tx_kind { TX_KIND_SECTION = 0, TX_KIND_TOPIC = 1 };
 
 struct tx_label {
@@ -30,6 +34,8 @@ struct tx_label {
         int has_threshold; /* else the classify option's default applies */
         double threshold;
         double bias;
+        int has_margin; /* else classify.topic.margin applies */
+        double margin;
         const char *file; /* borrowed from taxonomy.files */
 };
 
@@ -85,7 +91,11 @@ struct taxonomy {
         size_t n_aliases;
         char **files; /* the paths as given (owned) */
         size_t n_files;
-        char *version; /* "name@version,..." (owned) */
+        char *version; /* "name@version,..." of the definition files (owned) */
+        /* Keywords (positive weight) per label and language, as written:
+         * keyword_counts[label * TX_COUNT_COLS + lang], column TX_COUNT_ANY
+         * for "*" (owned; for `stemtag taxonomy stats` and the coverage test). */
+        uint32_t *keyword_counts;
 };
 
 /* Stem hash, 8 bytes at a time (stems are short; this runs once per token).

@@ -371,6 +371,9 @@ struct lang_rules {
         int elision; /* fr/it/ca/ga: drop l', d', qu', ... */
         int italian; /* it: also dell', nell', sull', ... */
         int irish;   /* ga: t-, n-, h- before a vowel stay on the word (the stemmer drops them) */
+        int romanian;  /* ro: cedilla ş ţ (legacy encodings) fold to comma-below ș ț */
+        int nukta;     /* hi/ne: the nukta is dropped (फ़िल्म and फिल्म are one word in print) */
+        int arabic;    /* ar: the conjunction و/ف before an article goes (والحكومة -> الحكومة) */
 };
 
 static void lang_rules_of(const char *lang, struct lang_rules *r)
@@ -387,6 +390,12 @@ static void lang_rules_of(const char *lang, struct lang_rules *r)
                 r->irish = 1;
         else if (a == 'i' && b == 't')
                 r->elision = r->italian = 1;
+        else if (a == 'r' && b == 'o')
+                r->romanian = 1;
+        else if ((a == 'h' && b == 'i') || (a == 'n' && b == 'e'))
+                r->nukta = 1;
+        else if (a == 'a' && b == 'r')
+                r->arabic = 1;
 }
 
 static utf8proc_int32_t fold_custom(utf8proc_int32_t cp, void *data)
@@ -398,6 +407,12 @@ static utf8proc_int32_t fold_custom(utf8proc_int32_t cp, void *data)
                 return 'i';
         if (r->turkish && cp == 'I')
                 return 0x0131;
+        if (r->romanian) {
+                if (cp == 0x015E || cp == 0x015F) /* Ş ş -> ș */
+                        return 0x0219;
+                if (cp == 0x0162 || cp == 0x0163) /* Ţ ţ -> ț */
+                        return 0x021B;
+        }
         return cp;
 }
 
@@ -497,7 +512,7 @@ static int normalise(struct text_tokens *t, const char *s, size_t s_len, size_t 
         }
         utf8proc_ssize_t k = 0;
         for (utf8proc_ssize_t i = 0; i < m; i++)
-                if (t->ucs[i] != 0x00AD)
+                if (t->ucs[i] != 0x00AD && !(r->nukta && t->ucs[i] == 0x093C))
                         t->ucs[k++] = t->ucs[i];
         utf8proc_ssize_t bytes = utf8proc_reencode(t->ucs, k, opts);
         if (bytes < 0)
@@ -538,10 +553,43 @@ static enum text_script word_script(const char *s, size_t a, size_t b)
         return TEXT_SCRIPT_OTHER;
 }
 
+/* Letters (code points) in s[a, b). */
+static size_t count_chars(const char *s, size_t a, size_t b)
+{
+        size_t n = 0;
+        for (size_t i = a; i < b; i++)
+                n += ((unsigned char)s[i] & 0xC0) != 0x80;
+        return n;
+}
+
+/* Arabic: bytes of a leading conjunction و or ف written onto an article
+ * (ال, لل) or onto بال, when at least three letters follow the article; the
+ * Snowball stemmer strips the article but not the conjunction in front of it,
+ * so والحكومة would miss الحكومة. Words like والد (father) keep their و. */
+static size_t arabic_conjunction(const char *s, size_t a, size_t b)
+{
+        static const char waw[] = "\xD9\x88", fa[] = "\xD9\x81";
+        static const char al[] = "\xD8\xA7\xD9\x84", ll[] = "\xD9\x84\xD9\x84",
+                          bal[] = "\xD8\xA8\xD8\xA7\xD9\x84";
+        if (b - a < 2 + 4 + 6 || (memcmp(s + a, waw, 2) && memcmp(s + a, fa, 2)))
+                return 0;
+        const char *p = s + a + 2;
+        size_t rest = b - a - 2, art = 0;
+        if (!memcmp(p, al, 4) || !memcmp(p, ll, 4))
+                art = 4;
+        else if (rest >= 6 && !memcmp(p, bal, 6))
+                art = 6;
+        if (!art || count_chars(s, a + 2 + art, b) < 3)
+                return 0;
+        return 2;
+}
+
 static int emit(struct text_tokens *t, const char *s, size_t s_len, size_t b, const struct word *w,
                 enum text_field field, const struct lang_rules *r)
 {
         size_t a = w->start;
+        if (r->arabic)
+                a += arabic_conjunction(s, a, b);
         if (w->apos != SIZE_MAX) {
                 if (r->turkish)
                         b = w->apos;
@@ -553,8 +601,9 @@ static int emit(struct text_tokens *t, const char *s, size_t s_len, size_t b, co
         if (t->n == t->cap && mem_grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v)) < 0)
                 return -1;
         size_t norm_off = t->buf_len;
-        /* Turkish I needs utf8proc's custom mapping */
-        int simple = w->simple && !(r->turkish && memchr(s + a, 'I', b - a));
+        /* Turkish I and Romanian cedillas need utf8proc's custom mapping */
+        int simple = w->simple && !(r->turkish && memchr(s + a, 'I', b - a)) &&
+                     !(r->romanian && memchr(s + a, 0xC5, b - a));
         if (normalise(t, s, s_len, a, b, simple, r) < 0)
                 return -1;
         if (t->buf_len > UINT32_MAX)

@@ -740,7 +740,9 @@ int config_load(struct config *c, const char *path, char **envp, const char *con
 }
 
 /* Readable regular file? Fills @p why otherwise. */
-static int file_readable(const char *path, char *why, size_t why_size)
+/* A readable regular file, or with @p allow_dir a readable directory (a
+ * taxonomy directory: taxonomy_load takes every *.json below it). */
+static int file_readable(const char *path, int allow_dir, char *why, size_t why_size)
 {
         struct stat st;
         int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -749,8 +751,8 @@ static int file_readable(const char *path, char *why, size_t why_size)
                 snprintf(why, why_size, "%s", strerror(errno));
                 return 0;
         }
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                snprintf(why, why_size, "not a regular file");
+        if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || (allow_dir && S_ISDIR(st.st_mode)))) {
+                snprintf(why, why_size, allow_dir ? "not a file or directory" : "not a regular file");
                 close(fd);
                 return 0;
         }
@@ -819,7 +821,8 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size)
                 }
                 if (k->type == CONFIG_PATH || k->type == CONFIG_PATHS) {
                         for (char **p = v->list; *p; p++)
-                                if (!file_readable(*p, why, sizeof(why))) {
+                                if (!file_readable(*p, k->type == CONFIG_PATHS, why,
+                                                   sizeof(why))) {
                                         config_err(errstr, errstr_size,
                                                    "%s: key '%s': cannot read '%s': %s", v->source,
                                                    k->name, *p, why);
@@ -899,7 +902,7 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size)
                                 return -1;
                         }
                         if (kafka_key_is_path(kafka_client_name(v->key)) && *v->value &&
-                            !file_readable(v->value, why, sizeof(why))) {
+                            !file_readable(v->value, 0, why, sizeof(why))) {
                                 config_err(errstr, errstr_size,
                                            "%s: key 'kafka.%s': cannot read '%s': %s", v->source,
                                            v->key, v->value, why);

@@ -54,6 +54,8 @@ int config_to_pipeline_options(const struct config *c, struct pipeline_options *
         opts->section_min_score = config_get_double(c, "classify.section.min.score");
         opts->topic_min_score = config_get_double(c, "classify.topic.min.score");
         opts->topics_top_k = (int)config_get_int(c, "classify.topics.top.k");
+        opts->topic_margin = config_get_double(c, "classify.topic.margin");
+        opts->min_confidence = config_get_double(c, "classify.min.confidence");
         opts->stem_cache_entries = (size_t)config_get_int(c, "stem.cache.entries");
         return 0;
 }
