@@ -186,6 +186,14 @@ static void test_hint_breaks_ties_only(void **state)
         assert_true(r.confidence == plain.confidence);
         detect("Les enfants sont allés à l'école ce matin", "zz", &r);
         assert_true(r.confidence == plain.confidence);
+        /* Issue 19: two words no language owns (the README's own example): without a
+         * hint the winner has no majority; with one, the hint decides, and the
+         * confidence says how little the text itself knew. */
+        detect("Parliament votes", NULL, &plain);
+        assert_true(plain.confidence < 0.5);
+        detect("Parliament votes", "en", &r);
+        assert_string_equal(r.code, "en");
+        assert_true(r.confidence > 0.0 && r.confidence < 0.5);
 }
 
 static void test_prefix_limit(void **state)

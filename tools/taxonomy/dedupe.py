@@ -51,7 +51,7 @@ def stem_key(st, text):
             b = w.encode()
             p = lib.sb_stemmer_stem(st, b, len(b))
             n = lib.sb_stemmer_length(st)
-            out.append(bytes(p[:n]).decode("utf-8", "replace"))
+            out.append(bytes(p[:n]).decode("utf-8", "replace") if n > 0 else w)
         else:
             out.append(w)
     return " ".join(out)

@@ -24,6 +24,9 @@
  * language showed are ignored. */
 #include "langid.h"
 
+/* Below this confidence the winner has no majority: a valid hint decides. */
+#define LANGID_HINT_DECIDES 0.5
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -757,6 +760,12 @@ unsigned langid_detect_scores(const struct langid_model *m, const char *title, s
                         z += exp((sc[l] - bs) / m->temperature);
         if (d.grams3 >= 8 && d.hits[best] < m->min_hit_rate * d.grams3) {
                 set_code(out, "und", 0); /* letters, but no language we know */
+                return m->nlang;
+        }
+        /* The text cannot decide (no language has the majority even with the
+         * hint's prior): the source's own language field does. */
+        if (h >= 0 && (unsigned)h != best && (cand & (1u << h)) && frac / z < LANGID_HINT_DECIDES) {
+                set_code(out, m->code[h], frac * exp((sc[h] - bs) / m->temperature) / z);
                 return m->nlang;
         }
         set_code(out, m->code[best], frac / z);
