@@ -5,7 +5,7 @@
  *
  *   build/bench/bench_classify [--taxonomy FILE]... [--langid FILE] [FILE.jsonl...]
  *
- * Defaults: config/taxonomy/{sections,topics,geo}.json, config/langid.model,
+ * Defaults: the config/taxonomy directory, config/langid.model,
  * and every $STEMTAG_SOURCE_DIR/../shared/corpora/news/<corpus>/train.jsonl.
  * Prints figures, never fails on speed. */
 #include <stdio.h>
@@ -131,13 +131,10 @@ static double run_classify_only(const struct pipeline_options *o,
 int main(int argc, char **argv)
 {
         const char *src = getenv("STEMTAG_SOURCE_DIR");
-        char root[1024], langid[1200], tx_default[3][1200], shared[1200];
+        char root[1024], langid[1200], tx_default[1200], shared[1200];
         snprintf(root, sizeof(root), "%s", src ? src : ".");
         snprintf(langid, sizeof(langid), "%s/config/langid.model", root);
-        const char *names[] = {"sections", "topics", "geo"};
-        for (int i = 0; i < 3; i++)
-                snprintf(tx_default[i], sizeof(tx_default[i]), "%s/config/taxonomy/%s.json", root,
-                         names[i]);
+        snprintf(tx_default, sizeof(tx_default), "%s/config/taxonomy", root);
         const char **tx = calloc((size_t)argc + 4, sizeof(char *));
         const char **files = calloc((size_t)argc + 8, sizeof(char *));
         size_t ntx = 0, nfiles = 0;
@@ -151,8 +148,7 @@ int main(int argc, char **argv)
                         files[nfiles++] = argv[i];
         }
         if (!ntx)
-                for (int i = 0; i < 3; i++)
-                        tx[ntx++] = tx_default[i];
+                tx[ntx++] = tx_default;
         if (!nfiles) {
                 snprintf(shared, sizeof(shared), "%s/../shared/corpora/news", root);
                 const char *corpora[] = {"bbc", "reuters", "de-headlines", "xglue-nc-de", "sib200"};

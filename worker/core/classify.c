@@ -654,16 +654,10 @@ static inline void touch(struct classify_ctx *c, const struct taxonomy *tx, uint
 /* A keyword that can carry a tag alone: weighted strong by its editor, and a
  * phrase or a stem of at least CLASSIFY_STRONG_MIN_CHARS characters (a short
  * stem is too often another word's stem too). */
-static int keyword_strong(const struct tx_entry *e, const char *key, float weight)
+static inline int keyword_strong(const struct tx_entry *e, float weight)
 {
-        if (weight < CLASSIFY_STRONG_WEIGHT)
-                return 0;
-        if (e->ntok >= 2)
-                return 1;
-        unsigned chars = 0;
-        for (uint32_t i = 0; i < e->key_len; i++)
-                chars += ((unsigned char)key[i] & 0xC0) != 0x80;
-        return chars >= CLASSIFY_STRONG_MIN_CHARS;
+        return weight >= CLASSIFY_STRONG_WEIGHT &&
+               (e->ntok >= 2 || e->key_chars >= CLASSIFY_STRONG_MIN_CHARS);
 }
 
 /* The evidence standard: a tag needs two distinct keywords, or one strong
@@ -745,8 +739,7 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                                 ev->learned = 1;
                         if (P->weight > ev->max_weight)
                                 ev->max_weight = P->weight;
-                        if (!ev->strong && keyword_strong(e, tx->strs + e->key_off, P->weight))
-                                ev->strong = 1;
+                        ev->strong |= (uint8_t)keyword_strong(e, P->weight);
                 }
         }
         int prior_label = -1;

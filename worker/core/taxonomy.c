@@ -705,15 +705,26 @@ static int compile(struct builder *b)
         }
         tx->entries = calloc(n_entries ? n_entries : 1, sizeof(*tx->entries));
         tx->postings = calloc(n_post ? n_post : 1, sizeof(*tx->postings));
-        size_t nslots = 16;
-        while (nslots < 2 * n_entries)
-                nslots *= 2;
+        size_t per_lang[TX_LANG_SLOTS] = {0};
+        for (size_t i = 0; i < b->n_raw; i++)
+                if (!i || !same_key(&b->raw[i - 1], &b->raw[i], tx->strs))
+                        per_lang[b->raw[i].lang]++;
+        size_t nslots = 0, fwords = 0;
+        for (unsigned l = 0; l < TX_LANG_SLOTS; l++) {
+                size_t ns = 16, nw = 8;
+                while (ns < 2 * per_lang[l])
+                        ns *= 2;
+                while (nw * 64 < 16 * per_lang[l])
+                        nw *= 2;
+                tx->region[l] = (struct tx_region){.slot_base = nslots,
+                                                   .slot_mask = ns - 1,
+                                                   .filter_base = fwords,
+                                                   .filter_mask = nw - 1};
+                nslots += ns;
+                fwords += nw;
+        }
         tx->slots = calloc(nslots, sizeof(*tx->slots));
-        size_t fbits = 1 << 16;
-        while (fbits < 8 * n_entries)
-                fbits *= 2;
-        tx->filter = calloc(fbits / 64, sizeof(uint64_t));
-        tx->filter_mask = fbits - 1;
+        tx->filter = calloc(fwords, sizeof(uint64_t));
         /* Compacted keys, then the keyword sources unchanged. */
         char *strs = malloc(key_bytes + b->src_len + 1);
         if (!tx->entries || !tx->postings || !tx->slots || !tx->filter || !strs) {
@@ -721,7 +732,6 @@ static int compile(struct builder *b)
                 fail(b, "out of memory");
                 return -1;
         }
-        tx->slot_mask = nslots - 1;
         size_t slen = 0;
         struct tx_entry *e = NULL;
         struct tx_posting *p = NULL;
@@ -734,6 +744,10 @@ static int compile(struct builder *b)
                         e->lang = r->lang;
                         e->ntok = r->ntok;
                         e->key_len = r->key_len;
+                        unsigned chars = 0;
+                        for (uint32_t k = 0; k < r->key_len && chars < 255; k++)
+                                chars += ((unsigned char)tx->strs[r->key_off + k] & 0xC0) != 0x80;
+                        e->key_chars = (uint8_t)chars;
                         e->key_off = (uint32_t)slen;
                         memcpy(strs + slen, tx->strs + r->key_off, r->key_len);
                         strs[slen + r->key_len] = '\0';
@@ -766,13 +780,14 @@ static int compile(struct builder *b)
         tx->strs = strs;
         tx->strs_len = slen + b->src_len;
         for (size_t i = 0; i < tx->n_entries; i++) {
-                uint64_t key = tx_slot_key(tx->entries[i].hash, tx->entries[i].lang);
-                size_t s = key & tx->slot_mask;
-                while (tx->slots[s].key)
-                        s = (s + 1) & tx->slot_mask;
                 const struct tx_entry *en = &tx->entries[i];
-                size_t bit = tx_filter_bit(key, tx->filter_mask);
-                tx->filter[bit >> 6] |= 1ULL << (bit & 63);
+                const struct tx_region *r = &tx->region[en->lang];
+                uint64_t key = tx_slot_key(en->hash, en->lang);
+                size_t s = key & r->slot_mask;
+                while (tx->slots[r->slot_base + s].key)
+                        s = (s + 1) & r->slot_mask;
+                s += r->slot_base;
+                tx->filter[tx_filter_word(r, key)] |= tx_filter_bits(key);
                 tx->slots[s].key = key;
                 tx->slots[s].entry = (uint32_t)i;
                 tx->slots[s].key_len =
@@ -1072,11 +1087,11 @@ const struct tx_entry *tx_lookup(const struct taxonomy *tx, unsigned lang, uint6
                                  const char *const *stems, const uint32_t *lens, unsigned n)
 {
         uint64_t key = tx_slot_key(hash, lang);
-        size_t bit = tx_filter_bit(key, tx->filter_mask);
-        if (!(tx->filter[bit >> 6] & (1ULL << (bit & 63))))
+        const struct tx_region *r = &tx->region[lang];
+        if (!tx_filter_test(tx, r, key))
                 return NULL;
-        for (size_t s = key & tx->slot_mask;; s = (s + 1) & tx->slot_mask) {
-                const struct tx_slot *sl = &tx->slots[s];
+        for (size_t s = key & r->slot_mask;; s = (s + 1) & r->slot_mask) {
+                const struct tx_slot *sl = &tx->slots[r->slot_base + s];
                 if (!sl->key)
                         return NULL;
                 if (sl->key != key)
