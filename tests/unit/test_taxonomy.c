@@ -145,6 +145,85 @@ static void test_error_missing_file(void **state)
         expect_error("no-such-file.json", NULL, NULL, NULL);
 }
 
+/* The layout of config/taxonomy: a directory with label definitions and one
+ * keyword file per language (and "*"), loaded whatever the order; keyword
+ * counts per label and language; the version comes from the definitions. */
+static void test_directory_and_keyword_files(void **state)
+{
+        (void)state;
+        char dir[1100], err[512];
+        const char *paths[2] = {fixture(dir, sizeof(dir), "split"), NULL};
+        struct stem_pool *pool = stem_pool_new(0);
+        assert_non_null(pool);
+        struct taxonomy *tx = taxonomy_load(paths, pool, err, sizeof(err));
+        if (!tx)
+                fail_msg("%s", err);
+        assert_string_equal(taxonomy_version(tx), "test-split@3.0");
+        assert_int_equal(taxonomy_label_count(tx), 2);
+        int en = stem_lang_from_iso("en"), ca = stem_lang_from_iso("ca");
+        assert_string_equal(taxonomy_label_id(tx, 0), "politics");
+        assert_int_equal(taxonomy_keyword_count(tx, 0, en), 3);
+        assert_int_equal(taxonomy_keyword_count(tx, 0, ca), 1);
+        /* negative keywords do not count as coverage */
+        assert_int_equal(taxonomy_keyword_count(tx, 1, en), 1);
+        assert_int_equal(taxonomy_keyword_count(tx, 1, -1), 2);
+        taxonomy_destroy(tx);
+        stem_pool_destroy(pool);
+}
+
+struct feature_probe {
+        const char *stems;
+        int found;
+};
+
+static int probe_feature(const struct taxonomy_feature *f, void *ud)
+{
+        struct feature_probe *p = ud;
+        if (f->stems_len == strlen(p->stems) && !memcmp(f->stems, p->stems, f->stems_len))
+                p->found = 1;
+        return 0;
+}
+
+/* A "*" name that a language's stemmer cuts to a function word ("UNAIDS" ->
+ * "un" in Catalan) is not matched in that language, but stays in others. */
+static void test_star_name_mangled_by_a_stemmer(void **state)
+{
+        (void)state;
+        char dir[1100], err[512];
+        const char *paths[2] = {fixture(dir, sizeof(dir), "split"), NULL};
+        struct stem_pool *pool = stem_pool_new(0);
+        struct taxonomy *tx = taxonomy_load(paths, pool, err, sizeof(err));
+        assert_non_null(tx);
+        struct feature_probe p = {"un", 0};
+        assert_int_equal(taxonomy_foreach_feature(tx, stem_lang_from_iso("ca"), probe_feature, &p),
+                         0);
+        assert_false(p.found);
+        p = (struct feature_probe){"unaid", 0};
+        assert_int_equal(taxonomy_foreach_feature(tx, stem_lang_from_iso("en"), probe_feature, &p),
+                         0);
+        assert_true(p.found);
+        taxonomy_destroy(tx);
+        stem_pool_destroy(pool);
+}
+
+static void test_error_keyword_file(void **state)
+{
+        (void)state;
+        char err[512];
+        struct taxonomy *tx = load("sections.json", "bad-keyword-label.json", err, sizeof(err));
+        assert_null(tx);
+        assert_non_null(strstr(err, "bad-keyword-label.json"));
+        assert_non_null(strstr(err, "weather"));
+        assert_non_null(strstr(err, "defines the label"));
+        tx = load("sections.json", "bad-keyword-defines.json", err, sizeof(err));
+        assert_null(tx);
+        assert_non_null(strstr(err, "cannot define labels"));
+        /* keyword files alone: nothing defines labels */
+        tx = load("bad-keyword-label.json", NULL, err, sizeof(err));
+        assert_null(tx);
+        assert_non_null(strstr(err, "weather"));
+}
+
 int main(void)
 {
         const char *d = getenv("STEMTAG_TEST_DATA");
@@ -155,6 +234,9 @@ int main(void)
         snprintf(data_dir, sizeof(data_dir), "%s", d);
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_load_combined),
+            cmocka_unit_test(test_directory_and_keyword_files),
+            cmocka_unit_test(test_star_name_mangled_by_a_stemmer),
+            cmocka_unit_test(test_error_keyword_file),
             cmocka_unit_test(test_error_bad_weight),
             cmocka_unit_test(test_error_no_words),
             cmocka_unit_test(test_error_unknown_language),

@@ -222,6 +222,21 @@ static int parse_keyword(struct builder *b, const char *kw, const char *lang_key
         return 0;
 }
 
+/* A "*" name (one word) that language @p l's stemmer cuts down to fewer than
+ * TX_NAME_MIN_CHARS characters ("UNAIDS" -> "un" in Catalan, "AMD" -> "am"
+ * in Hungarian) would fire on that language's function words: the name is
+ * not matched in that language. Called after stemming with that language. */
+static int name_mangled(const struct text_tokens *t)
+{
+        if (t->n != 1 || !t->v[0].stem_len || t->v[0].stem_len == t->v[0].norm_len)
+                return 0;
+        const char *s = text_token_stem(t, 0);
+        unsigned chars = 0;
+        for (uint32_t i = 0; i < t->v[0].stem_len; i++)
+                chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+        return chars < TX_NAME_MIN_CHARS;
+}
+
 static int add_keyword(struct builder *b, const char *lang_key, int lang, const char *kw,
                        uint32_t label)
 {
@@ -268,6 +283,8 @@ static int add_keyword(struct builder *b, const char *lang_key, int lang, const 
                                 lens[i] = t->v[i].norm_len;
                         }
                 }
+                if (lang < 0 && name_mangled(t))
+                        continue;
                 if (add_ngram(b, (unsigned)l, stems, lens, n, label, weight, src_off, 1))
                         return -1;
         }

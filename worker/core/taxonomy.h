@@ -19,6 +19,10 @@
 #define TX_LANG_UNKNOWN STEM_LANG_COUNT
 #define TX_LANG_SLOTS   (STEM_LANG_COUNT + 1)
 
+/* A "*" name whose stem in a language is shorter than this (and not the
+ * name itself) is not matched in that language (taxonomy.c name_mangled). */
+#define TX_NAME_MIN_CHARS 4
+
 /* Longest phrase (in stems) a keyword may have; bounds the look-ahead. */
 #define TX_PHRASE_MAX 8
 
