@@ -90,7 +90,7 @@ def classify(docs, extra):
                    ensure_ascii=False) + "\n" for d in docs)
     out = subprocess.run([BIN, "classify", "--format", "jsonl"] + extra,
                          input=payload.encode(), stdout=subprocess.PIPE, check=True, cwd=SRC)
-    recs = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    recs = [json.loads(line) for line in out.stdout.decode().split("\n") if line]
     if len(recs) != len(docs):
         sys.exit("bench_zeroshot: %d records for %d articles" % (len(recs), len(docs)))
     return recs

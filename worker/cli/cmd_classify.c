@@ -13,16 +13,18 @@
 #include "config_pipeline.h"
 #include "log.h"
 #include "pipeline.h"
+#include "html.h"
 #include "record.h"
 
 extern char **environ;
 
-enum input_format { FORMAT_AUTO, FORMAT_JSONL, FORMAT_TEXT };
+enum input_format { FORMAT_AUTO, FORMAT_JSONL, FORMAT_TEXT, FORMAT_HTML };
 
 struct classify_run {
         struct pipeline_ctx *ctx;      /* the one in use: ctx_json or ctx_text */
         struct pipeline_ctx *ctx_json; /* article format forced to JSON */
         struct pipeline_ctx *ctx_text; /* article format forced to plain text */
+        struct pipeline_ctx *ctx_html; /* article format forced to an HTML page */
         struct pipeline_model *model;
         size_t max_bytes;
         struct record_buf err; /* error line scratch */
@@ -47,10 +49,13 @@ static void usage(FILE *out)
                 "                            language model and taxonomy (config/...) are\n"
                 "                            used when readable from the working directory\n"
                 "  -X key=value              set one config key (repeatable; implies the config)\n"
-                "  --format auto|jsonl|text  jsonl: one JSON article per line; text: each FILE\n"
-                "                            is one plain-text article; auto: jsonl if the\n"
-                "                            first non-blank byte is '{', else text (default:\n"
-                "                            input.format of the config, else auto)\n"
+                "  --format auto|jsonl|text|html\n"
+                "                            jsonl: one JSON article per line; text: each FILE\n"
+                "                            is one plain-text article; html: each FILE is one\n"
+                "                            HTML page; auto: jsonl if the first non-blank byte\n"
+                "                            is '{', html if the input opens like an HTML\n"
+                "                            document, else text (default: input.format of the\n"
+                "                            config, else auto)\n"
                 "  --explain                 add per-keyword contributions to the records\n"
                 "  --taxonomy FILE           taxonomy file (repeatable; combined; replaces\n"
                 "                            taxonomy.files of the config)\n"
@@ -158,7 +163,9 @@ static void run_jsonl(struct classify_run *run, FILE *in, long long line)
         }
 }
 
-static void run_text(struct classify_run *run, FILE *in, long long line)
+/* The whole stream as one article: plain text, or an HTML page (@p detect:
+ * when it opens like one). */
+static void run_text(struct classify_run *run, FILE *in, long long line, int detect)
 {
         size_t limit = run->max_bytes ? run->max_bytes + 1 : SIZE_MAX - 1;
         size_t n = 0;
@@ -177,6 +184,8 @@ static void run_text(struct classify_run *run, FILE *in, long long line)
                 if (got < want)
                         break;
         }
+        if (detect && html_is_page(run->buf, n))
+                run->ctx = run->ctx_html;
         process_one(run, run->buf, n, line);
 }
 
@@ -184,6 +193,7 @@ static void run_text(struct classify_run *run, FILE *in, long long line)
 static void run_stream(struct classify_run *run, FILE *in, const char *name, enum input_format fmt)
 {
         long long line = 1;
+        int auto_fmt = fmt == FORMAT_AUTO;
         if (fmt == FORMAT_AUTO) {
                 int c;
                 while ((c = getc(in)) != EOF && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
@@ -198,7 +208,10 @@ static void run_stream(struct classify_run *run, FILE *in, const char *name, enu
                 run_jsonl(run, in, line);
         } else if (fmt == FORMAT_TEXT) {
                 run->ctx = run->ctx_text;
-                run_text(run, in, 1);
+                run_text(run, in, 1, auto_fmt);
+        } else if (fmt == FORMAT_HTML) {
+                run->ctx = run->ctx_html;
+                run_text(run, in, 1, 0);
         }
         if (ferror(in)) {
                 fprintf(stderr, "stemtag classify: %s: read error: %s\n", name, strerror(errno));
@@ -246,10 +259,12 @@ int cmd_classify(int argc, char **argv)
                                 fmt = FORMAT_JSONL;
                         else if (!strcmp(optarg, "text"))
                                 fmt = FORMAT_TEXT;
+                        else if (!strcmp(optarg, "html"))
+                                fmt = FORMAT_HTML;
                         else {
                                 fprintf(stderr,
-                                        "stemtag classify: --format must be auto, jsonl or text, "
-                                        "not '%s'\n",
+                                        "stemtag classify: --format must be auto, jsonl, text or "
+                                        "html, not '%s'\n",
                                         optarg);
                                 free(taxonomies);
                                 free(xs);
@@ -311,6 +326,7 @@ int cmd_classify(int argc, char **argv)
                 if (!fmt_given)
                         fmt = opts.article.format == ARTICLE_FORMAT_JSON   ? FORMAT_JSONL
                               : opts.article.format == ARTICLE_FORMAT_TEXT ? FORMAT_TEXT
+                              : opts.article.format == ARTICLE_FORMAT_HTML ? FORMAT_HTML
                                                                            : FORMAT_AUTO;
         }
         opts.explain = explain;
@@ -330,12 +346,14 @@ int cmd_classify(int argc, char **argv)
         }
         /* The article format is fixed per stream (auto decides per input), so
          * there is one context per format rather than one per stream. */
-        struct pipeline_options json_opts = opts, text_opts = opts;
+        struct pipeline_options json_opts = opts, text_opts = opts, html_opts = opts;
         json_opts.article.format = ARTICLE_FORMAT_JSON;
         text_opts.article.format = ARTICLE_FORMAT_TEXT;
+        html_opts.article.format = ARTICLE_FORMAT_HTML;
         run.ctx_json = pipeline_ctx_new(&json_opts);
         run.ctx_text = pipeline_ctx_new(&text_opts);
-        if (!run.ctx_json || !run.ctx_text)
+        run.ctx_html = pipeline_ctx_new(&html_opts);
+        if (!run.ctx_json || !run.ctx_text || !run.ctx_html)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
         record_buf_init(&run.err);
 
@@ -359,6 +377,7 @@ int cmd_classify(int argc, char **argv)
         }
         pipeline_ctx_destroy(run.ctx_json);
         pipeline_ctx_destroy(run.ctx_text);
+        pipeline_ctx_destroy(run.ctx_html);
         pipeline_model_unref(run.model);
         record_buf_free(&run.err);
         free(run.buf);

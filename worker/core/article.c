@@ -70,7 +70,9 @@ static void article_clear(struct article *a)
         char *arena = a->arena, *fix = a->fix;
         size_t arena_cap = a->arena_cap, fix_cap = a->fix_cap, unknown_cap = a->unknown_cap;
         struct article_unknown *unknown = a->unknown;
+        struct html_page html = a->html;
         memset(a, 0, sizeof(*a));
+        a->html = html;
         a->arena = arena;
         a->arena_cap = arena_cap;
         a->fix = fix;
@@ -88,6 +90,7 @@ void article_free(struct article *a)
         free(a->arena);
         free(a->fix);
         free(a->unknown);
+        html_page_free(&a->html);
         article_init(a);
 }
 
@@ -1062,6 +1065,57 @@ static int parse_text(struct article *a, const char *s, size_t n)
 
 /* ---- entry point ---------------------------------------------------------- */
 
+/* ---- HTML ------------------------------------------------------------------------ */
+
+/* A whole page: its main text is the body; the page's metadata fills title,
+ * url, date, language hint, section label and source. */
+static int parse_html(struct article *a, const struct article_options *o, const char *data,
+                      size_t len)
+{
+        char err[160];
+        enum html_status rc = html_read_page(&a->html, data, len,
+                                             o->utf8_policy == ARTICLE_UTF8_REPLACE, err,
+                                             sizeof(err));
+        if (rc == HTML_NOMEM)
+                return -1;
+        if (rc == HTML_ILL_FORMED)
+                return reject(a, ARTICLE_INVALID_UTF8, "%s", err);
+        const struct html_page *h = &a->html;
+        a->body = h->text;
+        a->body_len = h->text_len;
+        a->title = h->title;
+        a->title_len = h->title ? strlen(h->title) : 0;
+        a->url = h->url;
+        a->language = h->lang;
+        a->section = h->section;
+        a->source = h->site;
+        a->utf8_repaired = h->repaired;
+        if (h->published) {
+                char iso[40];
+                a->published_at = article_date_iso(h->published, strlen(h->published), iso,
+                                                   sizeof(iso)) == 0
+                                      ? arena_put(a, iso, strlen(iso))
+                                      : h->published;
+        }
+        return 0;
+}
+
+/* A JSON body (and title) with markup: the fragment's text, whole. */
+static int json_fields_from_html(struct article *a, const struct article_options *o)
+{
+        if (o->body_format == ARTICLE_BODY_TEXT || !a->body)
+                return 0;
+        if (o->body_format == ARTICLE_BODY_AUTO && !html_has_markup(a->body, a->body_len))
+                return 0;
+        if (html_read_fragment(&a->html, a->body, a->body_len) != HTML_OK)
+                return -1;
+        a->body = a->html.text;
+        a->body_len = a->html.text_len;
+        return 0;
+}
+
+static int article_finish(struct article *a);
+
 static int has_text(const char *s, size_t n)
 {
         if (!s)
@@ -1076,6 +1130,23 @@ int article_parse(struct article *a, const struct article_options *o, const char
         if (o->max_bytes && len > o->max_bytes)
                 return reject(a, ARTICLE_TOO_LARGE, "message of %zu bytes exceeds the limit of %zu",
                               len, o->max_bytes);
+        /* A page declares its own charset: it is decoded before any UTF-8 check. */
+        if (o->format == ARTICLE_FORMAT_HTML ||
+            (o->format == ARTICLE_FORMAT_AUTO && html_is_page(data, len))) {
+                const char *t = data;
+                size_t tlen = len;
+                trim(&t, &tlen);
+                if (tlen == 0)
+                        return reject(a, ARTICLE_EMPTY,
+                                      len ? "message holds only whitespace" : "message is empty");
+                if (reserve(&a->arena, &a->arena_cap, ARENA_SLACK) < 0)
+                        return -1;
+                a->format = ARTICLE_FORMAT_HTML;
+                int rc = parse_html(a, o, data, len);
+                if (rc)
+                        return rc;
+                return article_finish(a);
+        }
         size_t bad;
         if (text_utf8_validate(data, len, &bad) < 0) {
                 if (o->utf8_policy == ARTICLE_UTF8_REJECT)
@@ -1109,6 +1180,14 @@ int article_parse(struct article *a, const struct article_options *o, const char
             fmt == ARTICLE_FORMAT_JSON ? parse_json(a, o, data, len) : parse_text(a, data, len);
         if (rc)
                 return rc;
+        if (fmt == ARTICLE_FORMAT_JSON && json_fields_from_html(a, o) < 0)
+                return -1;
+        return article_finish(a);
+}
+
+/* The checks and the derived id every format shares. */
+static int article_finish(struct article *a)
+{
         if (!has_text(a->title, a->title_len) && !has_text(a->body, a->body_len))
                 return reject(a, ARTICLE_NO_TEXT, "article has neither title nor body text");
 

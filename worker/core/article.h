@@ -8,6 +8,9 @@
  * Plain text: blocks separated by blank lines; an optional first block that is
  * a date, an optional short section label, a one-line title, then the body
  * (see parse_text in article.c). Unrecognised layout: all of it is body.
+ * HTML: a whole page (auto: when the message opens like one) gives the main
+ * text and the page's metadata where the message has no field for it; a JSON
+ * body with markup is an HTML fragment (html.h).
  * Dates (en/de/fr/es/it month names, numeric and ISO 8601 forms) become ISO 8601. */
 #ifndef STEMTAG_ARTICLE_H
 #define STEMTAG_ARTICLE_H
@@ -15,6 +18,8 @@
 #include <stddef.h>
 
 #include <jansson.h>
+
+#include "html.h"
 
 /** Stable rejection reasons; article_reason_name() gives the wire string. */
 enum article_reason {
@@ -30,7 +35,14 @@ enum article_reason {
 
 const char *article_reason_name(enum article_reason r);
 
-enum article_format { ARTICLE_FORMAT_AUTO = 0, ARTICLE_FORMAT_JSON, ARTICLE_FORMAT_TEXT };
+enum article_format {
+        ARTICLE_FORMAT_AUTO = 0,
+        ARTICLE_FORMAT_JSON,
+        ARTICLE_FORMAT_TEXT,
+        ARTICLE_FORMAT_HTML /**< a whole page: main text and page metadata (html.h) */
+};
+/** How a JSON body field is read: auto = as HTML when it holds markup. */
+enum article_body_format { ARTICLE_BODY_AUTO = 0, ARTICLE_BODY_TEXT, ARTICLE_BODY_HTML };
 enum article_utf8_policy { ARTICLE_UTF8_REJECT = 0, ARTICLE_UTF8_REPLACE };
 
 /** Configurable JSON field names (borrowed strings; must outlive the options). */
@@ -42,6 +54,7 @@ struct article_fields {
 struct article_options {
         enum article_format format;
         enum article_utf8_policy utf8_policy;
+        enum article_body_format body_format;
         size_t max_bytes; /**< larger messages: too_large; 0: no limit */
         struct article_fields fields;
         int json_reference; /**< 1: Jansson only, no fast path (tests, benchmarks) */
@@ -56,7 +69,7 @@ struct article {
         size_t title_len, body_len;
         int id_derived;             /**< 1: id is a hash of url (else title+body) */
         int utf8_repaired;          /**< 1: invalid UTF-8 was replaced by U+FFFD */
-        enum article_format format; /**< how it was read: JSON or TEXT */
+        enum article_format format; /**< how it was read: JSON, TEXT or HTML */
         json_t *source_fields;      /**< unknown JSON fields (owned, object) or NULL */
         enum article_reason reason; /**< ARTICLE_OK or why it was rejected */
         char message[256];          /**< human-readable rejection message */
@@ -66,6 +79,7 @@ struct article {
         size_t arena_len, arena_cap, fix_cap;
         struct article_unknown *unknown; /* fast JSON path: unknown members seen */
         size_t unknown_cap;
+        struct html_page html; /* HTML pages and body fragments: text lent out */
 };
 
 void article_init(struct article *a);

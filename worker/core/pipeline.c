@@ -265,6 +265,8 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
             .section_text_len = cr.section_text_len,
             .topics_text = cr.topics_text,
             .topics_text_len = cr.topics_text_len,
+            .body = c->opts.record_body ? a->body : NULL,
+            .body_len = c->opts.record_body ? a->body_len : 0,
         };
 
         /* 6. record */

@@ -35,6 +35,7 @@ struct pipeline_options {
         double min_confidence;             /**< tags less confident than this are dropped */
         size_t stem_cache_entries;         /**< per-thread token->stem cache; 0 = off */
         int explain;                       /**< add per-keyword contributions to records */
+        int record_body;                   /**< 1: the classified text goes into the record */
         const char *processed_at;          /**< fixed "processed_at" (tests); NULL: wall clock */
 };
 

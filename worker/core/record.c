@@ -308,6 +308,9 @@ int record_build(struct record_buf *out, const struct article *a, const struct r
                 return -1;
         if (tags->explain && put_json(out, "explain", tags->explain) < 0)
                 return -1;
+        if (tags->body &&
+            (put_key(out, "body") < 0 || record_put_string(out, tags->body, tags->body_len) < 0))
+                return -1;
         if (a->source_fields && put_json(out, "source_fields", a->source_fields) < 0)
                 return -1;
         if (a->utf8_repaired && puts_lit(out, ",\"utf8_repaired\":true") < 0)

@@ -3,6 +3,7 @@ set(STEMTAG_CORE_SOURCES
   core/hash.c
   core/mem.c
   core/article.c
+  core/html.c
   core/text.c
   core/stem.c
   core/record.c

@@ -22,12 +22,19 @@ int config_to_pipeline_options(const struct config *c, struct pipeline_options *
                 opts->article.format = ARTICLE_FORMAT_JSON;
         else if (!strcmp(fmt, "text"))
                 opts->article.format = ARTICLE_FORMAT_TEXT;
+        else if (!strcmp(fmt, "html"))
+                opts->article.format = ARTICLE_FORMAT_HTML;
         else
                 opts->article.format = ARTICLE_FORMAT_AUTO;
         opts->article.utf8_policy = strcmp(config_get(c, "input.utf8.policy"), "replace")
                                         ? ARTICLE_UTF8_REJECT
                                         : ARTICLE_UTF8_REPLACE;
         opts->article.max_bytes = (size_t)config_get_int(c, "input.max.bytes");
+        const char *bf = config_get(c, "input.body.format");
+        opts->article.body_format = !strcmp(bf, "text")   ? ARTICLE_BODY_TEXT
+                                    : !strcmp(bf, "html") ? ARTICLE_BODY_HTML
+                                                          : ARTICLE_BODY_AUTO;
+        opts->record_body = !strcmp(config_get(c, "record.body"), "true");
         f->id = config_get(c, "input.field.id");
         f->url = config_get(c, "input.field.url");
         f->title = config_get(c, "input.field.title");

@@ -1,0 +1,1261 @@
+/* html: see html.h. Extraction works on libxml2's tree in three passes:
+ * 1. mark: every element gets its inner text length, link text length and a
+ *    boilerplate verdict (tag, role, class/id tokens);
+ * 2. choose: a semantic container (itemprop=articleBody, known article-body
+ *    classes, <article>) when it holds most of the page's paragraph text,
+ *    else the best readability-style candidate (paragraph text credited to
+ *    the parent and half to the grandparent, weighed by link density);
+ * 3. emit: the block elements below it, in reading order, as paragraphs,
+ *    skipping boilerplate subtrees and link lists. */
+#define _GNU_SOURCE /* memmem, strcasecmp */
+#include "html.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include "mem.h"
+#include "text.h"
+
+/* Node marks live in node->_private (libxml2 leaves it to applications). */
+struct mark {
+        uint32_t text;    /* characters of inner text (boilerplate subtrees excluded) */
+        uint32_t link;    /* of which inside <a> */
+        uint32_t paras;   /* paragraph-like descendants */
+        float score;      /* readability-style content score */
+        uint8_t skip;     /* boilerplate: never emitted */
+        uint8_t is_block; /* starts a paragraph when emitted */
+        uint8_t scored;   /* score initialised */
+        uint8_t core;     /* holds the article's core: <article>, <main>, h1, a body class */
+};
+
+struct walk {
+        struct mark *marks;
+        size_t n_marks, cap_marks;
+        int oom;
+};
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void)
+{
+        xmlInitParser();
+}
+
+void html_page_init(struct html_page *p)
+{
+        memset(p, 0, sizeof(*p));
+}
+
+void html_page_free(struct html_page *p)
+{
+        free(p->out);
+        free(p->conv);
+        html_page_init(p);
+}
+
+/* ---- sniffing -------------------------------------------------------------- */
+
+static int starts_ci(const char *s, size_t n, const char *lit)
+{
+        size_t l = strlen(lit);
+        if (n < l)
+                return 0;
+        for (size_t i = 0; i < l; i++)
+                if (tolower((unsigned char)s[i]) != lit[i])
+                        return 0;
+        return 1;
+}
+
+int html_is_page(const char *s, size_t n)
+{
+        size_t i = 0;
+        if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+                i = 3;
+        for (int rounds = 0; rounds < 16; rounds++) {
+                while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+                        i++;
+                if (i >= n || s[i] != '<')
+                        return 0;
+                if (starts_ci(s + i, n - i, "<!doctype html") || starts_ci(s + i, n - i, "<html") ||
+                    starts_ci(s + i, n - i, "<head"))
+                        return 1;
+                const char *end = NULL;
+                if (starts_ci(s + i, n - i, "<!--"))
+                        end = memmem(s + i + 4, n - i - 4, "-->", 3);
+                else if (starts_ci(s + i, n - i, "<?xml"))
+                        end = memmem(s + i, n - i, "?>", 2);
+                if (!end)
+                        return 0;
+                i = (size_t)(end - s) + (s[i + 1] == '!' ? 3 : 2);
+        }
+        return 0;
+}
+
+/* Tags that make a '<' markup rather than prose ("a < b"). */
+static const char *const markup_tags[] = {
+    "p",      "br",   "div",    "span",   "a",     "b",      "i",     "em",    "strong", "u",
+    "ul",     "ol",   "li",     "h1",     "h2",    "h3",     "h4",    "h5",    "h6",     "img",
+    "table",  "tr",   "td",     "th",     "script", "style", "blockquote", "figure", "figcaption",
+    "section", "article", "sup", "sub",   "small", "hr",     "iframe", "pre",  "code",   "font",
+    "center", "dl",   "dt",     "dd",     "header", "footer", "nav",  "main",  "aside",  "cite",
+    "q",      "s",    "mark",   "time",   "picture", "source", "video", "audio", "noscript", "label"};
+
+static int tag_at(const char *s, size_t n, size_t i)
+{
+        /* s[i] == '<' */
+        size_t j = i + 1;
+        if (j < n && s[j] == '/')
+                j++;
+        if (j + 3 <= n && !memcmp(s + j, "!--", 3) && i + 1 == j)
+                return 1;
+        size_t k = j;
+        while (k < n && k - j < 12 && isalnum((unsigned char)s[k]))
+                k++;
+        if (k == j || k >= n || (s[k] != '>' && s[k] != ' ' && s[k] != '/' && s[k] != '\t' &&
+                                  s[k] != '\n' && s[k] != '\r'))
+                return 0;
+        for (size_t t = 0; t < sizeof(markup_tags) / sizeof(markup_tags[0]); t++) {
+                size_t l = strlen(markup_tags[t]);
+                if (l == k - j && starts_ci(s + j, k - j, markup_tags[t]))
+                        return 1;
+        }
+        return 0;
+}
+
+static int entity_at(const char *s, size_t n, size_t i)
+{
+        /* s[i] == '&': &name; &#123; &#x1F; */
+        size_t j = i + 1;
+        if (j < n && s[j] == '#') {
+                j++;
+                int hex = j < n && (s[j] == 'x' || s[j] == 'X');
+                j += hex;
+                size_t d = j;
+                while (j < n && j - d < 8 && (hex ? isxdigit((unsigned char)s[j])
+                                                  : isdigit((unsigned char)s[j])))
+                        j++;
+                return j > d && j < n && s[j] == ';';
+        }
+        size_t d = j;
+        while (j < n && j - d < 10 && isalpha((unsigned char)s[j]))
+                j++;
+        return j - d >= 2 && j < n && s[j] == ';';
+}
+
+int html_has_markup(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                const char *p = memchr(s + i, '<', n - i);
+                const char *q = memchr(s + i, '&', n - i);
+                if (!p && !q)
+                        return 0;
+                const char *c = !p ? q : !q ? p : p < q ? p : q;
+                i = (size_t)(c - s);
+                if (*c == '<' ? tag_at(s, n, i) : entity_at(s, n, i))
+                        return 1;
+        }
+        return 0;
+}
+
+/* ---- charset ------------------------------------------------------------------ */
+
+/* The value of charset= in [s, s+n): writes it lower-cased into out. */
+static int charset_param(const char *s, size_t n, char *out, size_t out_size)
+{
+        for (size_t i = 0; i + 8 <= n; i++) {
+                if (!starts_ci(s + i, n - i, "charset"))
+                        continue;
+                size_t j = i + 7;
+                while (j < n && (s[j] == ' ' || s[j] == '\t'))
+                        j++;
+                if (j >= n || s[j] != '=')
+                        continue;
+                j++;
+                while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '"' || s[j] == '\''))
+                        j++;
+                size_t k = 0;
+                while (j < n && k + 1 < out_size &&
+                       (isalnum((unsigned char)s[j]) || s[j] == '-' || s[j] == '_' || s[j] == ':' ||
+                        s[j] == '.'))
+                        out[k++] = (char)tolower((unsigned char)s[j++]);
+                out[k] = '\0';
+                return k > 0;
+        }
+        return 0;
+}
+
+/* HTML's "prescan a byte stream to determine its encoding", reduced: the
+ * first <meta> in the first 4 KB with charset= (or http-equiv content). It
+ * reads bytes, not markup: the parse itself is libxml2's. */
+static int declared_charset(const char *s, size_t n, char *out, size_t out_size)
+{
+        if (n > 4096)
+                n = 4096;
+        for (size_t i = 0; i + 5 < n; i++) {
+                if (s[i] != '<' || !starts_ci(s + i + 1, n - i - 1, "meta"))
+                        continue;
+                const char *end = memchr(s + i, '>', n - i);
+                size_t len = end ? (size_t)(end - (s + i)) : n - i;
+                if (charset_param(s + i, len, out, out_size))
+                        return 1;
+        }
+        return 0;
+}
+
+/* Canonical iconv name for a declared label; HTML maps latin1/ascii to
+ * windows-1252 (what browsers and pages mean by them). */
+static const char *charset_canonical(const char *label)
+{
+        static const struct {
+                const char *label, *name;
+        } map[] = {{"utf-8", "UTF-8"},          {"utf8", "UTF-8"},
+                   {"unicode-1-1-utf-8", "UTF-8"}, {"iso-8859-1", "WINDOWS-1252"},
+                   {"iso8859-1", "WINDOWS-1252"}, {"latin1", "WINDOWS-1252"},
+                   {"us-ascii", "WINDOWS-1252"},  {"ascii", "WINDOWS-1252"},
+                   {"windows-1252", "WINDOWS-1252"}, {"cp1252", "WINDOWS-1252"},
+                   {"x-cp1252", "WINDOWS-1252"}};
+        for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+                if (!strcmp(label, map[i].label))
+                        return map[i].name;
+        return NULL;
+}
+
+static int conv_reserve(struct html_page *p, size_t need)
+{
+        return mem_grow((void **)&p->conv, &p->conv_cap, need, 1);
+}
+
+/* Converts [s, s+n) from @p from to UTF-8 into p->conv. 0, 1 ill-formed (no
+ * repair), -1 out of memory, 2 unknown charset. */
+static int convert(struct html_page *p, const char *from, const char *s, size_t n, int repair,
+                   size_t *out_len, size_t *bad_at)
+{
+        iconv_t cd = iconv_open("UTF-8", from);
+        if (cd == (iconv_t)-1)
+                return 2;
+        if (n > (SIZE_MAX - 16) / 4 || conv_reserve(p, n * 4 + 16)) {
+                iconv_close(cd);
+                return -1;
+        }
+        char *in = (char *)s, *out = p->conv;
+        size_t inleft = n, outleft = p->conv_cap - 1;
+        int rc = 0;
+        while (inleft) {
+                if (iconv(cd, &in, &inleft, &out, &outleft) != (size_t)-1)
+                        break;
+                if (errno == E2BIG) {
+                        size_t used = (size_t)(out - p->conv);
+                        if (conv_reserve(p, p->conv_cap * 2)) {
+                                rc = -1;
+                                break;
+                        }
+                        out = p->conv + used;
+                        outleft = p->conv_cap - used - 1;
+                        continue;
+                }
+                /* EILSEQ or EINVAL (truncated at the end): one bad byte */
+                if (!repair) {
+                        *bad_at = (size_t)(in - s);
+                        rc = 1;
+                        break;
+                }
+                if (outleft < 3) {
+                        size_t used = (size_t)(out - p->conv);
+                        if (conv_reserve(p, p->conv_cap * 2)) {
+                                rc = -1;
+                                break;
+                        }
+                        out = p->conv + used;
+                        outleft = p->conv_cap - used - 1;
+                }
+                memcpy(out, "\xEF\xBF\xBD", 3);
+                out += 3;
+                outleft -= 3;
+                in++;
+                inleft--;
+                p->repaired = 1;
+        }
+        iconv_close(cd);
+        *out_len = (size_t)(out - p->conv);
+        return rc;
+}
+
+/* Leaves UTF-8 bytes of the page in *s / *n (p->conv when converted). */
+static enum html_status decode(struct html_page *p, const char **s, size_t *n, int repair,
+                               char *err, size_t err_size)
+{
+        const char *d = *s;
+        size_t len = *n;
+        const char *from = NULL;
+        if (len >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3)) {
+                d += 3;
+                len -= 3;
+                from = "UTF-8";
+        } else if (len >= 2 && !memcmp(d, "\xFF\xFE", 2)) {
+                from = "UTF-16LE";
+                d += 2;
+                len -= 2;
+        } else if (len >= 2 && !memcmp(d, "\xFE\xFF", 2)) {
+                from = "UTF-16BE";
+                d += 2;
+                len -= 2;
+        } else {
+                char label[40];
+                if (declared_charset(d, len, label, sizeof(label))) {
+                        from = charset_canonical(label);
+                        if (!from) {
+                                /* any other label iconv knows (koi8-r, windows-1251, gbk...) */
+                                iconv_t cd = iconv_open("UTF-8", label);
+                                if (cd != (iconv_t)-1) {
+                                        iconv_close(cd);
+                                        from = "declared";
+                                        snprintf(p->conv_label, sizeof(p->conv_label), "%s",
+                                                 label);
+                                }
+                        }
+                }
+        }
+        size_t bad;
+        if (!from || !strcmp(from, "UTF-8")) {
+                /* declared UTF-8, or nothing said: UTF-8 when the bytes are;
+                 * undeclared bytes that are not are windows-1252 (the web's default). */
+                if (text_utf8_validate(d, len, &bad) == 0) {
+                        p->charset = "UTF-8";
+                        *s = d;
+                        *n = len;
+                        return HTML_OK;
+                }
+                if (from && !repair) {
+                        snprintf(err, err_size, "ill-formed UTF-8 at byte %zu of the page", bad);
+                        return HTML_ILL_FORMED;
+                }
+                if (from) {
+                        if (len > SIZE_MAX / 3 - 1 || conv_reserve(p, len * 3 + 1))
+                                return HTML_NOMEM;
+                        *n = text_utf8_repair(p->conv, d, len);
+                        *s = p->conv;
+                        p->charset = "UTF-8";
+                        p->repaired = 1;
+                        return HTML_OK;
+                }
+                from = "WINDOWS-1252";
+        }
+        const char *name = !strcmp(from, "declared") ? p->conv_label : from;
+        size_t out_len = 0;
+        int rc = convert(p, name, d, len, repair, &out_len, &bad);
+        if (rc == 2) { /* unknown after all: read as windows-1252 */
+                name = "WINDOWS-1252";
+                rc = convert(p, name, d, len, repair, &out_len, &bad);
+        }
+        if (rc < 0)
+                return HTML_NOMEM;
+        if (rc == 1) {
+                snprintf(err, err_size, "ill-formed %s at byte %zu of the page", name, bad);
+                return HTML_ILL_FORMED;
+        }
+        p->charset = name;
+        *s = p->conv;
+        *n = out_len;
+        return HTML_OK;
+}
+
+/* ---- output ------------------------------------------------------------------- */
+
+/* Text goes to p->out with whitespace collapsed; blocks are separated by a
+ * blank line. Metadata strings follow the text, each NUL-terminated; their
+ * offsets become pointers once the buffer stops moving. */
+struct out {
+        struct html_page *p;
+        int oom;
+        int pending_space; /* whitespace seen since the last character */
+        int in_block;      /* characters written in the current block */
+};
+
+static void out_put(struct out *o, const char *s, size_t n)
+{
+        struct html_page *p = o->p;
+        if (o->oom)
+                return;
+        if (p->out_len > SIZE_MAX - n - 2 ||
+            mem_grow((void **)&p->out, &p->out_cap, p->out_len + n + 2, 1)) {
+                o->oom = 1;
+                return;
+        }
+        memcpy(p->out + p->out_len, s, n);
+        p->out_len += n;
+}
+
+static int is_space(unsigned char c)
+{
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* U+00A0 (no-break space) is collapsed like a blank. */
+static void out_text(struct out *o, const char *s, size_t n)
+{
+        size_t i = 0;
+        while (i < n) {
+                unsigned char c = (unsigned char)s[i];
+                if (is_space(c)) {
+                        o->pending_space = 1;
+                        i++;
+                        continue;
+                }
+                if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) {
+                        o->pending_space = 1;
+                        i += 2;
+                        continue;
+                }
+                size_t j = i;
+                while (j < n && !is_space((unsigned char)s[j]) &&
+                       !((unsigned char)s[j] == 0xC2 && j + 1 < n &&
+                         (unsigned char)s[j + 1] == 0xA0))
+                        j++;
+                if (o->in_block && o->pending_space)
+                        out_put(o, " ", 1);
+                out_put(o, s + i, j - i);
+                o->in_block = 1;
+                o->pending_space = 0;
+                i = j;
+        }
+}
+
+static void out_block_end(struct out *o)
+{
+        if (o->in_block)
+                out_put(o, "\n\n", 2);
+        o->in_block = 0;
+        o->pending_space = 0;
+}
+
+/* ---- tree helpers ---------------------------------------------------------------- */
+
+static const char *attr(const xmlNode *n, const char *name)
+{
+        for (const xmlAttr *a = n->properties; a; a = a->next)
+                if (a->name && !strcasecmp((const char *)a->name, name))
+                        return a->children && a->children->content
+                                   ? (const char *)a->children->content
+                                   : "";
+        return NULL;
+}
+
+static int is_tag(const xmlNode *n, const char *name)
+{
+        return n->type == XML_ELEMENT_NODE && n->name && !strcmp((const char *)n->name, name);
+}
+
+static int tag_in(const xmlNode *n, const char *const *names)
+{
+        if (n->type != XML_ELEMENT_NODE || !n->name)
+                return 0;
+        for (; *names; names++)
+                if (!strcmp((const char *)n->name, *names))
+                        return 1;
+        return 0;
+}
+
+static struct mark *mark_of(const xmlNode *n)
+{
+        return (struct mark *)n->_private;
+}
+
+/* Tags whose content is never article text. */
+static const char *const skip_tags[] = {
+    "script", "style",  "noscript", "template", "svg",    "math",   "iframe", "object",
+    "embed",  "canvas", "form",     "button",   "select", "input",  "textarea", "nav",
+    "aside",  "footer", "header",   "figure",   "video",  "audio",  "map",    "dialog",
+    "head",   "title",  "meta",     "link",     NULL};
+
+/* Tags that start a paragraph of their own. */
+static const char *const block_tags[] = {
+    "p",  "div", "h1", "h2",  "h3",      "h4",    "h5",   "h6",      "li",   "blockquote",
+    "pre", "td", "th", "dd",  "dt",      "tr",    "ul",   "ol",      "dl",   "table",
+    "section", "article", "main", "hr", "center", "address", "details", "summary", NULL};
+
+/* Tags a fragment (a JSON body) never shows as text. */
+static const char *const fragment_skip_tags[] = {"script", "style", "noscript", "template",
+                                                 "svg",    "math",  "iframe",   "object",
+                                                 "embed",  "canvas", "head",    "title", NULL};
+
+/* Paragraph-like blocks that earn content score. */
+static const char *const para_tags[] = {"p", "pre", "blockquote", "td", "li", "dd", NULL};
+
+/* class/id/role words of boilerplate (substrings of the lower-cased value). */
+static const char *const unlikely_words[] = {
+    "comment",   "share",     "sharing",    "social",    "related",   "recommend", "cookie",
+    "consent",   "gdpr",      "banner",     "newsletter", "subscri",  "promo",     "advert",
+    "sponsor",   "sidebar",   "breadcrumb", "footer",    "navbar",    "navigation", "menu",
+    "popup",     "modal",     "widget",     "toolbar",   "pagination", "pager",    "disqus",
+    "masthead",  "skip-link", "skiplink",   "print-only", "teaser-list", "more-stories",
+    "read-more", "readmore",  "most-read",  "mostread",  "trending",  "signup",    "login",
+    "paywall",   "byline",    "dateline",   "timestamp", "article-meta", "post-meta",
+    "entry-meta", "author-info", "author-bio", "tag-list", "taglist",  "article-tags",
+    "post-tags", "caption",   "credit",     "copyright", "rating",    "votes",     "hidden",
+    "sr-only",   "visually-hidden", NULL};
+
+/* Words that keep an element although it matched one above ("article-body-share"
+ * keeps being a body). */
+static const char *const likely_words[] = {"article-body", "articlebody", "story-body",
+                                           "entry-content", "post-content", "article-content",
+                                           "article-text", "articletext", "story-content",
+                                           "post-body", "content-body", "main-content", NULL};
+
+/* Whole tokens (split on space, '-' and '_') that mark boilerplate: too short
+ * to be substrings ("ad" is in "head", "nav" in "canvas"). */
+static const char *const unlikely_tokens[] = {"ad", "ads", "nav", "aside", NULL};
+
+static int contains_ci(const char *hay, const char *needle)
+{
+        size_t n = strlen(needle);
+        for (const char *h = hay; *h; h++)
+                if (!strncasecmp(h, needle, n))
+                        return 1;
+        return 0;
+}
+
+static int has_token(const char *v, const char *const *tokens)
+{
+        const char *s = v;
+        while (*s) {
+                while (*s && (*s == ' ' || *s == '-' || *s == '_' || *s == '\t'))
+                        s++;
+                const char *e = s;
+                while (*e && *e != ' ' && *e != '-' && *e != '_' && *e != '\t')
+                        e++;
+                for (const char *const *t = tokens; *t; t++)
+                        if ((size_t)(e - s) == strlen(*t) && !strncasecmp(s, *t, (size_t)(e - s)))
+                                return 1;
+                s = e;
+        }
+        return 0;
+}
+
+static int words_match(const char *v, const char *const *words)
+{
+        for (const char *const *w = words; *w; w++)
+                if (contains_ci(v, *w))
+                        return 1;
+        return 0;
+}
+
+static int is_content_class(const xmlNode *n)
+{
+        const char *c = attr(n, "class"), *id = attr(n, "id"), *ip = attr(n, "itemprop");
+        if (ip && contains_ci(ip, "articlebody"))
+                return 1;
+        return (c && words_match(c, likely_words)) || (id && words_match(id, likely_words));
+}
+
+/* Is this element boilerplate by its tag, role, class or id? An element that
+ * holds the article's core is kept whatever its classes say ("has-sidebar"
+ * on the page wrapper, WordPress's "tag-..." classes on the post). */
+static int is_boilerplate(const xmlNode *n)
+{
+        if (tag_in(n, skip_tags))
+                return 1;
+        if (mark_of(n)->core)
+                return 0;
+        if (is_tag(n, "body") || is_tag(n, "html") || is_tag(n, "main") || is_tag(n, "article"))
+                return 0;
+        const char *role = attr(n, "role");
+        if (role && (contains_ci(role, "navigation") || contains_ci(role, "banner") ||
+                     contains_ci(role, "contentinfo") || contains_ci(role, "complementary") ||
+                     contains_ci(role, "menu") || contains_ci(role, "dialog")))
+                return 1;
+        if (attr(n, "hidden") || (attr(n, "aria-hidden") && !strcmp(attr(n, "aria-hidden"), "true")))
+                return 1;
+        const char *st = attr(n, "style");
+        if (st && (contains_ci(st, "display:none") || contains_ci(st, "display: none")))
+                return 1;
+        if (is_content_class(n))
+                return 0;
+        const char *c = attr(n, "class"), *id = attr(n, "id");
+        for (int k = 0; k < 2; k++) {
+                const char *v = k ? id : c;
+                if (v && (words_match(v, unlikely_words) || has_token(v, unlikely_tokens)))
+                        return 1;
+        }
+        return 0;
+}
+
+/* Visible characters of a text node, blanks collapsed. */
+static uint32_t text_weight(const char *s)
+{
+        uint32_t n = 0;
+        int space = 1;
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (is_space(c)) {
+                        if (!space)
+                                n++;
+                        space = 1;
+                        continue;
+                }
+                space = 0;
+                n += (c & 0xC0) != 0x80;
+        }
+        return n;
+}
+
+/* Pass 1: marks every element (post-order), iteratively: a 100,000-deep
+ * page must not exhaust the stack. */
+static int mark_tree(struct walk *w, xmlNode *root, int extract)
+{
+        /* count elements to size the mark array once (pointers into it stay valid) */
+        size_t count = 0;
+        for (xmlNode *n = root; n;) {
+                if (n->type == XML_ELEMENT_NODE)
+                        count++;
+                if (n->children && n->type == XML_ELEMENT_NODE) {
+                        n = n->children;
+                        continue;
+                }
+                while (n && n != root && !n->next)
+                        n = n->parent;
+                if (!n || n == root)
+                        break;
+                n = n->next;
+        }
+        if (mem_grow((void **)&w->marks, &w->cap_marks, count + 1, sizeof(*w->marks)))
+                return -1;
+        memset(w->marks, 0, (count + 1) * sizeof(*w->marks));
+        w->n_marks = 0;
+        /* pre-order: assign marks */
+        for (xmlNode *n = root; n;) {
+                if (n->type == XML_ELEMENT_NODE) {
+                        struct mark *m = &w->marks[w->n_marks++];
+                        n->_private = m;
+                        m->is_block = (uint8_t)tag_in(n, block_tags);
+                        if (is_tag(n, "article") || is_tag(n, "main") || is_tag(n, "h1") ||
+                            is_content_class(n))
+                                /* ancestors up to the first one already marked */
+                                for (xmlNode *a = n; a && a->type == XML_ELEMENT_NODE &&
+                                                     !(a->_private && mark_of(a)->core);
+                                     a = a == root ? NULL : a->parent)
+                                        if (a->_private)
+                                                mark_of(a)->core = 1;
+                }
+                if (n->children && n->type == XML_ELEMENT_NODE) {
+                        n = n->children;
+                        continue;
+                }
+                while (n && n != root && !n->next)
+                        n = n->parent;
+                if (!n || n == root)
+                        break;
+                n = n->next;
+        }
+        /* pre-order: boilerplate verdicts, inherited */
+        for (xmlNode *n = root; n;) {
+                if (n->type == XML_ELEMENT_NODE) {
+                        struct mark *m = mark_of(n);
+                        struct mark *pm = n->parent && n != root ? mark_of(n->parent) : NULL;
+                        m->skip = (pm && pm->skip) ||
+                                  (extract ? is_boilerplate(n) : tag_in(n, fragment_skip_tags));
+                }
+                if (n->children && n->type == XML_ELEMENT_NODE) {
+                        n = n->children;
+                        continue;
+                }
+                while (n && n != root && !n->next)
+                        n = n->parent;
+                if (!n || n == root)
+                        break;
+                n = n->next;
+        }
+        /* post-order sums: text, link text and paragraph counts bubble up */
+        xmlNode *n = root;
+        while (n->children && n->type == XML_ELEMENT_NODE)
+                n = n->children;
+        for (;;) {
+                if (n->type == XML_ELEMENT_NODE || n->type == XML_TEXT_NODE ||
+                    n->type == XML_CDATA_SECTION_NODE) {
+                        struct mark *m = n->type == XML_ELEMENT_NODE ? mark_of(n) : NULL;
+                        uint32_t t = 0, l = 0, pc = 0;
+                        if (m) {
+                                if (m->skip) {
+                                        m->text = m->link = 0;
+                                } else {
+                                        if (is_tag(n, "a"))
+                                                m->link = m->text;
+                                        if (tag_in(n, para_tags) && m->text >= 25)
+                                                m->paras++;
+                                }
+                                t = m->skip ? 0 : m->text;
+                                l = m->skip ? 0 : m->link;
+                                pc = m->skip ? 0 : m->paras;
+                        } else if (n->content) {
+                                t = text_weight((const char *)n->content);
+                        }
+                        if (n != root && n->parent && n->parent->type == XML_ELEMENT_NODE) {
+                                struct mark *pm = mark_of(n->parent);
+                                pm->text += t;
+                                pm->link += l;
+                                pm->paras += pc;
+                        }
+                }
+                if (n == root)
+                        break;
+                if (n->next) {
+                        n = n->next;
+                        while (n->children && n->type == XML_ELEMENT_NODE)
+                                n = n->children;
+                } else {
+                        n = n->parent;
+                }
+        }
+        return 0;
+}
+
+static float link_density(const struct mark *m)
+{
+        return m->text ? (float)m->link / (float)m->text : 0.0f;
+}
+
+static float class_weight(const xmlNode *n)
+{
+        float w = 0;
+        if (is_content_class(n))
+                w += 25;
+        const char *c = attr(n, "class"), *id = attr(n, "id");
+        static const char *const positive[] = {"article", "body", "content", "entry", "main",
+                                               "page", "post", "text", "blog", "story", NULL};
+        for (int k = 0; k < 2; k++) {
+                const char *v = k ? id : c;
+                if (!v)
+                        continue;
+                if (words_match(v, positive))
+                        w += 10;
+                if (words_match(v, unlikely_words))
+                        w -= 25;
+        }
+        return w;
+}
+
+static void add_score(xmlNode *n, float s)
+{
+        if (!n || n->type != XML_ELEMENT_NODE)
+                return;
+        struct mark *m = mark_of(n);
+        if (!m->scored) {
+                m->scored = 1;
+                m->score = class_weight(n);
+                if (is_tag(n, "div") || is_tag(n, "article") || is_tag(n, "section") ||
+                    is_tag(n, "main"))
+                        m->score += 5;
+                else if (is_tag(n, "pre") || is_tag(n, "td") || is_tag(n, "blockquote"))
+                        m->score += 3;
+        }
+        m->score += s;
+}
+
+/* A semantic article container (itemprop=articleBody, an article-body class,
+ * <article>, <main>) that holds most of the page's text, or NULL. */
+static xmlNode *semantic_root(xmlNode *body)
+{
+        xmlNode *best = NULL;
+        int best_rank = 0;
+        uint32_t best_text = 0;
+        for (xmlNode *n = body; n;) {
+                struct mark *m = n->type == XML_ELEMENT_NODE ? mark_of(n) : NULL;
+                if (m && !m->skip) {
+                        int rank = is_content_class(n) ? 3 : is_tag(n, "article") ? 2
+                                                         : is_tag(n, "main")  ? 1
+                                                                              : 0;
+                        /* the strongest kind, then the most text */
+                        if (rank && m->text >= 200 &&
+                            (rank > best_rank || (rank == best_rank && m->text > best_text))) {
+                                best = n;
+                                best_rank = rank;
+                                best_text = m->text;
+                        }
+                        if (n->children) {
+                                n = n->children;
+                                continue;
+                        }
+                }
+                while (n && n != body && !n->next)
+                        n = n->parent;
+                if (!n || n == body)
+                        break;
+                n = n->next;
+        }
+        if (best && (float)best_text >= 0.5f * (float)(mark_of(body)->text - mark_of(body)->link))
+                return best;
+        return best && best_rank >= 2 ? best : NULL;
+}
+
+/* Pass 2: the element whose subtree is the article. */
+static xmlNode *choose_root(xmlNode *body)
+{
+        /* readability: paragraphs credit their parent and half their grandparent */
+        xmlNode *best = NULL;
+        float best_score = 0;
+        for (xmlNode *n = body; n;) {
+                struct mark *m = n->type == XML_ELEMENT_NODE ? mark_of(n) : NULL;
+                if (m && m->skip) {
+                        /* skip the subtree */
+                } else {
+                        if (m && tag_in(n, para_tags) && m->text >= 25 && link_density(m) < 0.5f) {
+                                float s = 1.0f + (float)(m->text > 300 ? 3 : m->text / 100);
+                                /* commas: a sign of prose */
+                                for (xmlNode *c = n->children; c; c = c->next)
+                                        if (c->type == XML_TEXT_NODE && c->content)
+                                                for (const char *q = (const char *)c->content; *q;
+                                                     q++)
+                                                        s += *q == ',';
+                                add_score(n->parent, s);
+                                if (n->parent)
+                                        add_score(n->parent->parent, s / 2);
+                        }
+                        if (n->children && n->type == XML_ELEMENT_NODE) {
+                                n = n->children;
+                                continue;
+                        }
+                }
+                while (n && n != body && !n->next)
+                        n = n->parent;
+                if (!n || n == body)
+                        break;
+                n = n->next;
+        }
+        for (xmlNode *n = body; n;) {
+                struct mark *m = n->type == XML_ELEMENT_NODE ? mark_of(n) : NULL;
+                if (m && !m->skip) {
+                        if (m->scored) {
+                                float s = m->score * (1.0f - link_density(m));
+                                if (!best || s > best_score) {
+                                        best = n;
+                                        best_score = s;
+                                }
+                        }
+                        if (n->children) {
+                                n = n->children;
+                                continue;
+                        }
+                }
+                while (n && n != body && !n->next)
+                        n = n->parent;
+                if (!n || n == body)
+                        break;
+                n = n->next;
+        }
+        /* A semantic container that holds the best candidate's paragraphs wins:
+         * it also holds the headings and lists around them. */
+        if (best) {
+                for (xmlNode *a = best; a && a != body; a = a->parent) {
+                        if (a->type != XML_ELEMENT_NODE)
+                                continue;
+                        struct mark *am = mark_of(a);
+                        if ((is_content_class(a) || is_tag(a, "article")) && !am->skip &&
+                            am->text < 3 * mark_of(best)->text + 2000)
+                                return a;
+                }
+                /* or a content container below it that holds most of its text */
+                return best;
+        }
+        return body;
+}
+
+static void emit(struct out *o, xmlNode *root, int extract);
+
+/* Ends in sentence punctuation: a short paragraph of prose, not a label. */
+static int ends_sentence(const xmlNode *n)
+{
+        xmlChar *t = xmlNodeGetContent(n);
+        if (!t)
+                return 0;
+        size_t l = strlen((const char *)t);
+        while (l && is_space(t[l - 1]))
+                l--;
+        int r = l && (t[l - 1] == '.' || t[l - 1] == '!' || t[l - 1] == '?');
+        xmlFree(t);
+        return r;
+}
+
+/* The top candidate and, as readability does, those of its siblings that
+ * read like part of the same article (a split article body, a lead
+ * paragraph outside the container). */
+static void emit_article(struct out *o, xmlNode *top, xmlNode *body)
+{
+        if (top == body || !top->parent || top->parent->type != XML_ELEMENT_NODE) {
+                emit(o, top, 1);
+                return;
+        }
+        float top_score = mark_of(top)->score;
+        float min_score = top_score * 0.2f > 10.0f ? top_score * 0.2f : 10.0f;
+        for (xmlNode *c = top->parent->children; c; c = c->next) {
+                if (c->type != XML_ELEMENT_NODE)
+                        continue;
+                struct mark *m = mark_of(c);
+                int take = c == top;
+                if (!take && !m->skip) {
+                        float ld = link_density(m);
+                        if (m->scored && m->score * (1.0f - ld) >= min_score)
+                                take = 1;
+                        else if (is_tag(c, "p") && m->text > 80 && ld < 0.25f)
+                                take = 1;
+                        else if (is_tag(c, "p") && m->text > 0 && m->text <= 80 && ld == 0.0f &&
+                                 ends_sentence(c))
+                                take = 1;
+                }
+                if (take)
+                        emit(o, c, 1);
+        }
+}
+
+/* Pass 3: the text of @p root's blocks, in reading order. */
+static void emit(struct out *o, xmlNode *root, int extract)
+{
+        xmlNode *n = root;
+        for (;;) {
+                int descend = 0;
+                if (n->type == XML_ELEMENT_NODE) {
+                        struct mark *m = mark_of(n);
+                        int skip = m && m->skip && n != root;
+                        /* link lists and link-only blocks are navigation */
+                        if (!skip && extract && m && m->is_block && n != root && m->text > 0 &&
+                            link_density(m) > 0.5f)
+                                skip = 1;
+                        if (!skip) {
+                                if (m && m->is_block)
+                                        out_block_end(o);
+                                descend = n->children != NULL;
+                                if (!descend && m && m->is_block)
+                                        out_block_end(o);
+                        }
+                        if (!skip && is_tag(n, "br"))
+                                o->pending_space = 1;
+                } else if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
+                           n->content) {
+                        out_text(o, (const char *)n->content, strlen((const char *)n->content));
+                }
+                if (descend) {
+                        n = n->children;
+                        continue;
+                }
+                while (n != root && !n->next) {
+                        n = n->parent;
+                        if (n->type == XML_ELEMENT_NODE && mark_of(n) && mark_of(n)->is_block)
+                                out_block_end(o);
+                }
+                if (n == root)
+                        break;
+                n = n->next;
+        }
+        out_block_end(o);
+}
+
+/* ---- metadata ------------------------------------------------------------------- */
+
+enum meta_field { M_TITLE, M_PUBLISHED, M_URL, M_LANG, M_SECTION, M_SITE, M_COUNT };
+
+/* Candidates by priority: a later source only fills what is still empty. */
+struct meta {
+        size_t off[M_COUNT]; /* offset in p->out + 1, 0 = none */
+        int prio[M_COUNT];   /* smaller wins */
+};
+
+static void meta_set(struct out *o, struct meta *mt, enum meta_field f, int prio, const char *v,
+                     size_t n)
+{
+        while (n && is_space((unsigned char)*v)) {
+                v++;
+                n--;
+        }
+        while (n && is_space((unsigned char)v[n - 1]))
+                n--;
+        if (!n || (mt->off[f] && mt->prio[f] <= prio))
+                return;
+        size_t at = o->p->out_len;
+        /* collapse inner whitespace as text does */
+        struct out tmp = {.p = o->p};
+        out_text(&tmp, v, n);
+        if (tmp.oom) {
+                o->oom = 1;
+                return;
+        }
+        out_put(o, "", 1); /* NUL */
+        mt->off[f] = at + 1;
+        mt->prio[f] = prio;
+}
+
+/* The text of an element (for <title>, h1), collapsed, into the buffer as a field. */
+static void meta_text(struct out *o, struct meta *mt, enum meta_field f, int prio, xmlNode *n)
+{
+        if (mt->off[f] && mt->prio[f] <= prio)
+                return;
+        xmlChar *t = xmlNodeGetContent(n);
+        if (!t)
+                return;
+        meta_set(o, mt, f, prio, (const char *)t, strlen((const char *)t));
+        xmlFree(t);
+}
+
+/* "Headline | Site", "Headline - Site": drop the site part. */
+static size_t title_without_site(const char *t, size_t n, const char *site)
+{
+        static const char *const seps[] = {" | ", " - ", " – ", " — ", " :: ", " · ", " « ",
+                                           " » ", NULL};
+        size_t best = n;
+        for (const char *const *s = seps; *s; s++) {
+                size_t l = strlen(*s);
+                for (size_t i = n; i-- > 0;) {
+                        if (i + l > n || memcmp(t + i, *s, l))
+                                continue;
+                        size_t tail = n - i - l;
+                        int is_site = site && strlen(site) == tail && !memcmp(t + i + l, site, tail);
+                        /* the suffix is the shorter side, or names the site */
+                        if ((is_site || tail * 2 < i) && i < best)
+                                best = i;
+                        break;
+                }
+        }
+        return best;
+}
+
+static void jsonld_walk(struct out *o, struct meta *mt, json_t *j, int depth)
+{
+        if (depth > 8 || !j)
+                return;
+        if (json_is_array(j)) {
+                size_t i;
+                json_t *v;
+                json_array_foreach(j, i, v) jsonld_walk(o, mt, v, depth + 1);
+                return;
+        }
+        if (!json_is_object(j))
+                return;
+        jsonld_walk(o, mt, json_object_get(j, "@graph"), depth + 1);
+        const char *s;
+        if ((s = json_string_value(json_object_get(j, "datePublished"))))
+                meta_set(o, mt, M_PUBLISHED, 2, s, strlen(s));
+        if ((s = json_string_value(json_object_get(j, "headline"))))
+                meta_set(o, mt, M_TITLE, 2, s, strlen(s));
+        json_t *sec = json_object_get(j, "articleSection");
+        if (json_is_array(sec))
+                sec = json_array_get(sec, 0);
+        if ((s = json_string_value(sec)))
+                meta_set(o, mt, M_SECTION, 2, s, strlen(s));
+        json_t *pub = json_object_get(j, "publisher");
+        if ((s = json_string_value(json_object_get(pub, "name"))))
+                meta_set(o, mt, M_SITE, 2, s, strlen(s));
+        if ((s = json_string_value(json_object_get(j, "inLanguage"))))
+                meta_set(o, mt, M_LANG, 3, s, strlen(s));
+}
+
+/* Head and body: <meta>, <link rel=canonical>, <title>, JSON-LD, <time>, h1. */
+static void collect_meta(struct out *o, struct meta *mt, xmlNode *html)
+{
+        const char *v;
+        if (html && (v = attr(html, "lang")))
+                meta_set(o, mt, M_LANG, 1, v, strlen(v));
+        xmlNode *title = NULL, *h1 = NULL;
+        for (xmlNode *n = html; n;) {
+                if (n->type == XML_ELEMENT_NODE) {
+                        if (is_tag(n, "meta")) {
+                                const char *prop = attr(n, "property");
+                                if (!prop)
+                                        prop = attr(n, "name");
+                                if (!prop)
+                                        prop = attr(n, "itemprop");
+                                const char *c = attr(n, "content");
+                                if (!c)
+                                        c = attr(n, "datetime");
+                                if (prop && c) {
+                                        size_t cl = strlen(c);
+                                        if (!strcasecmp(prop, "og:title"))
+                                                meta_set(o, mt, M_TITLE, 1, c, cl);
+                                        else if (!strcasecmp(prop, "article:published_time") ||
+                                                 !strcasecmp(prop, "datePublished"))
+                                                meta_set(o, mt, M_PUBLISHED, 1, c, cl);
+                                        else if (!strcasecmp(prop, "date") ||
+                                                 !strcasecmp(prop, "pubdate") ||
+                                                 !strcasecmp(prop, "publishdate") ||
+                                                 !strcasecmp(prop, "dc.date.issued") ||
+                                                 !strcasecmp(prop, "dcterms.date") ||
+                                                 !strcasecmp(prop, "og:published_time"))
+                                                meta_set(o, mt, M_PUBLISHED, 3, c, cl);
+                                        else if (!strcasecmp(prop, "og:url"))
+                                                meta_set(o, mt, M_URL, 2, c, cl);
+                                        else if (!strcasecmp(prop, "og:locale"))
+                                                meta_set(o, mt, M_LANG, 2, c, cl);
+                                        else if (!strcasecmp(prop, "article:section"))
+                                                meta_set(o, mt, M_SECTION, 1, c, cl);
+                                        else if (!strcasecmp(prop, "og:site_name"))
+                                                meta_set(o, mt, M_SITE, 1, c, cl);
+                                }
+                        } else if (is_tag(n, "link")) {
+                                const char *rel = attr(n, "rel"), *href = attr(n, "href");
+                                if (rel && href && !strcasecmp(rel, "canonical"))
+                                        meta_set(o, mt, M_URL, 1, href, strlen(href));
+                        } else if (is_tag(n, "title") && !title) {
+                                title = n;
+                        } else if (is_tag(n, "h1") && !h1) {
+                                h1 = n;
+                        } else if (is_tag(n, "time") && (v = attr(n, "datetime"))) {
+                                meta_set(o, mt, M_PUBLISHED, 4, v, strlen(v));
+                        } else if (is_tag(n, "script") && (v = attr(n, "type")) &&
+                                   !strcasecmp(v, "application/ld+json") && n->children &&
+                                   n->children->content) {
+                                json_t *j = json_loads((const char *)n->children->content,
+                                                       JSON_DECODE_ANY, NULL);
+                                jsonld_walk(o, mt, j, 0);
+                                json_decref(j);
+                        }
+                        if (n->children && !is_tag(n, "script") && !is_tag(n, "style")) {
+                                n = n->children;
+                                continue;
+                        }
+                }
+                while (n && n != html && !n->next)
+                        n = n->parent;
+                if (!n || n == html)
+                        break;
+                n = n->next;
+        }
+        if (title && !(mt->off[M_TITLE] && mt->prio[M_TITLE] <= 3)) {
+                xmlChar *t = xmlNodeGetContent(title);
+                if (t) {
+                        const char *site = mt->off[M_SITE] ? o->p->out + mt->off[M_SITE] - 1 : NULL;
+                        size_t n = strlen((const char *)t);
+                        meta_set(o, mt, M_TITLE, 3, (const char *)t,
+                                 title_without_site((const char *)t, n, site));
+                        xmlFree(t);
+                }
+        }
+        if (h1)
+                meta_text(o, mt, M_TITLE, 4, h1);
+}
+
+/* ---- entry points ---------------------------------------------------------------- */
+
+static htmlDocPtr parse(const char *s, size_t n)
+{
+        pthread_once(&xml_once, xml_init);
+        if (n > INT32_MAX)
+                n = INT32_MAX;
+        /* IGNORE_ENC: the bytes are UTF-8 already; a <meta charset> must not
+         * switch the parser to another decoding half-way. */
+        return htmlReadMemory(s, (int)n, NULL, "UTF-8",
+                              HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                  HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC);
+}
+
+static void finish(struct html_page *p, size_t text_len, const struct meta *mt)
+{
+        p->text = p->out;
+        p->text_len = text_len;
+        const char **fields[M_COUNT] = {&p->title, &p->published, &p->url,
+                                        &p->lang,  &p->section,   &p->site};
+        for (int f = 0; f < M_COUNT; f++)
+                *fields[f] = mt && mt->off[f] ? p->out + mt->off[f] - 1 : NULL;
+}
+
+static void reset(struct html_page *p)
+{
+        p->out_len = 0;
+        p->text = p->title = p->published = p->url = p->lang = p->section = p->site = NULL;
+        p->text_len = 0;
+        p->charset = "UTF-8";
+        p->repaired = 0;
+}
+
+/* Text of @p doc into p->out (blocks of the article, or of the whole body for
+ * fragments); trailing blank line removed and NUL-terminated. */
+static enum html_status doc_text(struct html_page *p, htmlDocPtr doc, int extract,
+                                 struct meta *mt)
+{
+        struct walk w = {0};
+        struct out o = {.p = p};
+        xmlNode *html = xmlDocGetRootElement(doc);
+        enum html_status rc = HTML_OK;
+        if (html) {
+                xmlNode *body = html;
+                for (xmlNode *c = html->children; c; c = c->next)
+                        if (is_tag(c, "body"))
+                                body = c;
+                if (mark_tree(&w, html, extract)) {
+                        rc = HTML_NOMEM;
+                        goto out;
+                }
+                xmlNode *root = extract ? semantic_root(body) : body;
+                if (extract && root)
+                        emit(&o, root, 1);
+                else if (extract && getenv("HTML_WHOLE"))
+                        emit(&o, body, 1);
+                else if (extract)
+                        emit_article(&o, choose_root(body), body);
+                else
+                        emit(&o, root, 0);
+#ifdef HTML_DEBUG
+                fprintf(stderr, "root <%s class=%s id=%s> text %u score %.1f\n", root->name,
+                        attr(root, "class") ? attr(root, "class") : "",
+                        attr(root, "id") ? attr(root, "id") : "", mark_of(root)->text,
+                        mark_of(root)->score);
+#endif
+        }
+        while (p->out_len && p->out[p->out_len - 1] == '\n')
+                p->out_len--;
+        size_t text_len = p->out_len;
+        out_put(&o, "", 1);
+        if (html && mt)
+                collect_meta(&o, mt, html);
+        if (o.oom) {
+                rc = HTML_NOMEM;
+                goto out;
+        }
+        finish(p, text_len, mt);
+out:
+        free(w.marks);
+        return rc;
+}
+
+enum html_status html_read_page(struct html_page *p, const char *data, size_t len, int repair,
+                                char *err, size_t err_size)
+{
+        reset(p);
+        const char *s = data;
+        size_t n = len;
+        enum html_status rc = decode(p, &s, &n, repair, err, err_size);
+        if (rc != HTML_OK)
+                return rc;
+        htmlDocPtr doc = parse(s, n);
+        if (!doc) { /* nothing libxml2 could read: no text */
+                finish(p, 0, NULL);
+                return mem_grow((void **)&p->out, &p->out_cap, 1, 1) ? HTML_NOMEM
+                                                                    : (p->out[0] = '\0', HTML_OK);
+        }
+        struct meta mt = {{0}, {0}};
+        rc = doc_text(p, doc, 1, &mt);
+        xmlFreeDoc(doc);
+        return rc;
+}
+
+enum html_status html_read_fragment(struct html_page *p, const char *data, size_t len)
+{
+        reset(p);
+        htmlDocPtr doc = parse(data, len);
+        if (!doc) {
+                if (mem_grow((void **)&p->out, &p->out_cap, 1, 1))
+                        return HTML_NOMEM;
+                p->out[0] = '\0';
+                finish(p, 0, NULL);
+                return HTML_OK;
+        }
+        enum html_status rc = doc_text(p, doc, 0, NULL);
+        xmlFreeDoc(doc);
+        return rc;
+}
