@@ -61,16 +61,22 @@ PEER = r'''
 import json, sys, time
 pages = [open(p, "rb").read() for p in json.load(open(sys.argv[2]))]
 which = sys.argv[1]
+# each tool's title and main text, as stemtag's record carries both
 if which == "trafilatura":
     import trafilatura
     def run(h):
-        return trafilatura.extract(h, include_comments=False) or ""
+        d = trafilatura.bare_extraction(h, include_comments=False, with_metadata=True)
+        if d is None:
+            return ""
+        d = d if isinstance(d, dict) else d.as_dict()
+        return (d.get("title") or "") + "\n\n" + (d.get("text") or "")
 else:
     from readability import Document
     import lxml.html
     def run(h):
         try:
-            return lxml.html.fromstring(Document(h).summary()).text_content()
+            doc = Document(h)
+            return doc.title() + "\n\n" + lxml.html.fromstring(doc.summary()).text_content()
         except Exception:
             return ""
 t0 = time.process_time()
@@ -97,6 +103,7 @@ def main():
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--show", type=int, default=0, help="print N worst pages of stemtag")
+    ap.add_argument("extra", nargs="*", help="after --: passed to stemtag classify")
     a = ap.parse_args()
     index = os.path.join(CORPUS, "index.jsonl")
     if not os.path.exists(index):
@@ -122,12 +129,14 @@ def main():
     # the worker would dead-letter still count for extraction quality)
     r = subprocess.run([BIN, "classify", "--format", "html", "-X", "record.body=true",
                         "-X", "input.max.bytes=100000000", "-X", "input.utf8.policy=replace"]
-                       + paths,
+                       + a.extra + paths,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=SRC,
                        preexec_fn=None)
     cpu = os.times().children_user + os.times().children_system
     recs = [json.loads(l) for l in r.stdout.decode().split("\n") if l]
-    texts = [x.get("body", "") if "error" not in x else "" for x in recs]
+    # what the record carries as the article's text: its title and body
+    texts = [(x.get("title") or "") + "\n\n" + x.get("body", "") if "error" not in x else ""
+             for x in recs]
     P, R, F = score(pages, texts)
     print("%-18s P %.3f  R %.3f  F1 %.3f   %5.1f MB/s (whole classify: parse, extract, "
           "language, tags)" % ("stemtag", P, R, F, mb / cpu if cpu else 0))
@@ -139,7 +148,7 @@ def main():
     # Tags of the page vs tags of its own text as a clean article.
     clean = "".join(json.dumps({"title": x.get("title") or "", "body": x.get("body", "")},
                                ensure_ascii=False) + "\n" for x in recs if "error" not in x)
-    r2 = subprocess.run([BIN, "classify", "--format", "jsonl"], input=clean.encode(),
+    r2 = subprocess.run([BIN, "classify", "--format", "jsonl"] + a.extra, input=clean.encode(),
                         stdout=subprocess.PIPE, cwd=SRC, check=True)
     recs2 = [json.loads(l) for l in r2.stdout.decode().split("\n") if l]
     ok = [x for x in recs if "error" not in x]

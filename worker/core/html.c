@@ -37,7 +37,14 @@ struct mark {
         uint8_t is_block; /* starts a paragraph when emitted */
         uint8_t scored;   /* score initialised */
         uint8_t core;     /* holds the article's core: <article>, <main>, h1, a body class */
+        uint8_t suspect;  /* a weak boilerplate class: dropped unless it holds much text */
+        uint32_t good;    /* characters of substantial paragraphs below (filter_blocks) */
 };
+
+static struct mark *mark_of(const xmlNode *n)
+{
+        return (struct mark *)n->_private;
+}
 
 struct walk {
         struct mark *marks;
@@ -375,11 +382,27 @@ static enum html_status decode(struct html_page *p, const char **s, size_t *n, i
 /* Text goes to p->out with whitespace collapsed; blocks are separated by a
  * blank line. Metadata strings follow the text, each NUL-terminated; their
  * offsets become pointers once the buffer stops moving. */
+/* One emitted paragraph, for the context filter (filter_blocks). */
+struct block_info {
+        size_t off, len;     /* in p->out */
+        xmlNode *node;       /* the block element its text came from */
+        uint32_t chars, link; /* characters, of which inside links */
+        uint8_t heading;
+};
+
 struct out {
         struct html_page *p;
         int oom;
         int pending_space; /* whitespace seen since the last character */
         int in_block;      /* characters written in the current block */
+        /* extraction only: the blocks written so far */
+        int track;
+        struct block_info *blocks;
+        size_t n_blocks, cap_blocks;
+        size_t block_off;
+        uint32_t chars, link;
+        int link_depth, heading_depth, block_heading;
+        xmlNode *cur_block, *block_node;
 };
 
 static void out_put(struct out *o, const char *s, size_t n)
@@ -424,7 +447,20 @@ static void out_text(struct out *o, const char *s, size_t n)
                         j++;
                 if (o->in_block && o->pending_space)
                         out_put(o, " ", 1);
+                if (!o->in_block) {
+                        o->block_off = o->p->out_len;
+                        o->block_heading = o->heading_depth > 0;
+                        o->block_node = o->cur_block;
+                }
                 out_put(o, s + i, j - i);
+                if (o->track) {
+                        uint32_t nc = 0;
+                        for (size_t k = i; k < j; k++)
+                                nc += ((unsigned char)s[k] & 0xC0) != 0x80;
+                        o->chars += nc;
+                        if (o->link_depth > 0)
+                                o->link += nc;
+                }
                 o->in_block = 1;
                 o->pending_space = 0;
                 i = j;
@@ -433,10 +469,119 @@ static void out_text(struct out *o, const char *s, size_t n)
 
 static void out_block_end(struct out *o)
 {
+        if (o->in_block && o->track) {
+                if (mem_grow((void **)&o->blocks, &o->cap_blocks, o->n_blocks + 1,
+                             sizeof(*o->blocks)))
+                        o->oom = 1;
+                else
+                        o->blocks[o->n_blocks++] = (struct block_info){
+                            .off = o->block_off,
+                            .len = o->p->out_len - o->block_off,
+                            .node = o->block_node,
+                            .chars = o->chars,
+                            .link = o->link,
+                            .heading = (uint8_t)o->block_heading};
+        }
         if (o->in_block)
                 out_put(o, "\n\n", 2);
         o->in_block = 0;
         o->pending_space = 0;
+        o->chars = o->link = 0;
+}
+
+static int is_heading_tag(const char *name)
+{
+        return name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2];
+}
+
+static int block_ends_sentence(const struct html_page *p, const struct block_info *b)
+{
+        size_t e = b->off + b->len;
+        while (e > b->off && is_space((unsigned char)p->out[e - 1]))
+                e--;
+        if (e == b->off)
+                return 0;
+        char c = p->out[e - 1];
+        return c == '.' || c == '!' || c == '?' || c == ':' || c == '"' || c == ')';
+}
+
+/* The article is the run of text between its first and its last substantial
+ * paragraph (>= 100 characters, few links): what lies outside it (share
+ * prompts, "read more" headings, subscription notes, copyright lines) goes,
+ * except a heading or a sentence right before it. Rewrites p->out in place;
+ * the new text length is returned. */
+#ifndef REGION_SHARE
+#define REGION_SHARE 0.8f
+#endif
+#ifndef GOOD_CHARS
+#define GOOD_CHARS 100
+#endif
+#ifndef BEFORE
+#define BEFORE 2
+#endif
+#ifndef AFTER
+#define AFTER 1
+#endif
+static size_t filter_blocks(struct out *o)
+{
+        struct html_page *p = o->p;
+        size_t first = SIZE_MAX, last = 0;
+        for (size_t i = 0; i < o->n_blocks; i++) {
+                const struct block_info *b = &o->blocks[i];
+                if (b->chars >= GOOD_CHARS && (float)b->link < 0.3f * (float)b->chars) {
+                        if (first == SIZE_MAX)
+                                first = i;
+                        last = i;
+                }
+        }
+        /* The region: the deepest element that holds 80 % of the substantial
+         * paragraphs' text. Blocks inside it are the article, whatever their
+         * length (lists, short steps, a closing line); outside it only the
+         * run between the first and last substantial paragraph counts. */
+        xmlNode *region = NULL;
+        uint32_t total = 0;
+        for (size_t i = 0; first != SIZE_MAX && i < o->n_blocks; i++) {
+                const struct block_info *b = &o->blocks[i];
+                if (b->chars < GOOD_CHARS || (float)b->link >= 0.3f * (float)b->chars || !b->node)
+                        continue;
+                total += b->chars;
+                for (xmlNode *a = b->node; a && a->type == XML_ELEMENT_NODE; a = a->parent) {
+                        mark_of(a)->good += b->chars;
+                        region = a; /* the topmost: the start of the descent */
+                }
+        }
+        while (region) {
+                xmlNode *next = NULL;
+                for (xmlNode *c = region->children; c; c = c->next)
+                        if (c->type == XML_ELEMENT_NODE &&
+                            (float)mark_of(c)->good >= REGION_SHARE * (float)total)
+                                next = c;
+                if (!next)
+                        break;
+                region = next;
+        }
+        size_t w = 0;
+        for (size_t i = 0; i < o->n_blocks; i++) {
+                const struct block_info *b = &o->blocks[i];
+                int keep = first == SIZE_MAX || (i >= first && i <= last);
+                if (!keep && region && b->node) {
+                        for (xmlNode *a = b->node; a && a->type == XML_ELEMENT_NODE && !keep;
+                             a = a->parent)
+                                keep = a == region;
+                }
+                if (!keep && i < first && i + BEFORE >= first)
+                        keep = b->heading || (b->chars >= 30 && block_ends_sentence(p, b));
+                if (!keep && i > last && i <= last + AFTER)
+                        keep = !b->heading && b->link == 0 && b->chars >= 40 &&
+                               block_ends_sentence(p, b);
+                if (!keep)
+                        continue;
+                if (w)
+                        p->out[w++] = '\n', p->out[w++] = '\n';
+                memmove(p->out + w, p->out + b->off, b->len);
+                w += b->len;
+        }
+        return w;
 }
 
 /* ---- tree helpers ---------------------------------------------------------------- */
@@ -466,10 +611,6 @@ static int tag_in(const xmlNode *n, const char *const *names)
         return 0;
 }
 
-static struct mark *mark_of(const xmlNode *n)
-{
-        return (struct mark *)n->_private;
-}
 
 /* Tags whose content is never article text. */
 static const char *const skip_tags[] = {
@@ -492,18 +633,25 @@ static const char *const fragment_skip_tags[] = {"script", "style", "noscript", 
 /* Paragraph-like blocks that earn content score. */
 static const char *const para_tags[] = {"p", "pre", "blockquote", "td", "li", "dd", NULL};
 
+/* class/id words that only suggest boilerplate: such an element is dropped
+ * when it holds little text ("share-bar"), kept when it holds an article
+ * ("entry themeform share"). */
+static const char *const weak_words[] = {"share", "sharing", "social", "widget", "caption",
+                                         "credit", "rating",  "votes",  "teaser", "hidden",
+                                         "menu",  "banner",  "promo",  NULL};
+#define SUSPECT_MAX_TEXT 300
+
 /* class/id/role words of boilerplate (substrings of the lower-cased value). */
 static const char *const unlikely_words[] = {
-    "comment",   "share",     "sharing",    "social",    "related",   "recommend", "cookie",
-    "consent",   "gdpr",      "banner",     "newsletter", "subscri",  "promo",     "advert",
-    "sponsor",   "sidebar",   "breadcrumb", "footer",    "navbar",    "navigation", "menu",
-    "popup",     "modal",     "widget",     "toolbar",   "pagination", "pager",    "disqus",
+    "comment",   "related",   "recommend", "cookie",
+    "consent",   "gdpr",      "newsletter", "subscri",   "advert",
+    "sponsor",   "sidebar",   "breadcrumb", "footer",    "navbar",    "navigation",
+    "popup",     "modal",     "toolbar",   "pagination", "pager",    "disqus",
     "masthead",  "skip-link", "skiplink",   "print-only", "teaser-list", "more-stories",
     "read-more", "readmore",  "most-read",  "mostread",  "trending",  "signup",    "login",
     "paywall",   "byline",    "dateline",   "timestamp", "article-meta", "post-meta",
     "entry-meta", "author-info", "author-bio", "tag-list", "taglist",  "article-tags",
-    "post-tags", "caption",   "credit",     "copyright", "rating",    "votes",     "hidden",
-    "sr-only",   "visually-hidden", NULL};
+    "post-tags", "copyright", "sr-only",   "visually-hidden", NULL};
 
 /* Words that keep an element although it matched one above ("article-body-share"
  * keeps being a body). */
@@ -563,10 +711,15 @@ static int is_content_class(const xmlNode *n)
  * on the page wrapper, WordPress's "tag-..." classes on the post). */
 static int is_boilerplate(const xmlNode *n)
 {
+        static const char *const never[] = {"script", "style", "noscript", "template", "svg",
+                                            "math",   "iframe", "object",  "embed",    "canvas",
+                                            "select", "textarea", "head",  "title",    NULL};
+        if (tag_in(n, never))
+                return 1;
+        if (mark_of(n)->core) /* also a <header> that wraps the article */
+                return 0;
         if (tag_in(n, skip_tags))
                 return 1;
-        if (mark_of(n)->core)
-                return 0;
         if (is_tag(n, "body") || is_tag(n, "html") || is_tag(n, "main") || is_tag(n, "article"))
                 return 0;
         const char *role = attr(n, "role");
@@ -664,6 +817,11 @@ static int mark_tree(struct walk *w, xmlNode *root, int extract)
                         struct mark *pm = n->parent && n != root ? mark_of(n->parent) : NULL;
                         m->skip = (pm && pm->skip) ||
                                   (extract ? is_boilerplate(n) : tag_in(n, fragment_skip_tags));
+                        if (extract && !m->skip && !m->core) {
+                                const char *c = attr(n, "class"), *id = attr(n, "id");
+                                m->suspect = (c && words_match(c, weak_words)) ||
+                                             (id && words_match(id, weak_words));
+                        }
                 }
                 if (n->children && n->type == XML_ELEMENT_NODE) {
                         n = n->children;
@@ -775,8 +933,11 @@ static xmlNode *semantic_root(xmlNode *body)
                                                          : is_tag(n, "main")  ? 1
                                                                               : 0;
                         /* the strongest kind, then the most text */
+                        /* the most text; a stronger kind wins when it holds 60 % of it */
                         if (rank && m->text >= 200 &&
-                            (rank > best_rank || (rank == best_rank && m->text > best_text))) {
+                            (!best || (rank > best_rank && m->text * 5 >= best_text * 3) ||
+                             (rank <= best_rank && m->text * 3 > best_text * 5) ||
+                             (rank == best_rank && m->text > best_text))) {
                                 best = n;
                                 best_rank = rank;
                                 best_text = m->text;
@@ -920,6 +1081,7 @@ static void emit_article(struct out *o, xmlNode *top, xmlNode *body)
 static void emit(struct out *o, xmlNode *root, int extract)
 {
         xmlNode *n = root;
+        o->cur_block = root;
         for (;;) {
                 int descend = 0;
                 if (n->type == XML_ELEMENT_NODE) {
@@ -929,12 +1091,21 @@ static void emit(struct out *o, xmlNode *root, int extract)
                         if (!skip && extract && m && m->is_block && n != root && m->text > 0 &&
                             link_density(m) > 0.5f)
                                 skip = 1;
+                        if (!skip && extract && m && m->suspect && n != root &&
+                            m->text < SUSPECT_MAX_TEXT)
+                                skip = 1;
                         if (!skip) {
                                 if (m && m->is_block)
                                         out_block_end(o);
                                 descend = n->children != NULL;
                                 if (!descend && m && m->is_block)
                                         out_block_end(o);
+                                if (descend && m && m->is_block)
+                                        o->cur_block = n;
+                                if (descend && is_tag(n, "a"))
+                                        o->link_depth++;
+                                if (descend && is_heading_tag((const char *)n->name))
+                                        o->heading_depth++;
                         }
                         if (!skip && is_tag(n, "br"))
                                 o->pending_space = 1;
@@ -948,8 +1119,23 @@ static void emit(struct out *o, xmlNode *root, int extract)
                 }
                 while (n != root && !n->next) {
                         n = n->parent;
-                        if (n->type == XML_ELEMENT_NODE && mark_of(n) && mark_of(n)->is_block)
+                        if (n->type != XML_ELEMENT_NODE)
+                                continue;
+                        if (mark_of(n) && mark_of(n)->is_block) {
                                 out_block_end(o);
+                                /* back in the enclosing block */
+                                o->cur_block = NULL;
+                                for (xmlNode *a = n->parent; a && a->type == XML_ELEMENT_NODE;
+                                     a = a->parent)
+                                        if (mark_of(a) && mark_of(a)->is_block) {
+                                                o->cur_block = a;
+                                                break;
+                                        }
+                        }
+                        if (is_tag(n, "a"))
+                                o->link_depth--;
+                        if (is_heading_tag((const char *)n->name))
+                                o->heading_depth--;
                 }
                 if (n == root)
                         break;
@@ -1179,7 +1365,7 @@ static enum html_status doc_text(struct html_page *p, htmlDocPtr doc, int extrac
                                  struct meta *mt)
 {
         struct walk w = {0};
-        struct out o = {.p = p};
+        struct out o = {.p = p, .track = extract};
         xmlNode *html = xmlDocGetRootElement(doc);
         enum html_status rc = HTML_OK;
         if (html) {
@@ -1207,6 +1393,8 @@ static enum html_status doc_text(struct html_page *p, htmlDocPtr doc, int extrac
                         mark_of(root)->score);
 #endif
         }
+        if (extract && !o.oom && !getenv("HTML_NOFILTER"))
+                p->out_len = filter_blocks(&o);
         while (p->out_len && p->out[p->out_len - 1] == '\n')
                 p->out_len--;
         size_t text_len = p->out_len;
@@ -1220,6 +1408,7 @@ static enum html_status doc_text(struct html_page *p, htmlDocPtr doc, int extrac
         finish(p, text_len, mt);
 out:
         free(w.marks);
+        free(o.blocks);
         return rc;
 }
 
