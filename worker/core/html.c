@@ -31,11 +31,8 @@
 struct mark {
         uint32_t text;    /* characters of inner text (boilerplate subtrees excluded) */
         uint32_t link;    /* of which inside <a> */
-        uint32_t paras;   /* paragraph-like descendants */
-        float score;      /* readability-style content score */
         uint8_t skip;     /* boilerplate: never emitted */
         uint8_t is_block; /* starts a paragraph when emitted */
-        uint8_t scored;   /* score initialised */
         uint8_t core;     /* holds the article's core: <article>, <main>, h1, a body class */
         uint8_t suspect;  /* a weak boilerplate class: dropped unless it holds much text */
         uint32_t good;    /* characters of substantial paragraphs below (filter_blocks) */
@@ -388,6 +385,7 @@ struct block_info {
         xmlNode *node;       /* the block element its text came from */
         uint32_t chars, link; /* characters, of which inside links */
         uint8_t heading;
+        uint8_t keep;
 };
 
 struct out {
@@ -494,6 +492,14 @@ static int is_heading_tag(const char *name)
         return name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && !name[2];
 }
 
+static int block_ends_with(const struct html_page *p, const struct block_info *b, char want)
+{
+        size_t e = b->off + b->len;
+        while (e > b->off && is_space((unsigned char)p->out[e - 1]))
+                e--;
+        return e > b->off && p->out[e - 1] == want;
+}
+
 static int block_ends_sentence(const struct html_page *p, const struct block_info *b)
 {
         size_t e = b->off + b->len;
@@ -510,18 +516,32 @@ static int block_ends_sentence(const struct html_page *p, const struct block_inf
  * prompts, "read more" headings, subscription notes, copyright lines) goes,
  * except a heading or a sentence right before it. Rewrites p->out in place;
  * the new text length is returned. */
-#ifndef REGION_SHARE
-#define REGION_SHARE 0.8f
-#endif
-#ifndef GOOD_CHARS
-#define GOOD_CHARS 100
-#endif
-#ifndef BEFORE
-#define BEFORE 2
-#endif
-#ifndef AFTER
-#define AFTER 1
-#endif
+/* Page furniture that survives the tree rules: a short label ("Release
+ * Date:", "Aufrufe:") or a short line in capitals ("NOTAS RELACIONADAS",
+ * "SUBSCRIBE NOW"). */
+static int is_label_block(const struct html_page *p, const struct block_info *b)
+{
+        if (b->chars < 25 && !b->heading && block_ends_with(p, b, ':'))
+                return 1;
+        if (b->chars >= 100)
+                return 0;
+        unsigned upper = 0, lower = 0;
+        for (size_t i = b->off; i < b->off + b->len; i++) {
+                unsigned char c = (unsigned char)p->out[i];
+                upper += c >= 'A' && c <= 'Z';
+                lower += c >= 'a' && c <= 'z';
+        }
+        return upper >= 10 && lower == 0;
+}
+
+/* Measured on the shared trafilatura pages (bench/bench_html.py): a
+ * substantial paragraph has 80 characters and under 30 % link text; the
+ * region holds 70 % of their text; two blocks before the first one (a lead,
+ * a heading) and one sentence after the last one belong to the article. */
+#define GOOD_CHARS   80
+#define REGION_SHARE 0.7f
+#define BEFORE       2
+#define AFTER        1
 static size_t filter_blocks(struct out *o)
 {
         struct html_page *p = o->p;
@@ -560,9 +580,12 @@ static size_t filter_blocks(struct out *o)
                         break;
                 region = next;
         }
+        /* keep[] decided first, then the labels and headings that lead nowhere */
         size_t w = 0;
+        for (size_t i = 0; i < o->n_blocks; i++)
+                o->blocks[i].keep = 0;
         for (size_t i = 0; i < o->n_blocks; i++) {
-                const struct block_info *b = &o->blocks[i];
+                struct block_info *b = &o->blocks[i];
                 int keep = first == SIZE_MAX || (i >= first && i <= last);
                 if (!keep && region && b->node) {
                         for (xmlNode *a = b->node; a && a->type == XML_ELEMENT_NODE && !keep;
@@ -574,7 +597,22 @@ static size_t filter_blocks(struct out *o)
                 if (!keep && i > last && i <= last + AFTER)
                         keep = !b->heading && b->link == 0 && b->chars >= 40 &&
                                block_ends_sentence(p, b);
-                if (!keep)
+                b->keep = (uint8_t)(keep && !is_label_block(p, b));
+        }
+        /* a heading with no prose after it heads a list that was dropped */
+        for (size_t i = o->n_blocks; i-- > 0;) {
+                struct block_info *b = &o->blocks[i];
+                if (!b->keep || !b->heading)
+                        continue;
+                size_t j = i + 1;
+                while (j < o->n_blocks && !o->blocks[j].keep)
+                        j++;
+                if (j == o->n_blocks)
+                        b->keep = 0;
+        }
+        for (size_t i = 0; i < o->n_blocks; i++) {
+                const struct block_info *b = &o->blocks[i];
+                if (!b->keep)
                         continue;
                 if (w)
                         p->out[w++] = '\n', p->out[w++] = '\n';
@@ -616,7 +654,7 @@ static int tag_in(const xmlNode *n, const char *const *names)
 static const char *const skip_tags[] = {
     "script", "style",  "noscript", "template", "svg",    "math",   "iframe", "object",
     "embed",  "canvas", "form",     "button",   "select", "input",  "textarea", "nav",
-    "aside",  "footer", "header",   "figure",   "video",  "audio",  "map",    "dialog",
+    "aside",  "footer", "header",   "video",    "audio",  "map",    "dialog",
     "head",   "title",  "meta",     "link",     NULL};
 
 /* Tags that start a paragraph of their own. */
@@ -630,15 +668,13 @@ static const char *const fragment_skip_tags[] = {"script", "style", "noscript", 
                                                  "svg",    "math",  "iframe",   "object",
                                                  "embed",  "canvas", "head",    "title", NULL};
 
-/* Paragraph-like blocks that earn content score. */
-static const char *const para_tags[] = {"p", "pre", "blockquote", "td", "li", "dd", NULL};
 
 /* class/id words that only suggest boilerplate: such an element is dropped
  * when it holds little text ("share-bar"), kept when it holds an article
  * ("entry themeform share"). */
 static const char *const weak_words[] = {"share", "sharing", "social", "widget", "caption",
-                                         "credit", "rating",  "votes",  "teaser", "hidden",
-                                         "menu",  "banner",  "promo",  NULL};
+                                         "credit", "rating",  "votes",  "hidden", "menu",
+                                         "banner", "promo",   NULL};
 #define SUSPECT_MAX_TEXT 300
 
 /* class/id/role words of boilerplate (substrings of the lower-cased value). */
@@ -718,6 +754,10 @@ static int is_boilerplate(const xmlNode *n)
                 return 1;
         if (mark_of(n)->core) /* also a <header> that wraps the article */
                 return 0;
+        if (is_tag(n, "header"))
+                for (const xmlNode *a = n->parent; a && a->type == XML_ELEMENT_NODE; a = a->parent)
+                        if (is_tag(a, "article"))
+                                return 0; /* the article's own header: its headings */
         if (tag_in(n, skip_tags))
                 return 1;
         if (is_tag(n, "body") || is_tag(n, "html") || is_tag(n, "main") || is_tag(n, "article"))
@@ -841,19 +881,16 @@ static int mark_tree(struct walk *w, xmlNode *root, int extract)
                 if (n->type == XML_ELEMENT_NODE || n->type == XML_TEXT_NODE ||
                     n->type == XML_CDATA_SECTION_NODE) {
                         struct mark *m = n->type == XML_ELEMENT_NODE ? mark_of(n) : NULL;
-                        uint32_t t = 0, l = 0, pc = 0;
+                        uint32_t t = 0, l = 0;
                         if (m) {
                                 if (m->skip) {
                                         m->text = m->link = 0;
                                 } else {
                                         if (is_tag(n, "a"))
                                                 m->link = m->text;
-                                        if (tag_in(n, para_tags) && m->text >= 25)
-                                                m->paras++;
                                 }
                                 t = m->skip ? 0 : m->text;
                                 l = m->skip ? 0 : m->link;
-                                pc = m->skip ? 0 : m->paras;
                         } else if (n->content) {
                                 t = text_weight((const char *)n->content);
                         }
@@ -861,7 +898,6 @@ static int mark_tree(struct walk *w, xmlNode *root, int extract)
                                 struct mark *pm = mark_of(n->parent);
                                 pm->text += t;
                                 pm->link += l;
-                                pm->paras += pc;
                         }
                 }
                 if (n == root)
@@ -880,43 +916,6 @@ static int mark_tree(struct walk *w, xmlNode *root, int extract)
 static float link_density(const struct mark *m)
 {
         return m->text ? (float)m->link / (float)m->text : 0.0f;
-}
-
-static float class_weight(const xmlNode *n)
-{
-        float w = 0;
-        if (is_content_class(n))
-                w += 25;
-        const char *c = attr(n, "class"), *id = attr(n, "id");
-        static const char *const positive[] = {"article", "body", "content", "entry", "main",
-                                               "page", "post", "text", "blog", "story", NULL};
-        for (int k = 0; k < 2; k++) {
-                const char *v = k ? id : c;
-                if (!v)
-                        continue;
-                if (words_match(v, positive))
-                        w += 10;
-                if (words_match(v, unlikely_words))
-                        w -= 25;
-        }
-        return w;
-}
-
-static void add_score(xmlNode *n, float s)
-{
-        if (!n || n->type != XML_ELEMENT_NODE)
-                return;
-        struct mark *m = mark_of(n);
-        if (!m->scored) {
-                m->scored = 1;
-                m->score = class_weight(n);
-                if (is_tag(n, "div") || is_tag(n, "article") || is_tag(n, "section") ||
-                    is_tag(n, "main"))
-                        m->score += 5;
-                else if (is_tag(n, "pre") || is_tag(n, "td") || is_tag(n, "blockquote"))
-                        m->score += 3;
-        }
-        m->score += s;
 }
 
 /* A semantic article container (itemprop=articleBody, an article-body class,
@@ -958,125 +957,6 @@ static xmlNode *semantic_root(xmlNode *body)
         return best && best_rank >= 2 ? best : NULL;
 }
 
-/* Pass 2: the element whose subtree is the article. */
-static xmlNode *choose_root(xmlNode *body)
-{
-        /* readability: paragraphs credit their parent and half their grandparent */
-        xmlNode *best = NULL;
-        float best_score = 0;
-        for (xmlNode *n = body; n;) {
-                struct mark *m = n->type == XML_ELEMENT_NODE ? mark_of(n) : NULL;
-                if (m && m->skip) {
-                        /* skip the subtree */
-                } else {
-                        if (m && tag_in(n, para_tags) && m->text >= 25 && link_density(m) < 0.5f) {
-                                float s = 1.0f + (float)(m->text > 300 ? 3 : m->text / 100);
-                                /* commas: a sign of prose */
-                                for (xmlNode *c = n->children; c; c = c->next)
-                                        if (c->type == XML_TEXT_NODE && c->content)
-                                                for (const char *q = (const char *)c->content; *q;
-                                                     q++)
-                                                        s += *q == ',';
-                                add_score(n->parent, s);
-                                if (n->parent)
-                                        add_score(n->parent->parent, s / 2);
-                        }
-                        if (n->children && n->type == XML_ELEMENT_NODE) {
-                                n = n->children;
-                                continue;
-                        }
-                }
-                while (n && n != body && !n->next)
-                        n = n->parent;
-                if (!n || n == body)
-                        break;
-                n = n->next;
-        }
-        for (xmlNode *n = body; n;) {
-                struct mark *m = n->type == XML_ELEMENT_NODE ? mark_of(n) : NULL;
-                if (m && !m->skip) {
-                        if (m->scored) {
-                                float s = m->score * (1.0f - link_density(m));
-                                if (!best || s > best_score) {
-                                        best = n;
-                                        best_score = s;
-                                }
-                        }
-                        if (n->children) {
-                                n = n->children;
-                                continue;
-                        }
-                }
-                while (n && n != body && !n->next)
-                        n = n->parent;
-                if (!n || n == body)
-                        break;
-                n = n->next;
-        }
-        /* A semantic container that holds the best candidate's paragraphs wins:
-         * it also holds the headings and lists around them. */
-        if (best) {
-                for (xmlNode *a = best; a && a != body; a = a->parent) {
-                        if (a->type != XML_ELEMENT_NODE)
-                                continue;
-                        struct mark *am = mark_of(a);
-                        if ((is_content_class(a) || is_tag(a, "article")) && !am->skip &&
-                            am->text < 3 * mark_of(best)->text + 2000)
-                                return a;
-                }
-                /* or a content container below it that holds most of its text */
-                return best;
-        }
-        return body;
-}
-
-static void emit(struct out *o, xmlNode *root, int extract);
-
-/* Ends in sentence punctuation: a short paragraph of prose, not a label. */
-static int ends_sentence(const xmlNode *n)
-{
-        xmlChar *t = xmlNodeGetContent(n);
-        if (!t)
-                return 0;
-        size_t l = strlen((const char *)t);
-        while (l && is_space(t[l - 1]))
-                l--;
-        int r = l && (t[l - 1] == '.' || t[l - 1] == '!' || t[l - 1] == '?');
-        xmlFree(t);
-        return r;
-}
-
-/* The top candidate and, as readability does, those of its siblings that
- * read like part of the same article (a split article body, a lead
- * paragraph outside the container). */
-static void emit_article(struct out *o, xmlNode *top, xmlNode *body)
-{
-        if (top == body || !top->parent || top->parent->type != XML_ELEMENT_NODE) {
-                emit(o, top, 1);
-                return;
-        }
-        float top_score = mark_of(top)->score;
-        float min_score = top_score * 0.2f > 10.0f ? top_score * 0.2f : 10.0f;
-        for (xmlNode *c = top->parent->children; c; c = c->next) {
-                if (c->type != XML_ELEMENT_NODE)
-                        continue;
-                struct mark *m = mark_of(c);
-                int take = c == top;
-                if (!take && !m->skip) {
-                        float ld = link_density(m);
-                        if (m->scored && m->score * (1.0f - ld) >= min_score)
-                                take = 1;
-                        else if (is_tag(c, "p") && m->text > 80 && ld < 0.25f)
-                                take = 1;
-                        else if (is_tag(c, "p") && m->text > 0 && m->text <= 80 && ld == 0.0f &&
-                                 ends_sentence(c))
-                                take = 1;
-                }
-                if (take)
-                        emit(o, c, 1);
-        }
-}
-
 /* Pass 3: the text of @p root's blocks, in reading order. */
 static void emit(struct out *o, xmlNode *root, int extract)
 {
@@ -1093,6 +973,10 @@ static void emit(struct out *o, xmlNode *root, int extract)
                                 skip = 1;
                         if (!skip && extract && m && m->suspect && n != root &&
                             m->text < SUSPECT_MAX_TEXT)
+                                skip = 1;
+                        /* a figure's caption is text when it is a sentence or more
+                         * (not "Photo: AP") */
+                        if (!skip && extract && m && is_tag(n, "figure") && m->text < 100)
                                 skip = 1;
                         if (!skip) {
                                 if (m && m->is_block)
@@ -1377,23 +1261,12 @@ static enum html_status doc_text(struct html_page *p, htmlDocPtr doc, int extrac
                         rc = HTML_NOMEM;
                         goto out;
                 }
+                /* a page: its article container when it has one, else the whole
+                 * body; filter_blocks then keeps the article's region of it */
                 xmlNode *root = extract ? semantic_root(body) : body;
-                if (extract && root)
-                        emit(&o, root, 1);
-                else if (extract && getenv("HTML_WHOLE"))
-                        emit(&o, body, 1);
-                else if (extract)
-                        emit_article(&o, choose_root(body), body);
-                else
-                        emit(&o, root, 0);
-#ifdef HTML_DEBUG
-                fprintf(stderr, "root <%s class=%s id=%s> text %u score %.1f\n", root->name,
-                        attr(root, "class") ? attr(root, "class") : "",
-                        attr(root, "id") ? attr(root, "id") : "", mark_of(root)->text,
-                        mark_of(root)->score);
-#endif
+                emit(&o, root ? root : body, extract);
         }
-        if (extract && !o.oom && !getenv("HTML_NOFILTER"))
+        if (extract && !o.oom)
                 p->out_len = filter_blocks(&o);
         while (p->out_len && p->out[p->out_len - 1] == '\n')
                 p->out_len--;
