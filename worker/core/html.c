@@ -542,7 +542,7 @@ static int is_label_block(const struct html_page *p, const struct block_info *b)
 #define REGION_SHARE 0.7f
 #define BEFORE       2
 #define AFTER        1
-static size_t filter_blocks(struct out *o)
+static size_t filter_blocks(struct out *o, const char *title)
 {
         struct html_page *p = o->p;
         size_t first = SIZE_MAX, last = 0;
@@ -597,6 +597,10 @@ static size_t filter_blocks(struct out *o)
                 if (!keep && i > last && i <= last + AFTER)
                         keep = !b->heading && b->link == 0 && b->chars >= 40 &&
                                block_ends_sentence(p, b);
+                /* the headline is the record's title, not a paragraph of its body */
+                if (keep && b->heading && title && strlen(title) == b->len &&
+                    !memcmp(p->out + b->off, title, b->len))
+                        keep = 0;
                 b->keep = (uint8_t)(keep && !is_label_block(p, b));
         }
         /* a heading with no prose after it heads a list that was dropped */
@@ -1198,13 +1202,25 @@ static void collect_meta(struct out *o, struct meta *mt, xmlNode *html)
         }
         if (title && !(mt->off[M_TITLE] && mt->prio[M_TITLE] <= 3)) {
                 xmlChar *t = xmlNodeGetContent(title);
+                xmlChar *h = h1 ? xmlNodeGetContent(h1) : NULL;
                 if (t) {
                         const char *site = mt->off[M_SITE] ? o->p->out + mt->off[M_SITE] - 1 : NULL;
                         size_t n = strlen((const char *)t);
-                        meta_set(o, mt, M_TITLE, 3, (const char *)t,
-                                 title_without_site((const char *)t, n, site));
+                        /* "Headline – Site" whose headline is the page's h1: the h1 */
+                        const char *hs = (const char *)h;
+                        while (hs && is_space((unsigned char)*hs))
+                                hs++;
+                        size_t hl = hs ? strlen(hs) : 0;
+                        while (hl && is_space((unsigned char)hs[hl - 1]))
+                                hl--;
+                        if (hl >= 8 && hl < n && !memcmp(t, hs, hl))
+                                meta_set(o, mt, M_TITLE, 3, hs, hl);
+                        else
+                                meta_set(o, mt, M_TITLE, 3, (const char *)t,
+                                         title_without_site((const char *)t, n, site));
                         xmlFree(t);
                 }
+                xmlFree(h);
         }
         if (h1)
                 meta_text(o, mt, M_TITLE, 4, h1);
@@ -1266,11 +1282,9 @@ static enum html_status doc_text(struct html_page *p, htmlDocPtr doc, int extrac
                 xmlNode *root = extract ? semantic_root(body) : body;
                 emit(&o, root ? root : body, extract);
         }
-        if (extract && !o.oom)
-                p->out_len = filter_blocks(&o);
-        while (p->out_len && p->out[p->out_len - 1] == '\n')
-                p->out_len--;
-        size_t text_len = p->out_len;
+        /* metadata after the text; the filter then compacts the text in place
+         * (it only shrinks), knowing the title */
+        size_t text_end = p->out_len;
         out_put(&o, "", 1);
         if (html && mt)
                 collect_meta(&o, mt, html);
@@ -1278,6 +1292,13 @@ static enum html_status doc_text(struct html_page *p, htmlDocPtr doc, int extrac
                 rc = HTML_NOMEM;
                 goto out;
         }
+        size_t text_len = text_end;
+        if (extract)
+                text_len = filter_blocks(&o, mt && mt->off[M_TITLE] ? p->out + mt->off[M_TITLE] - 1
+                                                                  : NULL);
+        while (text_len && p->out[text_len - 1] == '\n')
+                text_len--;
+        p->out[text_len] = '\0';
         finish(p, text_len, mt);
 out:
         free(w.marks);
