@@ -44,8 +44,7 @@ worker_setup() {
 	cat >"$TMP/worker.conf" <<CONF
 kafka.bootstrap.servers = $BOOTSTRAP
 kafka.group.id = $4
-kafka.auto.commit.interval.ms = 500
-# a SIGKILLed member is noticed after 6 s (the broker's minimum), not 45 s
+# a SIGKILLed dynamic member is noticed after 6 s (the broker's minimum), not 10 s
 kafka.session.timeout.ms = 6000
 kafka.heartbeat.interval.ms = 1000
 input.topics = $1
