@@ -37,7 +37,7 @@ feed() {
 		done
 	) >"$TMP/feed.log" 2>&1 &
 	FEED_PID=$!
-	_pids+=("$FEED_PID")
+	track_pid "$FEED_PID"
 }
 
 worker_setup() {
@@ -61,11 +61,8 @@ CONF
 _model_args() {
 	local cfg=$STEMTAG_SOURCE_DIR/config
 	if [ -f "$cfg/langid.model" ]; then echo "-X langid.model=$cfg/langid.model"; else echo "-X langid.model="; fi
-	local tax=""
-	for f in sections topics geo; do
-		[ -f "$cfg/taxonomy/$f.json" ] && tax="$tax${tax:+,}$cfg/taxonomy/$f.json"
-	done
-	echo "-X taxonomy.files=$tax"
+	# the default taxonomy directory, as `stemtag classify` uses it from the repository
+	if [ -f "$cfg/taxonomy/labels.json" ]; then echo "-X taxonomy.files=$cfg/taxonomy"; else echo "-X taxonomy.files="; fi
 }
 
 # STEMTAG_KAFKA_DIR (the fixture's directory) would read as config key kafka.dir.
@@ -156,4 +153,6 @@ check_accounting() {
 	[ "$unexpected" -eq 0 ] || fail "$unexpected ids in $out that are not valid inputs"
 	[ "$wrong" -eq 0 ] || fail "$wrong dead letters carry the wrong reason"
 	[ "$DUPS" -le "$max_dups" ] || fail "$DUPS duplicate records in $out (allowed: $max_dups)"
+	validate_records "$out"
+	validate_dead_letters "$dlq"
 }

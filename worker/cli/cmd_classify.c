@@ -23,6 +23,8 @@ struct classify_run {
         struct pipeline_ctx *ctx;      /* the one in use: ctx_json or ctx_text */
         struct pipeline_ctx *ctx_json; /* article format forced to JSON */
         struct pipeline_ctx *ctx_text; /* article format forced to plain text */
+        struct pipeline_ctx
+            *ctx_auto; /* auto: a whole stream as one message, as the worker reads one */
         struct pipeline_model *model;
         size_t max_bytes;
         struct record_buf err; /* error line scratch */
@@ -180,24 +182,39 @@ static void run_text(struct classify_run *run, FILE *in, long long line)
         process_one(run, run->buf, n, line);
 }
 
-/* One input stream in the given format; auto looks at the first non-blank byte. */
+/* One input stream in the given format; auto looks at the first non-blank
+ * byte: '{' starts JSON lines; anything else makes the whole stream one
+ * message read exactly as the worker reads a message in auto format (a
+ * non-object JSON value is json_not_object, deep nesting json_syntax, else
+ * plain text), and a stream of nothing but blanks is one "empty" message. */
 static void run_stream(struct classify_run *run, FILE *in, const char *name, enum input_format fmt)
 {
         long long line = 1;
         if (fmt == FORMAT_AUTO) {
                 int c;
-                while ((c = getc(in)) != EOF && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+                size_t blanks = 0;
+                while ((c = getc(in)) != EOF && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
                         line += c == '\n';
+                        blanks++;
+                }
                 if (c != EOF) {
                         ungetc(c, in);
-                        fmt = c == '{' ? FORMAT_JSONL : FORMAT_TEXT;
-                } /* else: nothing but blanks, no article */
+                        fmt = c == '{' ? FORMAT_JSONL : FORMAT_AUTO;
+                } else if (!ferror(in)) {
+                        run->ctx = run->ctx_auto;
+                        process_one(run, " ", blanks ? 1 : 0, 1);
+                        return;
+                }
         }
         if (fmt == FORMAT_JSONL) {
                 run->ctx = run->ctx_json;
                 run_jsonl(run, in, line);
         } else if (fmt == FORMAT_TEXT) {
                 run->ctx = run->ctx_text;
+                run_text(run, in, 1);
+        } else {
+                /* the leading blanks were consumed; they never change the answer */
+                run->ctx = run->ctx_auto;
                 run_text(run, in, 1);
         }
         if (ferror(in)) {
@@ -335,7 +352,10 @@ int cmd_classify(int argc, char **argv)
         text_opts.article.format = ARTICLE_FORMAT_TEXT;
         run.ctx_json = pipeline_ctx_new(&json_opts);
         run.ctx_text = pipeline_ctx_new(&text_opts);
-        if (!run.ctx_json || !run.ctx_text)
+        struct pipeline_options auto_opts = opts;
+        auto_opts.article.format = ARTICLE_FORMAT_AUTO;
+        run.ctx_auto = pipeline_ctx_new(&auto_opts);
+        if (!run.ctx_json || !run.ctx_text || !run.ctx_auto)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
         record_buf_init(&run.err);
 
@@ -359,6 +379,7 @@ int cmd_classify(int argc, char **argv)
         }
         pipeline_ctx_destroy(run.ctx_json);
         pipeline_ctx_destroy(run.ctx_text);
+        pipeline_ctx_destroy(run.ctx_auto);
         pipeline_model_unref(run.model);
         record_buf_free(&run.err);
         free(run.buf);
