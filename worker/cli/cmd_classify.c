@@ -160,10 +160,10 @@ static void run_jsonl(struct classify_run *run, FILE *in, long long line)
         }
 }
 
-static void run_text(struct classify_run *run, FILE *in, long long line)
+/* The rest of @p in is one article; run->buf already holds its first @p n bytes. */
+static void run_text(struct classify_run *run, FILE *in, long long line, size_t n)
 {
         size_t limit = run->max_bytes ? run->max_bytes + 1 : SIZE_MAX - 1;
-        size_t n = 0;
         for (;;) {
                 if (n >= limit) { /* oversized: no need to hold the rest */
                         char sink[65536];
@@ -190,19 +190,26 @@ static void run_text(struct classify_run *run, FILE *in, long long line)
 static void run_stream(struct classify_run *run, FILE *in, const char *name, enum input_format fmt)
 {
         long long line = 1;
+        size_t kept = 0; /* leading blank bytes kept in run->buf (auto) */
         if (fmt == FORMAT_AUTO) {
                 int c;
-                size_t blanks = 0;
                 while ((c = getc(in)) != EOF && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
                         line += c == '\n';
-                        blanks++;
+                        /* kept (up to the size limit): the worker sees them too, and
+                         * byte offsets in messages must agree */
+                        if (!run->max_bytes || kept <= run->max_bytes) {
+                                if (buf_reserve(run, kept + 1) < 0)
+                                        LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom",
+                                                  "out of memory reading input");
+                                run->buf[kept++] = (char)c;
+                        }
                 }
                 if (c != EOF) {
                         ungetc(c, in);
                         fmt = c == '{' ? FORMAT_JSONL : FORMAT_AUTO;
                 } else if (!ferror(in)) {
                         run->ctx = run->ctx_auto;
-                        process_one(run, " ", blanks ? 1 : 0, 1);
+                        process_one(run, kept ? run->buf : "", kept, 1);
                         return;
                 }
         }
@@ -211,11 +218,10 @@ static void run_stream(struct classify_run *run, FILE *in, const char *name, enu
                 run_jsonl(run, in, line);
         } else if (fmt == FORMAT_TEXT) {
                 run->ctx = run->ctx_text;
-                run_text(run, in, 1);
+                run_text(run, in, 1, 0);
         } else {
-                /* the leading blanks were consumed; they never change the answer */
                 run->ctx = run->ctx_auto;
-                run_text(run, in, 1);
+                run_text(run, in, 1, kept);
         }
         if (ferror(in)) {
                 fprintf(stderr, "stemtag classify: %s: read error: %s\n", name, strerror(errno));
