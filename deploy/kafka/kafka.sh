@@ -58,11 +58,16 @@ fetch() {
 
 java_run() { java -Xmx"$HEAP" -cp "$LIBS/*" -Dlog4j.configuration="file:$DIR/log4j.properties" "$@"; }
 
-# A TCP port nobody listens on right now (bash /dev/tcp probe; no fixed ports).
+# A TCP port nobody listens on right now (bash /dev/tcp probe; no fixed ports),
+# below the kernel's ephemeral range, where outgoing connections (the busy
+# machine's clients) would otherwise take it between the probe and the bind.
 free_port() {
-	local p
+	local p lo=32768 span
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	span=$((lo - 20000))
+	[ "$span" -ge 1000 ] || { lo=60000; span=40000; }
 	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((20000 + RANDOM % span))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
@@ -123,7 +128,12 @@ CONF
 wait_ready() {
 	local boot=$1 deadline=$((SECONDS + 90))
 	while [ $SECONDS -lt $deadline ]; do
-		pid_alive || { tail -n 30 "$DIR/broker.log" >&2; die "broker exited during start (log: $DIR/broker.log)"; }
+		if ! pid_alive; then
+			# another process took a port between the probe and the bind: the caller retries
+			[ "${2:-}" != --retry-bind ] || ! tail -n 60 "$DIR/broker.log" | grep -q 'Address already in use' || return 2
+			tail -n 30 "$DIR/broker.log" >&2
+			die "broker exited during start (log: $DIR/broker.log)"
+		fi
 		if kcat -L -b "$boot" -m 2 -J 2>/dev/null | grep -q '"brokers":\[{'; then
 			return 0
 		fi
@@ -176,15 +186,18 @@ start() {
 	[ $fresh = 1 ] && rm -rf "$DIR"
 	mkdir -p "$DIR"
 	local t0=$SECONDS port cport sport=""
-	port=$(free_port)
-	cport=$(free_port)
-	while [ "$cport" = "$port" ]; do cport=$(free_port); done
-	if [ $sasl = 1 ]; then
-		sport=$(free_port)
-		while [ "$sport" = "$port" ] || [ "$sport" = "$cport" ]; do sport=$(free_port); done
-	fi
-	write_config "$port" "$cport" "$sport"
-	echo "$port $cport $sport" >"$DIR/ports"
+	pick_ports() {
+		port=$(free_port)
+		cport=$(free_port)
+		while [ "$cport" = "$port" ]; do cport=$(free_port); done
+		if [ $sasl = 1 ]; then
+			sport=$(free_port)
+			while [ "$sport" = "$port" ] || [ "$sport" = "$cport" ]; do sport=$(free_port); done
+		fi
+		write_config "$port" "$cport" "$sport"
+		echo "$port $cport $sport" >"$DIR/ports"
+	}
+	pick_ports
 	if [ ! -f "$DIR/data/meta.properties" ]; then
 		local id
 		# a leading '-' would read as an option to StorageTool's -t
@@ -202,9 +215,17 @@ start() {
 			>>"$DIR/format.log" 2>&1 || { cat "$DIR/format.log" >&2; die "storage format failed"; }
 	fi
 	local ts
-	ts=$(now_ms)
-	launch
-	wait_ready "127.0.0.1:$port"
+	local attempt rc
+	for attempt in 1 2 3; do
+		ts=$(now_ms)
+		launch
+		rc=0
+		wait_ready "127.0.0.1:$port" --retry-bind || rc=$?
+		[ $rc = 2 ] || break
+		say "a port was taken between the probe and the bind (attempt $attempt): new ports"
+		pick_ports
+	done
+	[ $rc = 0 ] || die "broker could not bind its ports (log: $DIR/broker.log)"
 	echo $(($(now_ms) - ts)) >"$DIR/start.ms"
 	cat "$DIR/start.ms" >>"$DIR/start.history"
 	echo "127.0.0.1:$port" >"$DIR/bootstrap"
