@@ -14,7 +14,7 @@ PACKAGES=(
 	build-essential cmake pkg-config git
 	librdkafka-dev libjansson-dev libstemmer-dev libutf8proc-dev libmicrohttpd-dev libcmocka-dev
 	kcat openjdk-17-jre-headless maven
-	python3 python3-yaml curl ca-certificates
+	python3 python3-yaml python3-jsonschema curl ca-certificates
 )
 # Sanitizers/fuzzing/lint (CI's robustness steps). Names follow bookworm; on a
 # distribution that lacks one, bootstrap warns and goes on (build and tests do not need them).

@@ -343,60 +343,71 @@ def check_k8s(final_stage):
     for d in docs:
         check(d.get("apiVersion") and d.get("kind") and (d.get("metadata") or {}).get("name"), "k8s: object without apiVersion/kind/metadata.name: %r" % d)
         by_kind.setdefault(d.get("kind"), []).append(d)
-    for kind in ("Deployment", "ConfigMap", "Service", "PodDisruptionBudget", "ScaledObject"):
+    for kind in ("StatefulSet", "ConfigMap", "Service", "PodDisruptionBudget", "ScaledObject"):
         check(kind in by_kind, "k8s: no %s" % kind)
-    if not all(k in by_kind for k in ("Deployment", "ConfigMap", "Service", "PodDisruptionBudget", "ScaledObject")):
+    if not all(k in by_kind for k in ("StatefulSet", "ConfigMap", "Service", "PodDisruptionBudget", "ScaledObject")):
         return
-    dep = by_kind["Deployment"][0]
+    # A StatefulSet: stable pod names are the static group membership (issue 14).
+    dep = by_kind["StatefulSet"][0]
     cm = by_kind["ConfigMap"][0]
-    check(dep["apiVersion"] == "apps/v1", "Deployment: apiVersion must be apps/v1")
+    check(dep["apiVersion"] == "apps/v1", "StatefulSet: apiVersion must be apps/v1")
     spec = dep.get("spec", {})
     sel = (spec.get("selector") or {}).get("matchLabels") or {}
     tmpl = spec.get("template", {})
     pod_labels = (tmpl.get("metadata") or {}).get("labels") or {}
-    check(sel and all(pod_labels.get(k) == v for k, v in sel.items()), "Deployment: selector does not match the pod template labels")
+    check(sel and all(pod_labels.get(k) == v for k, v in sel.items()), "StatefulSet: selector does not match the pod template labels")
     pod = tmpl.get("spec", {})
     psc = pod.get("securityContext") or {}
-    check(psc.get("runAsNonRoot") is True, "Deployment: pod securityContext.runAsNonRoot must be true")
-    check(psc.get("runAsUser", 0) != 0, "Deployment: runAsUser must not be 0")
+    check(psc.get("runAsNonRoot") is True, "StatefulSet: pod securityContext.runAsNonRoot must be true")
+    check(psc.get("runAsUser", 0) != 0, "StatefulSet: runAsUser must not be 0")
     user = [l.split(None, 1)[1] for l in (final_stage or {"lines": []})["lines"] if l.upper().startswith("USER ")]
     if user:
-        check(str(psc.get("runAsUser")) == user[-1].split(":")[0], "Deployment: runAsUser %s differs from the image USER %s" % (psc.get("runAsUser"), user[-1]))
+        check(str(psc.get("runAsUser")) == user[-1].split(":")[0], "StatefulSet: runAsUser %s differs from the image USER %s" % (psc.get("runAsUser"), user[-1]))
     containers = pod.get("containers") or []
-    if not check(containers, "Deployment: no containers"):
+    if not check(containers, "StatefulSet: no containers"):
         return
     c = containers[0]
-    check(c.get("image"), "Deployment: container has no image")
+    check(c.get("image"), "StatefulSet: container has no image")
     csc = c.get("securityContext") or {}
-    check(csc.get("allowPrivilegeEscalation") is False, "Deployment: allowPrivilegeEscalation must be false")
-    check("ALL" in ((csc.get("capabilities") or {}).get("drop") or []), "Deployment: capabilities should drop ALL")
+    check(csc.get("allowPrivilegeEscalation") is False, "StatefulSet: allowPrivilegeEscalation must be false")
+    check("ALL" in ((csc.get("capabilities") or {}).get("drop") or []), "StatefulSet: capabilities should drop ALL")
     res = c.get("resources") or {}
-    check((res.get("requests") or {}).get("cpu") and (res.get("requests") or {}).get("memory"), "Deployment: resources.requests cpu+memory required")
-    check((res.get("limits") or {}).get("memory"), "Deployment: resources.limits.memory required")
+    check((res.get("requests") or {}).get("cpu") and (res.get("requests") or {}).get("memory"), "StatefulSet: resources.requests cpu+memory required")
+    check((res.get("limits") or {}).get("memory"), "StatefulSet: resources.limits.memory required")
     ports = {p.get("name"): p.get("containerPort") for p in c.get("ports") or []}
     for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
         hg = ((c.get(probe) or {}).get("httpGet")) or {}
-        check(hg.get("path") == path, "Deployment: %s must GET %s" % (probe, path))
+        check(hg.get("path") == path, "StatefulSet: %s must GET %s" % (probe, path))
         port = hg.get("port")
-        check(port in ports or port in ports.values(), "Deployment: %s port %r is not a container port" % (probe, port))
+        check(port in ports or port in ports.values(), "StatefulSet: %s port %r is not a container port" % (probe, port))
     # Config mounted from the ConfigMap and pointed at by STEMTAG_CONFIG.
     env = {e["name"]: e.get("value") for e in c.get("env") or []}
     mounts = {m["name"]: m["mountPath"] for m in c.get("volumeMounts") or []}
     vols = {v["name"]: v for v in pod.get("volumes") or []}
     cm_vols = [n for n, v in vols.items() if (v.get("configMap") or {}).get("name") == cm["metadata"]["name"]]
-    check(cm_vols, "Deployment: ConfigMap %s is not mounted" % cm["metadata"]["name"])
+    check(cm_vols, "StatefulSet: ConfigMap %s is not mounted" % cm["metadata"]["name"])
     conf_path = env.get("STEMTAG_CONFIG", "")
     conf_key = os.path.basename(conf_path)
     check(cm_vols and conf_path == mounts.get(cm_vols[0], "?") + "/" + conf_key and conf_key in (cm.get("data") or {}),
-          "Deployment: STEMTAG_CONFIG %r is not a key of the mounted ConfigMap" % conf_path)
+          "StatefulSet: STEMTAG_CONFIG %r is not a key of the mounted ConfigMap" % conf_path)
     conf_text = (cm.get("data") or {}).get(conf_key, "")
     conf = parse_conf(conf_text)
+    # Static membership from the stable pod name; a quick session timeout.
+    envfrom = {e["name"]: ((e.get("valueFrom") or {}).get("fieldRef") or {}).get("fieldPath") for e in c.get("env") or []}
+    check(envfrom.get("STEMTAG_KAFKA_GROUP_INSTANCE_ID") == "metadata.name",
+          "StatefulSet: STEMTAG_KAFKA_GROUP_INSTANCE_ID must come from metadata.name (static membership)")
+    sto = int(conf.get("kafka.session.timeout.ms", "10000"))
+    check(6000 <= sto <= 15000, "ConfigMap: kafka.session.timeout.ms %d is not a quick-takeover value (6000..15000)" % sto)
+    check(spec.get("podManagementPolicy") == "Parallel", "StatefulSet: podManagementPolicy should be Parallel (replicas are independent)")
+    headless = [x for x in by_kind.get("Service", []) if (x.get("spec") or {}).get("clusterIP") == "None"]
+    check(any(x["metadata"]["name"] == spec.get("serviceName") for x in headless),
+          "StatefulSet: serviceName %r is not a headless Service" % spec.get("serviceName"))
     # Grace period: at least the drain timeout, plus a little to close clients.
     tg = pod.get("terminationGracePeriodSeconds", 30)
     st = int(conf.get("shutdown.timeout.ms", "30000"))
-    check(st / 1000.0 < tg <= st / 1000.0 + 30, "Deployment: terminationGracePeriodSeconds %s does not match shutdown.timeout.ms %d" % (tg, st))
+    check(st / 1000.0 < tg <= st / 1000.0 + 30, "StatefulSet: terminationGracePeriodSeconds %s does not match shutdown.timeout.ms %d" % (tg, st))
     listen_port = int(conf.get("metrics.listen", "0.0.0.0:9464").rsplit(":", 1)[1])
-    check(listen_port in ports.values(), "Deployment: metrics.listen port %d is not a container port" % listen_port)
+    check(listen_port in ports.values(), "StatefulSet: metrics.listen port %d is not a container port" % listen_port)
     # In-image paths exist in the repository's config/ (what the image bakes in).
     for key in ("langid.model", "taxonomy.files"):
         for p in filter(None, (x.strip() for x in conf.get(key, "").split(","))):
@@ -408,12 +419,12 @@ def check_k8s(final_stage):
             check(os.path.exists(os.path.join(SRC, rel)), "ConfigMap: %s = %s, but config/%s is not in the repository" % (key, p, p[len("/etc/stemtag/"):]))
     check_config_ok("k8s ConfigMap stemtag.conf", conf_text=conf_text, path_map={"/etc/stemtag/": os.path.join(SRC, "config") + "/"})
 
-    svc = by_kind["Service"][0]
-    ssel = (svc.get("spec") or {}).get("selector") or {}
-    check(ssel and all(pod_labels.get(k) == v for k, v in ssel.items()), "Service: selector does not match the pods")
-    for p in (svc.get("spec") or {}).get("ports") or []:
-        tp = p.get("targetPort")
-        check(tp in ports or tp in ports.values(), "Service: targetPort %r is not a container port" % tp)
+    for svc in by_kind["Service"]:
+        ssel = (svc.get("spec") or {}).get("selector") or {}
+        check(ssel and all(pod_labels.get(k) == v for k, v in ssel.items()), "Service: selector does not match the pods")
+        for p in (svc.get("spec") or {}).get("ports") or []:
+            tp = p.get("targetPort")
+            check(tp in ports or tp in ports.values(), "Service: targetPort %r is not a container port" % tp)
 
     pdb = by_kind["PodDisruptionBudget"][0]
     check(pdb["apiVersion"] == "policy/v1", "PodDisruptionBudget: apiVersion must be policy/v1")
@@ -426,7 +437,8 @@ def check_k8s(final_stage):
     check(so["apiVersion"] == "keda.sh/v1alpha1", "ScaledObject: apiVersion must be keda.sh/v1alpha1")
     sos = so.get("spec") or {}
     tgt = sos.get("scaleTargetRef") or {}
-    check(tgt.get("name") == dep["metadata"]["name"], "ScaledObject: scaleTargetRef.name must be the Deployment")
+    check(tgt.get("name") == dep["metadata"]["name"] and tgt.get("kind") == "StatefulSet",
+          "ScaledObject: scaleTargetRef must be the StatefulSet (kind and name)")
     check(int(sos.get("minReplicaCount", 0)) <= int(sos.get("maxReplicaCount", 100)), "ScaledObject: minReplicaCount > maxReplicaCount")
     trig = [t for t in sos.get("triggers") or [] if t.get("type") == "kafka"]
     if check(trig, "ScaledObject: no trigger of type kafka"):

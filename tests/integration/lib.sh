@@ -4,7 +4,13 @@
 # Provides: BOOTSTRAP (the ctest fixture's broker), KT, STEMTAG, TMP (a fresh
 # directory removed at exit), fresh_name, create_topic, wait_until, spawn/reap of
 # background processes (all killed at exit, also on failure or interrupt), at_exit
-# for other cleanup, and ok/fail/skip reporting.
+# for other cleanup, ok/fail/skip reporting, and validate_records /
+# validate_dead_letters (schema/*.json, with Debian's python3-jsonschema).
+#
+# Processes: a test ends only what it started, by the pids it recorded
+# (track_pid), never by name. Under tools/test.sh (STEMTAG_TEST_PIDS_DIR set)
+# each pid is also written there with its start time, so that a test killed
+# before its own cleanup ran is still cleaned up by pid, never by pattern.
 set -euo pipefail
 
 : "${STEMTAG_KAFKA_DIR:?run under ctest (the kafka fixture sets it)}"
@@ -21,6 +27,20 @@ BOOTSTRAP=$(cat "$STEMTAG_KAFKA_DIR/bootstrap")
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/stemtag-$TEST_NAME.XXXXXX")
 _pids=()
 _at_exit=()
+_pidfile=
+if [ -n "${STEMTAG_TEST_PIDS_DIR:-}" ] && [ -d "$STEMTAG_TEST_PIDS_DIR" ]; then
+	_pidfile=$STEMTAG_TEST_PIDS_DIR/$TEST_NAME.$$
+fi
+
+# pid_start_time PID: field 22 of /proc/PID/stat (after "comm", which may hold
+# spaces): with the pid it names one process, even after the pid is reused.
+pid_start_time() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+
+# track_pid PID: killed at exit if still alive (and recorded for tools/test.sh).
+track_pid() {
+	_pids+=("$1")
+	[ -z "$_pidfile" ] || echo "$1 $(pid_start_time "$1")" >>"$_pidfile"
+}
 
 # at_exit COMMAND...: run COMMAND at exit, after the spawned processes are killed
 # and before $TMP is removed (e.g. stop a second broker the test started).
@@ -32,6 +52,7 @@ _cleanup() {
 		kill -KILL "$pid" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
+	[ -z "$_pidfile" ] || rm -f "$_pidfile"
 	for cmd in "${_at_exit[@]+"${_at_exit[@]}"}"; do
 		eval "$cmd" || true
 	done
@@ -85,7 +106,7 @@ spawn() {
 	shift
 	"$@" >"$TMP/$name.log" 2>&1 &
 	SPAWNED=$!
-	_pids+=("$SPAWNED")
+	track_pid "$SPAWNED"
 }
 
 # consume_all TOPIC N FILE [kcat args...]: read exactly N messages from the
@@ -95,4 +116,37 @@ consume_all() {
 	shift 3
 	timeout 120 kcat -C -b "$BOOTSTRAP" -t "$topic" -o beginning -c "$n" -q -f '%s\n' "$@" >"$out" ||
 		fail "could not read $n messages from $topic (got $(wc -l <"$out"))"
+}
+
+# Schema checks (schema/*.json) with Debian's python3-jsonschema (tools/bootstrap.sh
+# installs it); /usr/bin/python3 so that a python of another origin on PATH does not
+# decide which validator runs.
+PYTHON3=/usr/bin/python3
+[ -x "$PYTHON3" ] || PYTHON3=python3
+VALIDATE=$STEMTAG_SOURCE_DIR/tests/integration/validate_schema.py
+SCHEMA_DIR=$STEMTAG_SOURCE_DIR/schema
+
+_validate() {
+	local mode=$1 schema=$2 in=$3
+	"$PYTHON3" "$VALIDATE" "$mode" "$SCHEMA_DIR/$schema" <"$in" >"$TMP/validate.out" 2>&1 ||
+		{ cat "$TMP/validate.out" >&2; fail "$mode of $in do not match schema/$schema"; }
+	log "schema: $(cat "$TMP/validate.out")"
+}
+# validate_records TOPIC...: every record (read_committed) matches stemtag.article.v1.
+validate_records() {
+	local t
+	for t in "$@"; do
+		timeout 120 kcat -C -b "$BOOTSTRAP" -t "$t" -o beginning -e -q -X isolation.level=read_committed \
+			-f '%s\n' >"$TMP/validate.records" || fail "could not read topic $t"
+		_validate records stemtag.article.v1.json "$TMP/validate.records"
+	done
+}
+# validate_dead_letters TOPIC...: every dead letter's headers match stemtag.deadletter.v1.
+validate_dead_letters() {
+	local t
+	for t in "$@"; do
+		timeout 120 kcat -C -b "$BOOTSTRAP" -t "$t" -o beginning -e -q -X isolation.level=read_committed \
+			-J >"$TMP/validate.dlq" || fail "could not read topic $t"
+		_validate deadletters stemtag.deadletter.v1.json "$TMP/validate.dlq"
+	done
 }

@@ -11,9 +11,7 @@
 MODEL=$STEMTAG_SOURCE_DIR/config/langid.model
 [ -f "$MODEL" ] || skip "config/langid.model not in the repository"
 TAX=""
-for f in sections topics geo; do
-	[ -f "$STEMTAG_SOURCE_DIR/config/taxonomy/$f.json" ] && TAX="$TAX${TAX:+,}$STEMTAG_SOURCE_DIR/config/taxonomy/$f.json"
-done
+[ -f "$STEMTAG_SOURCE_DIR/config/taxonomy/labels.json" ] && TAX=$STEMTAG_SOURCE_DIR/config/taxonomy
 [ -n "$TAX" ] || skip "no default taxonomy in the repository"
 N=400
 in=$(fresh_name in); out=$(fresh_name out); dlq=$(fresh_name dlq); group=$(fresh_name g)

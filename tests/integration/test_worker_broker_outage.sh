@@ -18,7 +18,9 @@ before=$(processed "$out" "$dlq")
 "$KAFKA_SH" restart --dir "$STEMTAG_KAFKA_DIR" --down-seconds $OUTAGE >"$TMP/restart.log" 2>&1 ||
 	fail "broker restart failed: $(tail -3 "$TMP/restart.log")"
 [ "$(cat "$STEMTAG_KAFKA_DIR/bootstrap")" = "$BOOTSTRAP" ] || fail "broker came back on another address"
+outage_ms=$(cat "$STEMTAG_KAFKA_DIR/outage.ms")
 log "broker outage at $before outputs: $(grep -o 'restart: .*' "$TMP/restart.log")"
+log "measured outage: ${outage_ms} ms (asked ${OUTAGE} s)"
 alive "$w1"
 
 wait "$FEED_PID" || fail "feeding the input failed"

@@ -21,6 +21,9 @@ committed=$(group_committed "$group" "$in")
 log "SIGTERM: exit 0 after ${ms} ms; outputs $done1, committed $committed"
 [ "$committed" -eq "$done1" ] || fail "committed $committed != $done1 messages produced before exit"
 grep -q '"event":"stopped"' "$TMP/w1.log" || fail "no 'stopped' log line"
+commits=$(sed -n 's/.*"event":"stopped".*commits \([0-9]*\).*/\1/p' "$TMP/w1.log")
+[ "${commits:-0}" -ge 1 ] || fail "the 'stopped' line counts ${commits:-no} commits for a worker that committed $committed"
+log "stopped line: commits $commits"
 
 wait "$FEED_PID" || fail "feeding the input failed"
 start_worker w2

@@ -37,15 +37,14 @@ feed() {
 		done
 	) >"$TMP/feed.log" 2>&1 &
 	FEED_PID=$!
-	_pids+=("$FEED_PID")
+	track_pid "$FEED_PID"
 }
 
 worker_setup() {
 	cat >"$TMP/worker.conf" <<CONF
 kafka.bootstrap.servers = $BOOTSTRAP
 kafka.group.id = $4
-kafka.auto.commit.interval.ms = 500
-# a SIGKILLed member is noticed after 6 s (the broker's minimum), not 45 s
+# a SIGKILLed dynamic member is noticed after 6 s (the broker's minimum), not 10 s
 kafka.session.timeout.ms = 6000
 kafka.heartbeat.interval.ms = 1000
 input.topics = $1
@@ -62,11 +61,8 @@ CONF
 _model_args() {
 	local cfg=$STEMTAG_SOURCE_DIR/config
 	if [ -f "$cfg/langid.model" ]; then echo "-X langid.model=$cfg/langid.model"; else echo "-X langid.model="; fi
-	local tax=""
-	for f in sections topics geo; do
-		[ -f "$cfg/taxonomy/$f.json" ] && tax="$tax${tax:+,}$cfg/taxonomy/$f.json"
-	done
-	echo "-X taxonomy.files=$tax"
+	# the default taxonomy directory, as `stemtag classify` uses it from the repository
+	if [ -f "$cfg/taxonomy/labels.json" ]; then echo "-X taxonomy.files=$cfg/taxonomy"; else echo "-X taxonomy.files="; fi
 }
 
 # STEMTAG_KAFKA_DIR (the fixture's directory) would read as config key kafka.dir.
@@ -157,4 +153,6 @@ check_accounting() {
 	[ "$unexpected" -eq 0 ] || fail "$unexpected ids in $out that are not valid inputs"
 	[ "$wrong" -eq 0 ] || fail "$wrong dead letters carry the wrong reason"
 	[ "$DUPS" -le "$max_dups" ] || fail "$DUPS duplicate records in $out (allowed: $max_dups)"
+	validate_records "$out"
+	validate_dead_letters "$dlq"
 }

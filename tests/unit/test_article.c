@@ -165,12 +165,51 @@ static void test_rejections(void **state)
         expect_reject(f, "null", 4, ARTICLE_JSON_NOT_OBJECT, "json_not_object");
         /* ...while text that merely opens like one stays text */
         assert_int_equal(article_parse(&f->a, &f->o, "2025: a year in review", 22), 0);
-        assert_int_equal(article_parse(&f->a, &f->o, "\"Quoted\" words open this", 25), 0);
+        assert_int_equal(article_parse(&f->a, &f->o, "\"Quoted\" words open this", 24), 0);
+        assert_int_equal(article_parse(&f->a, &f->o, "[Update] words open this", 24), 0);
 
         f->o.max_bytes = 16;
         expect_reject(f, "{\"title\":\"0123456789\"}", 21, ARTICLE_TOO_LARGE, "too_large");
         assert_int_equal(article_parse(&f->a, &f->o, "{\"title\":\"x\"}", 13), 0);
         assert_string_equal(article_reason_name(ARTICLE_OK), "ok");
+}
+
+/* The hostile-input table (docs/operations.md): NUL bytes and deep nesting have
+ * one answer whatever the format and depth. */
+static void test_nul_and_depth(void **state)
+{
+        struct fx *f = *state;
+        static char deep[200001];
+        expect_reject(f, "text\0more text", 14, ARTICLE_INVALID_UTF8, "invalid_utf8");
+        assert_non_null(strstr(f->a.message, "NUL byte at byte 4"));
+        expect_reject(f, "{\"body\":\"a\0b\"}", 14, ARTICLE_INVALID_UTF8, "invalid_utf8");
+        expect_reject(f, "{\"body\":\"a\\u0000b\"}", 19, ARTICLE_JSON_SYNTAX, "json_syntax");
+        f->o.utf8_policy = ARTICLE_UTF8_REPLACE;
+        assert_int_equal(article_parse(&f->a, &f->o, "a\0b\xff", 4), 0);
+        assert_true(f->a.utf8_repaired);
+        assert_string_equal(f->a.body, "a\xef\xbf\xbd"
+                                       "b\xef\xbf\xbd");
+        f->o.utf8_policy = ARTICLE_UTF8_REJECT;
+
+        for (size_t depth = ARTICLE_JSON_MAX_DEPTH + 1; depth <= 100000; depth *= 10) {
+                memset(deep, '[', depth);
+                memset(deep + depth, ']', depth);
+                for (int fmt = ARTICLE_FORMAT_AUTO; fmt <= ARTICLE_FORMAT_JSON; fmt++) {
+                        f->o.format = (enum article_format)fmt;
+                        expect_reject(f, deep, 2 * depth, ARTICLE_JSON_SYNTAX, "json_syntax");
+                        assert_non_null(strstr(f->a.message, "nested deeper than 64"));
+                }
+        }
+        f->o.format = ARTICLE_FORMAT_AUTO;
+        memset(deep, '[', ARTICLE_JSON_MAX_DEPTH);
+        memset(deep + ARTICLE_JSON_MAX_DEPTH, ']', ARTICLE_JSON_MAX_DEPTH);
+        expect_reject(f, deep, 2 * ARTICLE_JSON_MAX_DEPTH, ARTICLE_JSON_NOT_OBJECT,
+                      "json_not_object");
+        /* brackets inside strings do not nest */
+        size_t n =
+            (size_t)snprintf(deep, sizeof(deep), "{\"title\":\"%0*d\",\"body\":\"b\"}", 100, 0);
+        memset(deep + 10, '[', 100);
+        assert_int_equal(article_parse(&f->a, &f->o, deep, n), 0);
 }
 
 static void test_invalid_utf8_replace(void **state)
@@ -369,6 +408,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_json_configured_names, setup, teardown),
             cmocka_unit_test_setup_teardown(test_json_passthrough_and_numbers, setup, teardown),
             cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_nul_and_depth, setup, teardown),
             cmocka_unit_test_setup_teardown(test_invalid_utf8_replace, setup, teardown),
             cmocka_unit_test_setup_teardown(test_text_layout_fixture, setup, teardown),
             cmocka_unit_test_setup_teardown(test_text_other_layouts, setup, teardown),

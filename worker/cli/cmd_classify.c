@@ -13,7 +13,6 @@
 #include "config_pipeline.h"
 #include "log.h"
 #include "pipeline.h"
-#include "html.h"
 #include "record.h"
 
 extern char **environ;
@@ -25,6 +24,8 @@ struct classify_run {
         struct pipeline_ctx *ctx_json; /* article format forced to JSON */
         struct pipeline_ctx *ctx_text; /* article format forced to plain text */
         struct pipeline_ctx *ctx_html; /* article format forced to an HTML page */
+        struct pipeline_ctx
+            *ctx_auto; /* auto: a whole stream as one message, as the worker reads one */
         struct pipeline_model *model;
         size_t max_bytes;
         struct record_buf err; /* error line scratch */
@@ -163,12 +164,10 @@ static void run_jsonl(struct classify_run *run, FILE *in, long long line)
         }
 }
 
-/* The whole stream as one article: plain text, or an HTML page (@p detect:
- * when it opens like one). */
-static void run_text(struct classify_run *run, FILE *in, long long line, int detect)
+/* The rest of @p in is one article; run->buf already holds its first @p n bytes. */
+static void run_text(struct classify_run *run, FILE *in, long long line, size_t n)
 {
         size_t limit = run->max_bytes ? run->max_bytes + 1 : SIZE_MAX - 1;
-        size_t n = 0;
         for (;;) {
                 if (n >= limit) { /* oversized: no need to hold the rest */
                         char sink[65536];
@@ -184,34 +183,52 @@ static void run_text(struct classify_run *run, FILE *in, long long line, int det
                 if (got < want)
                         break;
         }
-        if (detect && html_is_page(run->buf, n))
-                run->ctx = run->ctx_html;
         process_one(run, run->buf, n, line);
 }
 
-/* One input stream in the given format; auto looks at the first non-blank byte. */
+/* One input stream in the given format; auto looks at the first non-blank
+ * byte: '{' starts JSON lines; anything else makes the whole stream one
+ * message read exactly as the worker reads a message in auto format (a
+ * non-object JSON value is json_not_object, deep nesting json_syntax, else
+ * plain text), and a stream of nothing but blanks is one "empty" message. */
 static void run_stream(struct classify_run *run, FILE *in, const char *name, enum input_format fmt)
 {
         long long line = 1;
-        int auto_fmt = fmt == FORMAT_AUTO;
+        size_t kept = 0; /* leading blank bytes kept in run->buf (auto) */
         if (fmt == FORMAT_AUTO) {
                 int c;
-                while ((c = getc(in)) != EOF && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+                while ((c = getc(in)) != EOF && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
                         line += c == '\n';
+                        /* kept (up to the size limit): the worker sees them too, and
+                         * byte offsets in messages must agree */
+                        if (!run->max_bytes || kept <= run->max_bytes) {
+                                if (buf_reserve(run, kept + 1) < 0)
+                                        LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom",
+                                                  "out of memory reading input");
+                                run->buf[kept++] = (char)c;
+                        }
+                }
                 if (c != EOF) {
                         ungetc(c, in);
-                        fmt = c == '{' ? FORMAT_JSONL : FORMAT_TEXT;
-                } /* else: nothing but blanks, no article */
+                        fmt = c == '{' ? FORMAT_JSONL : FORMAT_AUTO;
+                } else if (!ferror(in)) {
+                        run->ctx = run->ctx_auto;
+                        process_one(run, kept ? run->buf : "", kept, 1);
+                        return;
+                }
         }
         if (fmt == FORMAT_JSONL) {
                 run->ctx = run->ctx_json;
                 run_jsonl(run, in, line);
         } else if (fmt == FORMAT_TEXT) {
                 run->ctx = run->ctx_text;
-                run_text(run, in, 1, auto_fmt);
+                run_text(run, in, 1, 0);
         } else if (fmt == FORMAT_HTML) {
                 run->ctx = run->ctx_html;
                 run_text(run, in, 1, 0);
+        } else {
+                run->ctx = run->ctx_auto;
+                run_text(run, in, 1, kept);
         }
         if (ferror(in)) {
                 fprintf(stderr, "stemtag classify: %s: read error: %s\n", name, strerror(errno));
@@ -353,7 +370,10 @@ int cmd_classify(int argc, char **argv)
         run.ctx_json = pipeline_ctx_new(&json_opts);
         run.ctx_text = pipeline_ctx_new(&text_opts);
         run.ctx_html = pipeline_ctx_new(&html_opts);
-        if (!run.ctx_json || !run.ctx_text || !run.ctx_html)
+        struct pipeline_options auto_opts = opts;
+        auto_opts.article.format = ARTICLE_FORMAT_AUTO;
+        run.ctx_auto = pipeline_ctx_new(&auto_opts);
+        if (!run.ctx_json || !run.ctx_text || !run.ctx_html || !run.ctx_auto)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
         record_buf_init(&run.err);
 
@@ -378,6 +398,7 @@ int cmd_classify(int argc, char **argv)
         pipeline_ctx_destroy(run.ctx_json);
         pipeline_ctx_destroy(run.ctx_text);
         pipeline_ctx_destroy(run.ctx_html);
+        pipeline_ctx_destroy(run.ctx_auto);
         pipeline_model_unref(run.model);
         record_buf_free(&run.err);
         free(run.buf);

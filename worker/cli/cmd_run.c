@@ -173,6 +173,7 @@ int cmd_run(int argc, char **argv)
         wo.shutdown_timeout_ms = config_get_int(c, "shutdown.timeout.ms");
         wo.txn_max_messages = config_get_int(c, "transaction.max.messages");
         wo.txn_max_ms = config_get_int(c, "transaction.max.ms");
+        wo.commit_interval_ms = config_get_int(c, "commit.interval.ms");
         wo.kafka = kafka.kv;
         wo.pipeline = &popts;
         metrics = metrics_new();

@@ -856,6 +856,31 @@ bail:
         return 1;
 }
 
+/* Index of the first '[' or '{' that opens level ARTICLE_JSON_MAX_DEPTH + 1
+ * (strings skipped), or SIZE_MAX. Jansson's own limit (2048) would answer
+ * differently by depth and, in auto format, let a deeper array pass as text. */
+static size_t json_too_deep(const char *s, size_t n)
+{
+        int depth = 0, in_str = 0;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (in_str) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_str = 0;
+                } else if (c == '"') {
+                        in_str = 1;
+                } else if (c == '[' || c == '{') {
+                        if (++depth > ARTICLE_JSON_MAX_DEPTH)
+                                return i;
+                } else if (c == ']' || c == '}') {
+                        depth--;
+                }
+        }
+        return SIZE_MAX;
+}
+
 /* auto format: one complete non-object JSON value ([...], "...", a number,
  * true/false/null) comes from a JSON producer gone wrong, not from a scraper's
  * plain text, so it is read as JSON (and rejected as json_not_object) rather
@@ -866,6 +891,8 @@ static int auto_is_json_value(const char *t, size_t n)
             !(n == 4 && (!memcmp(t, "null", 4) || !memcmp(t, "true", 4))) &&
             !(n == 5 && !memcmp(t, "false", 5)))
                 return 0;
+        if (t[0] == '[' && json_too_deep(t, n) != SIZE_MAX)
+                return 1; /* nesting no text has: JSON, rejected as too deep */
         json_t *j = json_loadb(t, n, JSON_DECODE_ANY, NULL);
         json_decref(j);
         return j != NULL;
@@ -879,6 +906,11 @@ static int parse_json(struct article *a, const struct article_options *o, const 
                 if (rc <= 0)
                         return rc;
         }
+        size_t deep = json_too_deep(data, len);
+        if (deep != SIZE_MAX)
+                return reject(a, ARTICLE_JSON_SYNTAX,
+                              "JSON nested deeper than %d levels at byte %zu",
+                              ARTICLE_JSON_MAX_DEPTH, deep);
         json_error_t err;
         json_t *root = json_loadb(data, len, JSON_DECODE_ANY, &err);
         if (!root)
@@ -1116,6 +1148,37 @@ static int json_fields_from_html(struct article *a, const struct article_options
 
 static int article_finish(struct article *a);
 
+/* utf8.policy = replace: each NUL byte becomes U+FFFD, like an ill-formed
+ * sequence. Works in place when *data is already a->fix (copies backwards). */
+static int nul_replace(struct article *a, const char **data, size_t *len)
+{
+        size_t n = *len, k = 0;
+        for (size_t i = 0; i < n; i++)
+                k += (*data)[i] == '\0';
+        if (!k)
+                return 0;
+        if (k > (SIZE_MAX - 1 - n) / 2)
+                return -1;
+        size_t out = n + 2 * k, in_fix = *data == a->fix ? 1 : 0;
+        if (reserve(&a->fix, &a->fix_cap, out + 1) < 0)
+                return -1;
+        const char *src = in_fix ? a->fix : *data;
+        for (size_t i = n, o = out; i > 0;) {
+                char c = src[--i];
+                if (c) {
+                        a->fix[--o] = c;
+                } else {
+                        a->fix[--o] = (char)0xBD;
+                        a->fix[--o] = (char)0xBF;
+                        a->fix[--o] = (char)0xEF;
+                }
+        }
+        *data = a->fix;
+        *len = out;
+        a->utf8_repaired = 1;
+        return 0;
+}
+
 static int has_text(const char *s, size_t n)
 {
         if (!s)
@@ -1141,12 +1204,26 @@ int article_parse(struct article *a, const struct article_options *o, const char
                                       len ? "message holds only whitespace" : "message is empty");
                 if (reserve(&a->arena, &a->arena_cap, ARENA_SLACK) < 0)
                         return -1;
+                /* NUL bytes: the answer of every format, unless the page is UTF-16
+                 * (whose bytes hold NULs by nature) */
+                int utf16 = len >= 2 && ((unsigned char)data[0] == 0xFF ||
+                                         (unsigned char)data[0] == 0xFE);
+                const char *nul = utf16 ? NULL : memchr(data, 0, len);
+                if (nul && o->utf8_policy == ARTICLE_UTF8_REJECT)
+                        return reject(a, ARTICLE_INVALID_UTF8, "NUL byte at byte %zu",
+                                      (size_t)(nul - data));
+                if (nul && nul_replace(a, &data, &len) < 0)
+                        return -1;
                 a->format = ARTICLE_FORMAT_HTML;
                 int rc = parse_html(a, o, data, len);
                 if (rc)
                         return rc;
                 return article_finish(a);
         }
+        const char *nul = memchr(data, 0, len);
+        if (nul && o->utf8_policy == ARTICLE_UTF8_REJECT)
+                return reject(a, ARTICLE_INVALID_UTF8, "NUL byte at byte %zu",
+                              (size_t)(nul - data));
         size_t bad;
         if (text_utf8_validate(data, len, &bad) < 0) {
                 if (o->utf8_policy == ARTICLE_UTF8_REJECT)
@@ -1157,6 +1234,8 @@ int article_parse(struct article *a, const struct article_options *o, const char
                 data = a->fix;
                 a->utf8_repaired = 1;
         }
+        if (nul && nul_replace(a, &data, &len) < 0)
+                return -1;
         if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) { /* byte order mark */
                 data += 3;
                 len -= 3;

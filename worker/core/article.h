@@ -5,6 +5,7 @@
  * JSON: an object; configured fields must be strings (id and published_at may
  * also be integers: an id number, a Unix time in s or ms). Unknown fields are
  * kept, untouched, in source_fields (the record carries them as "source_fields").
+ * A raw NUL byte is never text: invalid_utf8 (with the replace policy, U+FFFD).
  * Plain text: blocks separated by blank lines; an optional first block that is
  * a date, an optional short section label, a one-line title, then the body
  * (see parse_text in article.c). Unrecognised layout: all of it is body.
@@ -34,6 +35,12 @@ enum article_reason {
 };
 
 const char *article_reason_name(enum article_reason r);
+
+/** JSON nested deeper than this (arrays and objects together, the top level
+ *  counting 1) is rejected as json_syntax, at any depth and in any position;
+ *  in auto format a message opening with '[' that nests deeper is JSON too.
+ *  Articles are flat: the limit only stops hostile input. */
+#define ARTICLE_JSON_MAX_DEPTH 64
 
 enum article_format {
         ARTICLE_FORMAT_AUTO = 0,

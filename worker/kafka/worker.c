@@ -49,8 +49,10 @@ struct worker {
         /* settings */
         int exactly_once;
         long long max_inflight, shutdown_timeout_ms, txn_max_messages, txn_max_ms;
+        long long commit_interval_ms;
         size_t dlq_max_bytes;
         char *dlq_topic;
+        char *static_instance; /* kafka.group.instance.id, or NULL (dynamic member) */
         char *input_topics[WORKER_MAX_INPUT_TOPICS];
         int input_count;
         struct route_templates routes;
@@ -78,6 +80,11 @@ struct worker {
         atomic_int failed;
         char fail_msg[512];
         int paused;
+
+        /* at_least_once commits (consumer thread) */
+        int commit_due;           /* offsets stored since the last commit request */
+        int committed_once;       /* a commit was requested since start */
+        long long last_commit_ms; /* when the last commit was requested */
 
         /* exactly_once */
         int txn_open;
@@ -498,6 +505,8 @@ static void worker_advance(struct worker *w)
                         rd_kafka_resp_err_t err = rd_kafka_offsets_store(w->consumer, done);
                         if (err && err != RD_KAFKA_RESP_ERR__STATE)
                                 log_event(LOG_WARN, "offsets_store", "%s", rd_kafka_err2str(err));
+                        else
+                                w->commit_due = 1;
                 }
         }
         rd_kafka_topic_partition_list_destroy(done);
@@ -536,14 +545,47 @@ static void worker_forget(struct worker *w, const rd_kafka_topic_partition_list_
         worker_advance(w);
 }
 
-static void worker_commit_sync(struct worker *w, const char *why)
+/* Result of every offset commit, async (served by consumer_poll) or sync
+ * (served inside rd_kafka_commit_queue): the one place commits are counted. */
+static void worker_on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t *offsets, void *opaque)
 {
-        rd_kafka_resp_err_t err = rd_kafka_commit(w->consumer, NULL, 0);
+        struct worker *w = opaque;
+        (void)rk;
+        (void)offsets;
         if (!err)
                 WSTAT_ADD(w->stats.commits, 1);
         else if (err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                log_event(LOG_WARN, "commit_failed", "offset commit: %s", rd_kafka_err2str(err));
+}
+
+static void worker_commit_sync(struct worker *w, const char *why)
+{
+        rd_kafka_resp_err_t err =
+            rd_kafka_commit_queue(w->consumer, NULL, NULL, worker_on_commit, w);
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
                 log_event(LOG_WARN, "commit_failed", "commit on %s: %s", why,
                           rd_kafka_err2str(err));
+        w->commit_due = 0;
+        w->committed_once = 1;
+        w->last_commit_ms = worker_now_ms();
+}
+
+/* at_least_once: commits what is stored, asynchronously, right after the first
+ * outputs are acknowledged and then every commit.interval.ms, so a crash
+ * redoes at most about commit.interval.ms of work (README "Duplicates"). */
+static void worker_commit_maybe(struct worker *w, long long now)
+{
+        if (w->exactly_once || !w->commit_due)
+                return;
+        if (w->committed_once && now - w->last_commit_ms < w->commit_interval_ms)
+                return;
+        rd_kafka_resp_err_t err = rd_kafka_commit(w->consumer, NULL, 1);
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                log_event(LOG_WARN, "commit_failed", "periodic commit: %s", rd_kafka_err2str(err));
+        w->commit_due = 0;
+        w->committed_once = 1;
+        w->last_commit_ms = now;
 }
 
 static void worker_txn_begin(struct worker *w)
@@ -789,6 +831,17 @@ static int worker_has_kafka_key(const struct worker_options *o, const char *key)
         return 0;
 }
 
+/* kafka.group.instance.id (static membership), or NULL. Borrowed from @p o. */
+static const char *worker_static_instance(const struct worker_options *o)
+{
+        const char *v = NULL;
+        for (const char *const *kv = o->kafka; kv && kv[0] && kv[1]; kv += 2)
+                if (!strcmp(kv[0], "group.instance.id") ||
+                    !strcmp(kv[0], "consumer.group.instance.id"))
+                        v = kv[1];
+        return v && *v ? v : NULL;
+}
+
 /* Our defaults, then the user's kafka.* keys, then what the guarantees need. */
 static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_options *o, int consumer,
                                     char *errstr, size_t errstr_size)
@@ -814,6 +867,10 @@ static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_option
                     worker_conf_set(conf, "partition.assignment.strategy", "cooperative-sticky",
                                     errstr, errstr_size) ||
                     worker_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) ||
+                    /* A SIGKILLed member is noticed after 10 s, not librdkafka's 45 s
+                     * (README "Failover": the trade-off). */
+                    worker_conf_set(conf, "session.timeout.ms", "10000", errstr, errstr_size) ||
+                    worker_conf_set(conf, "heartbeat.interval.ms", "2000", errstr, errstr_size) ||
                     /* Bounded prefetch for the 64 MB RSS budget. librdkafka 2.0 backs
                      * off fetching for ~1 s whenever this queue is full, so a CPU-bound
                      * worker reads about one queue-full per second: 8 MB gave 4.7k msg/s
@@ -840,12 +897,13 @@ static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_option
         }
         if (consumer) {
                 rd_kafka_conf_set_rebalance_cb(conf, worker_on_rebalance);
+                rd_kafka_conf_set_offset_commit_cb(conf, worker_on_commit);
+                /* commits are ours (worker_commit_maybe), never librdkafka's timer */
                 if (worker_conf_set(conf, "enable.auto.offset.store", "false", errstr,
                                     errstr_size) ||
-                    (w->exactly_once &&
-                     (worker_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
-                      worker_conf_set(conf, "isolation.level", "read_committed", errstr,
-                                      errstr_size))))
+                    worker_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) ||
+                    (w->exactly_once && worker_conf_set(conf, "isolation.level", "read_committed",
+                                                        errstr, errstr_size)))
                         goto fail;
         } else {
                 rd_kafka_conf_set_dr_msg_cb(conf, worker_on_delivery);
@@ -857,6 +915,7 @@ static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_option
                          * each other; a crashed process's open transaction is aborted by
                          * the broker after transaction.timeout.ms */
                         char group[128] = "stemtag";
+                        const char *instance = worker_static_instance(o);
                         for (const char *const *kv = o->kafka; kv && kv[0] && kv[1]; kv += 2)
                                 if (!strcmp(kv[0], "group.id") ||
                                     !strcmp(kv[0], "consumer.group.id"))
@@ -864,7 +923,13 @@ static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_option
                         if (gethostname(host, sizeof(host)))
                                 snprintf(host, sizeof(host), "unknown");
                         host[sizeof(host) - 1] = '\0';
-                        snprintf(txid, sizeof(txid), "%s-%s-%ld", group, host, (long)getpid());
+                        /* a static member is one stable replica: its restart fences
+                         * (aborts) its predecessor's open transaction at once */
+                        if (instance)
+                                snprintf(txid, sizeof(txid), "%s-%s", group, instance);
+                        else
+                                snprintf(txid, sizeof(txid), "%s-%s-%ld", group, host,
+                                         (long)getpid());
                         if (worker_conf_set(conf, "transactional.id", txid, errstr, errstr_size))
                                 goto fail;
                 }
@@ -921,6 +986,8 @@ struct worker *worker_new(const struct worker_options *o, struct pipeline_model 
         w->shutdown_timeout_ms = o->shutdown_timeout_ms > 0 ? o->shutdown_timeout_ms : 1;
         w->txn_max_messages = o->txn_max_messages > 0 ? o->txn_max_messages : 1;
         w->txn_max_ms = o->txn_max_ms > 0 ? o->txn_max_ms : 1;
+        w->commit_interval_ms = o->commit_interval_ms > 0 ? o->commit_interval_ms : 1000;
+        w->static_instance = worker_static_instance(o) ? strdup(worker_static_instance(o)) : NULL;
         w->dlq_topic = strdup(o->dlq_topic ? o->dlq_topic : "");
         w->track = otrack_new();
         w->txn_offsets = rd_kafka_topic_partition_list_new(8);
@@ -1098,9 +1165,12 @@ int worker_run(struct worker *w, char *errstr, size_t errstr_size)
         if (worker_start_threads(w, errstr, errstr_size) ||
             worker_subscribe(w, errstr, errstr_size))
                 return -1;
-        log_event(LOG_INFO, "started", "%d input topic(s), %s, %d pipeline thread(s)",
+        log_event(LOG_INFO, "started",
+                  "%d input topic(s), %s, %d pipeline thread(s), %s%s, commit every %lld ms",
                   w->input_count, w->exactly_once ? "exactly_once" : "at_least_once",
-                  w->nthreads ? w->nthreads : 1);
+                  w->nthreads ? w->nthreads : 1,
+                  w->static_instance ? "static member " : "dynamic member",
+                  w->static_instance ? w->static_instance : "", w->commit_interval_ms);
 
         while (!atomic_load(&w->stop) && !atomic_load(&w->failed)) {
                 rd_kafka_message_t *m;
@@ -1114,6 +1184,7 @@ int worker_run(struct worker *w, char *errstr, size_t errstr_size)
                         if (w->metrics)
                                 metrics_heartbeat(w->metrics);
                         worker_advance(w);
+                        worker_commit_maybe(w, now);
                         last_advance_ms = now;
                 }
                 count = otrack_count(w->track);
@@ -1296,6 +1367,7 @@ void worker_destroy(struct worker *w)
         for (int i = 0; i < w->input_count; i++)
                 free(w->input_topics[i]);
         free(w->dlq_topic);
+        free(w->static_instance);
         pipeline_model_unref(w->model);
         pthread_mutex_destroy(&w->model_lock);
         free(w);

@@ -31,6 +31,10 @@ struct worker_options {
         long long shutdown_timeout_ms;
         long long txn_max_messages;
         long long txn_max_ms;
+        /** at_least_once: stored offsets are committed (async) as soon as the
+         *  first outputs are acknowledged, then at most this often. A crash
+         *  duplicates at most what was processed since the last commit. */
+        long long commit_interval_ms;
         /** kafka.* settings, prefix stripped: key0, value0, key1, ..., NULL.
          *  "consumer.X" / "producer.X" apply to one client only. */
         const char *const *kafka;

@@ -44,6 +44,7 @@ static const struct {
     {"max.inflight", 1, 10000000},
     {"dlq.max.bytes", 0, 1000000000LL},
     {"shutdown.timeout.ms", 0, 3600000},
+    {"commit.interval.ms", 1, 3600000},
     {"transaction.max.messages", 1, 10000000},
     {"transaction.max.ms", 1, 900000}, /* broker's transaction.max.timeout.ms default */
     {"langid.prefix.bytes", 1, 1 << 30},
