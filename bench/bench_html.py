@@ -140,6 +140,11 @@ def main():
     P, R, F = score(pages, texts)
     print("%-18s P %.3f  R %.3f  F1 %.3f   %5.1f MB/s (whole classify: parse, extract, "
           "language, tags)" % ("stemtag", P, R, F, mb / cpu if cpu else 0))
+    alone = os.path.join(os.path.dirname(BIN), "bench", "bench_html")
+    if os.access(alone, os.X_OK):
+        out = subprocess.run([alone] + paths, stdout=subprocess.PIPE).stdout.decode()
+        for line in out.splitlines()[1:]:
+            print("  " + line)
     errors = sum(1 for x in recs if "error" in x)
     if errors:
         print("  %d pages rejected: %s" % (errors, sorted({x["error"]["reason"] for x in recs

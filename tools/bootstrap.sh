@@ -12,7 +12,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian package names (bookworm). Runtime libraries come with the -dev ones.
 PACKAGES=(
 	build-essential cmake pkg-config git
-	librdkafka-dev libjansson-dev libstemmer-dev libutf8proc-dev libmicrohttpd-dev libcmocka-dev
+	librdkafka-dev libjansson-dev libstemmer-dev libutf8proc-dev libmicrohttpd-dev libcmocka-dev libxml2-dev
 	kcat openjdk-17-jre-headless maven
 	python3 python3-yaml python3-jsonschema curl ca-certificates
 )

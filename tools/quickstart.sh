@@ -41,17 +41,19 @@ done
 samples=(tests/data/samples.jsonl)
 texts=(tests/data/articles/*.txt)
 [ -e "${texts[0]}" ] || texts=()
+pages=(tests/data/html/en-news.html tests/data/html/de-news-latin1.html)
 n_json=$(grep -c . "${samples[@]}")
-expected=$((n_json + ${#texts[@]}))
+expected=$((n_json + ${#texts[@]} + ${#pages[@]}))
 
 if "$STEMTAG" run --help >/dev/null 2>&1; then
 	step "worker (stemtag run) on $boot"
 	"$STEMTAG" run -c config/stemtag.conf -X kafka.bootstrap.servers="$boot" \
 		-X kafka.group.id=stemtag-quickstart -X metrics.listen= 2>"$KDIR/worker.log" &
 	worker_pid=$!
-	step "producing $expected sample articles ($n_json JSON lines, ${#texts[@]} plain text)"
+	step "producing $expected sample articles ($n_json JSON lines, one with an HTML body; ${#texts[@]} plain text; ${#pages[@]} HTML pages)"
 	kcat -P -b "$boot" -t articles.raw -l "${samples[@]}"
 	[ ${#texts[@]} -eq 0 ] || kcat -P -b "$boot" -t articles.raw "${texts[@]}"
+	kcat -P -b "$boot" -t articles.raw "${pages[@]}"
 	step "enriched records (articles.enriched)"
 	deadline=$((SECONDS + 120))
 	until [ $(($("$kt" offsets -b "$boot" articles.enriched) + $("$kt" offsets -b "$boot" articles.deadletter))) -ge $expected ]; do
@@ -74,4 +76,5 @@ else
 	step "stemtag run is not available in this build; classifying the samples offline"
 	"$STEMTAG" classify "${samples[@]}"
 	for t in "${texts[@]}"; do "$STEMTAG" classify --format text "$t"; done
+	"$STEMTAG" classify --format html "${pages[@]}"
 fi

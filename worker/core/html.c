@@ -1317,9 +1317,11 @@ enum html_status html_read_page(struct html_page *p, const char *data, size_t le
                 return rc;
         htmlDocPtr doc = parse(s, n);
         if (!doc) { /* nothing libxml2 could read: no text */
+                if (mem_grow((void **)&p->out, &p->out_cap, 1, 1))
+                        return HTML_NOMEM;
+                p->out[0] = '\0';
                 finish(p, 0, NULL);
-                return mem_grow((void **)&p->out, &p->out_cap, 1, 1) ? HTML_NOMEM
-                                                                    : (p->out[0] = '\0', HTML_OK);
+                return HTML_OK;
         }
         struct meta mt = {{0}, {0}};
         rc = doc_text(p, doc, 1, &mt);
