@@ -96,8 +96,11 @@ static int stats(const struct taxonomy *tx, int lang, int check, const unsigned 
         unsigned n[GROUP_COUNT] = {0};
         for (size_t i = 0; i < nl; i++)
                 n[group_of(tx, i)]++;
-        printf("taxonomy %s: %u sections, %u topics, %u countries\n", taxonomy_version(tx),
-               n[GROUP_SECTION], n[GROUP_TOPIC], n[GROUP_GEO]);
+        size_t entries, bytes = taxonomy_memory(tx, &entries);
+        printf("taxonomy %s: %u sections, %u topics, %u countries; compiled: %zu stem n-grams, "
+               "%.1f MB\n",
+               taxonomy_version(tx), n[GROUP_SECTION], n[GROUP_TOPIC], n[GROUP_GEO], entries,
+               (double)bytes / 1e6);
         if (lang >= 0) {
                 printf("%-32s %-8s %8s %8s\n", "label", "kind", stem_lang_iso(lang), "*");
                 for (size_t i = 0; i < nl; i++)

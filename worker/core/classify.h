@@ -108,6 +108,10 @@ int taxonomy_label_kind(const struct taxonomy *tx, size_t i);
  *  language @p lang (a stem_lang index, or -1 for "*"). */
 unsigned taxonomy_keyword_count(const struct taxonomy *tx, size_t i, int lang);
 
+/** Bytes held by the compiled taxonomy (tables, strings, labels), and its
+ *  entry (stem n-gram per language) count in @p entries when not NULL. */
+size_t taxonomy_memory(const struct taxonomy *tx, size_t *entries);
+
 /** One compiled (stem n-gram, label) pair, for inspection tools. */
 struct taxonomy_feature {
         const char *stems; /**< the n-gram's stems joined by one space (borrowed) */

@@ -729,7 +729,7 @@ static int compile(struct builder *b)
         size_t nslots = 0, fwords = 0;
         for (unsigned l = 0; l < TX_LANG_SLOTS; l++) {
                 size_t ns = 16, nw = 8;
-                while (ns < 2 * per_lang[l])
+                while (ns * 3 < 4 * per_lang[l]) /* load factor <= 3/4 */
                         ns *= 2;
                 while (nw * 64 < 16 * per_lang[l])
                         nw *= 2;
@@ -760,7 +760,7 @@ static int compile(struct builder *b)
                         e->hash = r->hash;
                         e->lang = r->lang;
                         e->ntok = r->ntok;
-                        e->key_len = r->key_len;
+                        e->key_len = (uint16_t)r->key_len; /* add_ngram: < 1024 */
                         unsigned chars = 0;
                         for (uint32_t k = 0; k < r->key_len && chars < 255; k++)
                                 chars += ((unsigned char)tx->strs[r->key_off + k] & 0xC0) != 0x80;
@@ -779,6 +779,11 @@ static int compile(struct builder *b)
                 if (new_entry || !p || p->label != r->label) {
                         /* Sorted keyword-first, largest |weight| first: the first keyword
                          * of a (key, label) run is the one that counts. */
+                        if (e->post_n == UINT16_MAX) {
+                                fail(b, "taxonomy too large: over %u labels share one stem",
+                                     UINT16_MAX);
+                                return -1;
+                        }
                         p = &tx->postings[tx->n_postings++];
                         e->post_n++;
                         p->label = r->label;
@@ -807,8 +812,7 @@ static int compile(struct builder *b)
                 tx->filter[tx_filter_word(r, key)] |= tx_filter_bits(key);
                 tx->slots[s].key = key;
                 tx->slots[s].entry = (uint32_t)i;
-                tx->slots[s].key_len =
-                    en->key_len > UINT16_MAX ? UINT16_MAX : (uint16_t)en->key_len;
+                tx->slots[s].key_len = en->key_len;
                 tx->slots[s].ntok = en->ntok;
                 tx->slots[s].max_follow = en->max_follow;
         }
@@ -954,7 +958,7 @@ struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
 {
         struct builder b = {.pool = pool, .errstr = errstr, .errstr_size = errstr_size};
         struct path_list pl = {0};
-        json_t **roots = NULL;
+        unsigned char *is_keywords = NULL;
         if (errstr && errstr_size)
                 errstr[0] = '\0';
         text_tokens_init(&b.toks);
@@ -986,23 +990,31 @@ struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
         b.tx->n_files = pl.n;
         pl.v = NULL;
         pl.n = 0;
-        if (!(roots = calloc(b.tx->n_files, sizeof(*roots)))) {
+        if (!(is_keywords = calloc(b.tx->n_files, 1))) {
                 fail(&b, "out of memory");
                 goto err;
         }
-        for (size_t i = 0; i < b.tx->n_files; i++)
-                if (parse_file(&b, b.tx->files[i], &roots[i]))
-                        goto err;
-        /* Definitions first, then the keyword files that refer to them. */
+        /* Definitions first, then the keyword files that refer to them. One
+         * parsed file at a time: a keyword file is parsed again in the second
+         * pass rather than kept (the parsed trees of 29 languages are several
+         * times the compiled taxonomy). */
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < b.tx->n_files; i++) {
-                        int is_keywords = json_object_get(roots[i], "language") != NULL;
-                        if (is_keywords != pass)
+                        if (pass && !is_keywords[i])
                                 continue;
+                        json_t *root;
+                        if (parse_file(&b, b.tx->files[i], &root))
+                                goto err;
+                        is_keywords[i] = json_object_get(root, "language") != NULL;
+                        int rc = 0;
                         b.file = b.tx->files[i];
                         b.label = NULL;
-                        if (pass ? load_keyword_file(&b, roots[i])
-                                 : load_definition_file(&b, roots[i], b.tx->files[i]))
+                        if (pass)
+                                rc = load_keyword_file(&b, root);
+                        else if (!is_keywords[i])
+                                rc = load_definition_file(&b, root, b.tx->files[i]);
+                        json_decref(root);
+                        if (rc)
                                 goto err;
                 }
         if (!b.tx->version) {
@@ -1020,16 +1032,11 @@ struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
                 goto err;
         b.tx->keyword_counts = b.kw_count;
         b.kw_count = NULL;
-        for (size_t i = 0; i < b.tx->n_files; i++)
-                json_decref(roots[i]);
-        free(roots);
+        free(is_keywords);
         builder_free(&b);
         return b.tx;
 err:
-        if (roots)
-                for (size_t i = 0; i < b.tx->n_files; i++)
-                        json_decref(roots[i]);
-        free(roots);
+        free(is_keywords);
         for (size_t i = 0; i < pl.n; i++)
                 free(pl.v[i]);
         free(pl.v);
@@ -1062,6 +1069,21 @@ void taxonomy_destroy(struct taxonomy *tx)
         free(tx->version);
         free(tx->keyword_counts);
         free(tx);
+}
+
+size_t taxonomy_memory(const struct taxonomy *tx, size_t *entries)
+{
+        size_t slots = 0, words = 0;
+        for (unsigned l = 0; l < TX_LANG_SLOTS; l++) {
+                slots += tx->region[l].slot_mask + 1;
+                words += tx->region[l].filter_mask + 1;
+        }
+        if (entries)
+                *entries = tx->n_entries;
+        return tx->n_entries * sizeof(*tx->entries) + tx->n_postings * sizeof(*tx->postings) +
+               slots * sizeof(*tx->slots) + words * sizeof(uint64_t) + tx->strs_len +
+               tx->n_labels * (sizeof(*tx->labels) + TX_COUNT_COLS * sizeof(uint32_t)) +
+               tx->n_aliases * sizeof(*tx->aliases);
 }
 
 unsigned taxonomy_keyword_count(const struct taxonomy *tx, size_t i, int lang)

@@ -50,12 +50,13 @@ struct tx_posting {
 };
 #define TX_NO_SRC UINT32_MAX
 
+/* 24 bytes: 29 languages of keywords make ~100k entries. */
 struct tx_entry {
-        uint64_t hash;    /* n-gram hash (tx_hash_stem / tx_hash_combine), language-free */
-        uint32_t key_off; /* stems joined by one space, in strs */
-        uint32_t key_len;
+        uint64_t hash;     /* n-gram hash (tx_hash_stem / tx_hash_combine), language-free */
+        uint32_t key_off;  /* stems joined by one space, in strs */
         uint32_t post_off; /* postings[post_off .. post_off + post_n) */
-        uint32_t post_n;
+        uint16_t key_len;  /* keywords are at most 1 KB */
+        uint16_t post_n;   /* labels sharing the n-gram (compile() checks the bound) */
         uint8_t lang;       /* stem_lang index or TX_LANG_UNKNOWN */
         uint8_t ntok;       /* stems in the key */
         uint8_t max_follow; /* longest n-gram (>= 2) starting with this unigram, else 0/1 */
