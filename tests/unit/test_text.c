@@ -209,12 +209,12 @@ static void test_arabic_hebrew(void **state)
         text_tokens_free(&t);
 }
 
-/* Per-language normal forms for news text: Romanian cedillas, Hindi/Nepali
+/* Per-language normal forms for news text: Romanian commas-below, Hindi/Nepali
  * nukta, the Arabic conjunction before the article (and not in والد). */
 static void test_language_normal_forms(void **state)
 {
         (void)state;
-        assert_string_equal(norms("ştiinţă ȘTIINȚĂ", "ro"), "știință|știință");
+        assert_string_equal(norms("știință ŞTIINŢĂ", "ro"), "ştiinţă|ştiinţă");
         /* Turkish keeps its cedilla ş */
         assert_string_equal(norms("şehir", "tr"), "şehir");
         assert_string_equal(norms("फ़िल्म फिल्म", "hi"), "फिल्म|फिल्म");

@@ -371,7 +371,8 @@ struct lang_rules {
         int elision; /* fr/it/ca/ga: drop l', d', qu', ... */
         int italian; /* it: also dell', nell', sull', ... */
         int irish;   /* ga: t-, n-, h- before a vowel stay on the word (the stemmer drops them) */
-        int romanian;  /* ro: cedilla ş ţ (legacy encodings) fold to comma-below ș ț */
+        int romanian;  /* ro: comma-below ș ț fold to the cedilla ş ţ that libstemmer's
+                          Romanian stemmer (Debian 12 and 13) strips suffixes with */
         int nukta;     /* hi/ne: the nukta is dropped (फ़िल्म and फिल्म are one word in print) */
         int arabic;    /* ar: the conjunction و/ف before an article goes (والحكومة -> الحكومة) */
 };
@@ -408,10 +409,10 @@ static utf8proc_int32_t fold_custom(utf8proc_int32_t cp, void *data)
         if (r->turkish && cp == 'I')
                 return 0x0131;
         if (r->romanian) {
-                if (cp == 0x015E || cp == 0x015F) /* Ş ş -> ș */
-                        return 0x0219;
-                if (cp == 0x0162 || cp == 0x0163) /* Ţ ţ -> ț */
-                        return 0x021B;
+                if (cp == 0x0218 || cp == 0x0219) /* Ș ș -> ş */
+                        return 0x015F;
+                if (cp == 0x021A || cp == 0x021B) /* Ț ț -> ţ */
+                        return 0x0163;
         }
         return cp;
 }
@@ -601,9 +602,10 @@ static int emit(struct text_tokens *t, const char *s, size_t s_len, size_t b, co
         if (t->n == t->cap && mem_grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v)) < 0)
                 return -1;
         size_t norm_off = t->buf_len;
-        /* Turkish I and Romanian cedillas need utf8proc's custom mapping */
+        /* Turkish I and Romanian commas-below (U+0218..U+021B, lead byte 0xC8)
+         * need utf8proc's custom mapping */
         int simple = w->simple && !(r->turkish && memchr(s + a, 'I', b - a)) &&
-                     !(r->romanian && memchr(s + a, 0xC5, b - a));
+                     !(r->romanian && memchr(s + a, 0xC8, b - a));
         if (normalise(t, s, s_len, a, b, simple, r) < 0)
                 return -1;
         if (t->buf_len > UINT32_MAX)
