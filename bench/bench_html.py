@@ -151,9 +151,10 @@ def main():
                                                           if "error" in x})))
 
     # Tags of the page vs tags of its own text as a clean article.
-    # the same title, body and desk label, as a JSON message
+    # the same title, body, desk label and language, as a JSON message
     clean = "".join(json.dumps({"title": x.get("title") or "", "body": x.get("body", ""),
-                                "section": (x.get("section") or {}).get("source_label")},
+                                "section": (x.get("section") or {}).get("source_label"),
+                                "language": (x.get("language") or {}).get("code")},
                                ensure_ascii=False) + "\n" for x in recs if "error" not in x)
     r2 = subprocess.run([BIN, "classify", "--format", "jsonl"] + a.extra, input=clean.encode(),
                         stdout=subprocess.PIPE, cwd=SRC, check=True)

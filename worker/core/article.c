@@ -1187,6 +1187,17 @@ static int has_text(const char *s, size_t n)
         return n > 0;
 }
 
+static int is_blank_message(const char *data, size_t len)
+{
+        trim(&data, &len);
+        return len == 0;
+}
+
+static int reject_blank(struct article *a, size_t len)
+{
+        return reject(a, ARTICLE_EMPTY, len ? "message holds only whitespace" : "message is empty");
+}
+
 int article_parse(struct article *a, const struct article_options *o, const char *data, size_t len)
 {
         article_clear(a);
@@ -1196,12 +1207,8 @@ int article_parse(struct article *a, const struct article_options *o, const char
         /* A page declares its own charset: it is decoded before any UTF-8 check. */
         if (o->format == ARTICLE_FORMAT_HTML ||
             (o->format == ARTICLE_FORMAT_AUTO && html_is_page(data, len))) {
-                const char *t = data;
-                size_t tlen = len;
-                trim(&t, &tlen);
-                if (tlen == 0)
-                        return reject(a, ARTICLE_EMPTY,
-                                      len ? "message holds only whitespace" : "message is empty");
+                if (is_blank_message(data, len))
+                        return reject_blank(a, len);
                 if (reserve(&a->arena, &a->arena_cap, ARENA_SLACK) < 0)
                         return -1;
                 /* NUL bytes: the answer of every format, unless the page is UTF-16
@@ -1240,12 +1247,11 @@ int article_parse(struct article *a, const struct article_options *o, const char
                 data += 3;
                 len -= 3;
         }
+        if (is_blank_message(data, len))
+                return reject_blank(a, len);
         const char *t = data;
         size_t tlen = len;
         trim(&t, &tlen);
-        if (tlen == 0)
-                return reject(a, ARTICLE_EMPTY,
-                              len ? "message holds only whitespace" : "message is empty");
         if (len > SIZE_MAX - ARENA_SLACK ||
             reserve(&a->arena, &a->arena_cap, len + ARENA_SLACK) < 0)
                 return -1;

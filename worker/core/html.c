@@ -806,31 +806,33 @@ static uint32_t text_weight(const char *s)
         return n;
 }
 
+/* The node after @p n in a pre-order walk of @p root's subtree, descending
+ * into @p n's children when @p into (and @p n is an element), else skipping
+ * them; NULL at the end. Iterative: a 100,000-deep page must not exhaust the
+ * stack. */
+static xmlNode *walk_next(xmlNode *n, const xmlNode *root, int into)
+{
+        if (into && n->type == XML_ELEMENT_NODE && n->children)
+                return n->children;
+        while (n != root && !n->next)
+                n = n->parent;
+        return n == root ? NULL : n->next;
+}
+
 /* Pass 1: marks every element (post-order), iteratively: a 100,000-deep
  * page must not exhaust the stack. */
 static int mark_tree(struct walk *w, xmlNode *root, int extract)
 {
         /* count elements to size the mark array once (pointers into it stay valid) */
         size_t count = 0;
-        for (xmlNode *n = root; n;) {
-                if (n->type == XML_ELEMENT_NODE)
-                        count++;
-                if (n->children && n->type == XML_ELEMENT_NODE) {
-                        n = n->children;
-                        continue;
-                }
-                while (n && n != root && !n->next)
-                        n = n->parent;
-                if (!n || n == root)
-                        break;
-                n = n->next;
-        }
+        for (xmlNode *n = root; n; n = walk_next(n, root, 1))
+                count += n->type == XML_ELEMENT_NODE;
         if (mem_grow((void **)&w->marks, &w->cap_marks, count + 1, sizeof(*w->marks)))
                 return -1;
         memset(w->marks, 0, (count + 1) * sizeof(*w->marks));
         w->n_marks = 0;
         /* pre-order: assign marks */
-        for (xmlNode *n = root; n;) {
+        for (xmlNode *n = root; n; n = walk_next(n, root, 1)) {
                 if (n->type == XML_ELEMENT_NODE) {
                         struct mark *m = &w->marks[w->n_marks++];
                         n->_private = m;
@@ -844,18 +846,9 @@ static int mark_tree(struct walk *w, xmlNode *root, int extract)
                                         if (a->_private)
                                                 mark_of(a)->core = 1;
                 }
-                if (n->children && n->type == XML_ELEMENT_NODE) {
-                        n = n->children;
-                        continue;
-                }
-                while (n && n != root && !n->next)
-                        n = n->parent;
-                if (!n || n == root)
-                        break;
-                n = n->next;
         }
         /* pre-order: boilerplate verdicts, inherited */
-        for (xmlNode *n = root; n;) {
+        for (xmlNode *n = root; n; n = walk_next(n, root, 1)) {
                 if (n->type == XML_ELEMENT_NODE) {
                         struct mark *m = mark_of(n);
                         struct mark *pm = n->parent && n != root ? mark_of(n->parent) : NULL;
@@ -867,15 +860,6 @@ static int mark_tree(struct walk *w, xmlNode *root, int extract)
                                              (id && words_match(id, weak_words));
                         }
                 }
-                if (n->children && n->type == XML_ELEMENT_NODE) {
-                        n = n->children;
-                        continue;
-                }
-                while (n && n != root && !n->next)
-                        n = n->parent;
-                if (!n || n == root)
-                        break;
-                n = n->next;
         }
         /* post-order sums: text, link text and paragraph counts bubble up */
         xmlNode *n = root;
@@ -935,7 +919,6 @@ static xmlNode *semantic_root(xmlNode *body)
                         int rank = is_content_class(n) ? 3 : is_tag(n, "article") ? 2
                                                          : is_tag(n, "main")  ? 1
                                                                               : 0;
-                        /* the strongest kind, then the most text */
                         /* the most text; a stronger kind wins when it holds 60 % of it */
                         if (rank && m->text >= 200 &&
                             (!best || (rank > best_rank && m->text * 5 >= best_text * 3) ||
@@ -945,16 +928,8 @@ static xmlNode *semantic_root(xmlNode *body)
                                 best_rank = rank;
                                 best_text = m->text;
                         }
-                        if (n->children) {
-                                n = n->children;
-                                continue;
-                        }
                 }
-                while (n && n != body && !n->next)
-                        n = n->parent;
-                if (!n || n == body)
-                        break;
-                n = n->next;
+                n = walk_next(n, body, m && !m->skip);
         }
         if (best && (float)best_text >= 0.5f * (float)(mark_of(body)->text - mark_of(body)->link))
                 return best;
@@ -1189,16 +1164,8 @@ static void collect_meta(struct out *o, struct meta *mt, xmlNode *html)
                                 jsonld_walk(o, mt, j, 0);
                                 json_decref(j);
                         }
-                        if (n->children && !is_tag(n, "script") && !is_tag(n, "style")) {
-                                n = n->children;
-                                continue;
-                        }
                 }
-                while (n && n != html && !n->next)
-                        n = n->parent;
-                if (!n || n == html)
-                        break;
-                n = n->next;
+                n = walk_next(n, html, !is_tag(n, "script") && !is_tag(n, "style"));
         }
         if (title && !(mt->off[M_TITLE] && mt->prio[M_TITLE] <= 3)) {
                 xmlChar *t = xmlNodeGetContent(title);
