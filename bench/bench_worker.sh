@@ -141,6 +141,10 @@ w_cpurate=$(awk -v n="$N" -v c="$w_cpu" 'BEGIN { printf "%.0f", n / (c > 0 ? c :
 c_cpurate=$(awk -v n="$N" -v c="$c_cpu" 'BEGIN { printf "%.0f", n / (c > 0 ? c : 0.001) }')
 say "Kafka overhead of the worker: $(per_msg_us "$(awk -v a="$w_cpu" -v b="$c_cpu" 'BEGIN { print a - b }')" "$N") us/msg; CPU-bound ceiling of one worker on one idle core: $(awk -v c="$w_cpu" -v n="$N" 'BEGIN { printf "%.0f", n / c }') msg/s"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+# busy share: CPU seconds per wall second. On a shared machine neither gets a
+# whole core; a worker that waits for fetches is busy less than classify is.
+busy() { awk -v c="$1" -v s="$2" 'BEGIN { printf "%.0f%%", 100 * c / (s > 0 ? s : 0.001) }'; }
+say "busy (CPU s per wall s): worker $(busy "$w_cpu" "$w_s"), classify $(busy "$c_cpu" "$c_wall"); load average $(cut -d' ' -f1 /proc/loadavg)"
 say "SUMMARY worker $w_rate msg/s = $(ratio "$w_rate" "$c_rate")x stemtag classify ($c_rate msg/s), $(ratio "$w_rate" "$p_rate")x kcat passthrough ($p_rate msg/s); per CPU-second worker $w_cpurate vs classify $c_cpurate msg/s = $(ratio "$w_cpurate" "$c_cpurate")x; peak RSS worker $((rss / 1024)) MB, classify $c_rss MB, kcat $p_rss MB"
 
 # 1 worker vs 2 workers in one group, on fresh topics of SCALE_PARTS partitions.
