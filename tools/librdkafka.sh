@@ -3,7 +3,7 @@
 # (Debian 12 has 2.0.2). Builds Debian 13 (trixie)'s librdkafka source package
 # into Debian packages once and keeps them in the cache, like the Kafka jars:
 #   $CACHE/librdkafka/VERSION/debs/   librdkafka1, librdkafka++1, librdkafka-dev .debs
-#   $CACHE/librdkafka/VERSION/root/   both unpacked (usr/include, usr/lib/<multiarch>,
+#   $CACHE/librdkafka/VERSION/root/   all unpacked (usr/include, usr/lib/<multiarch>,
 #                                     rdkafka.pc pointing here): what CMake uses,
 #                                     the binaries find the library by their RUNPATH
 #   $CACHE/librdkafka/current         -> VERSION (CMakeLists.txt looks here)
@@ -35,7 +35,7 @@ if [ "${1:-}" = --root ]; then
 	echo "$DEST/root"
 	exit 0
 elif [ $# -gt 0 ]; then
-	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 fi
 
