@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # bench_worker.sh: end-to-end throughput of one `stemtag run` worker against a
-# kcat consume->produce passthrough on the same broker, topic and partitions,
-# run back to back; then added latency at half the worker's maximum rate, and
-# the worker's peak RSS. Prints figures; never passes or fails on them.
+# kcat consume->produce passthrough and against `stemtag classify` (the pure
+# path, one thread) on the same messages, in one run; then 1 worker vs 2
+# workers in one group (producing only after every worker owns partitions);
+# added latency at half the worker's maximum rate; peak RSS of every process.
+# Prints figures; never passes or fails on them.
 #
 #   bench/bench_worker.sh [--build DIR] [-n ARTICLES] [-p PARTITIONS] [--pipelines N]
+#                         [--scale-partitions P] [--no-scale] [--no-latency]
+#                         [-X kafka.KEY=VALUE]...
 #
 # Starts its own broker (deploy/kafka/kafka.sh, in a temporary directory) and
 # stops it at exit. Articles come from tests/integration/gen_articles.awk
 # (five languages, ten source sections, ~2 KB each: realistic news length).
 # Throughput is measured from the output topic's own timestamps (first to last
-# record, CreateTime set by the producing client), the same way for both.
+# record, CreateTime set by the producing client), the same way for all runs.
+# -X settings go to every worker (e.g. -X kafka.consumer.fetch.queue.backoff.ms=1000
+# to compare with librdkafka's own default).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,13 +26,21 @@ N=100000
 PARTS=3
 PIPELINES=1
 SENTENCES=16
+SCALE_PARTS=4
+do_scale=1
+do_latency=1
+WX=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift ;;
 	-n) N=$2; shift ;;
 	-p) PARTS=$2; shift ;;
 	--pipelines) PIPELINES=$2; shift ;;
-	*) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	--scale-partitions) SCALE_PARTS=$2; shift ;;
+	--no-scale) do_scale=0 ;;
+	--no-latency) do_latency=0 ;;
+	-X) WX+=(-X "$2"); shift ;;
+	*) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 	shift
 done
@@ -49,7 +63,8 @@ trap cleanup EXIT
 say() { printf '%s\n' "$*"; }
 
 B=$("$src/deploy/kafka/kafka.sh" start --dir "$KDIR" --fresh --watch-pid $$ 2>/dev/null | tail -1)
-say "broker $B, $N articles, $PARTS partitions, pipelines=$PIPELINES, $(nproc) CPUs (shared)"
+say "broker $B, $N articles, $PARTS partitions, pipelines=$PIPELINES, $(nproc) CPUs (shared): $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+say "$("$STEMTAG" --version | awk '/librdkafka/ { $1 = $1; print }')${WX[*]:+; worker settings ${WX[*]}}"
 for t in in out dlq pass lat.in lat.out lat.pass; do "$KT" create -b "$B" "$t" "$PARTS" >/dev/null; done
 
 awk -v n="$N" -v prefix=bench -v bad_every=0 -v sentences=$SENTENCES -f "$src/tests/integration/gen_articles.awk" >"$TMP/input.txt"
@@ -89,18 +104,19 @@ cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }
 per_msg_us() { awk -v c="$1" -v n="$2" 'BEGIN { printf "%.0f", c * 1e6 / n }'; }
 
 # 1. passthrough baseline: kcat consume -> kcat produce, same partitions
-setsid bash -c '/usr/bin/time -f "%U %S" -o "$2/cpu.c" kcat -C -b "$1" -t in -o beginning -e -q -f "%k\t%s\n" |
-	/usr/bin/time -f "%U %S" -o "$2/cpu.p" kcat -P -b "$1" -t pass -K "	"' pass "$B" "$TMP" &
+setsid bash -c '/usr/bin/time -f "%U %S %M" -o "$2/cpu.c" kcat -C -b "$1" -t in -o beginning -e -q -f "%k\t%s\n" |
+	/usr/bin/time -f "%U %S %M" -o "$2/cpu.p" kcat -P -b "$1" -t pass -K "	"' pass "$B" "$TMP" &
 ppid=$!
 pids+=($ppid)
 wait_count pass "$N" 600
 wait $ppid || true
 read -r p_rate p_mb p_s < <(rate_of pass "$N" "$bytes")
 p_cpu=$(cat "$TMP/cpu.c" "$TMP/cpu.p" | awk '{ s += $1 + $2 } END { printf "%.2f", s }')
-say "passthrough (kcat | kcat): $p_rate msg/s, $p_mb MB/s ($p_s s); CPU $p_cpu s = $(per_msg_us "$p_cpu" "$N") us/msg"
+p_rss=$(cat "$TMP/cpu.c" "$TMP/cpu.p" | awk '{ printf "%s%d", (NR > 1 ? " + " : ""), $3 / 1024 }')
+say "passthrough (kcat | kcat): $p_rate msg/s, $p_mb MB/s ($p_s s); CPU $p_cpu s = $(per_msg_us "$p_cpu" "$N") us/msg; peak RSS $p_rss MB"
 
 # 2. the worker on the same input
-env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" -X kafka.group.id=bench-tp 2>"$TMP/worker.log" &
+env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" "${WX[@]+"${WX[@]}"}" -X kafka.group.id=bench-tp 2>"$TMP/worker.log" &
 wpid=$!
 pids+=($wpid)
 wait_count out "$N" 600
@@ -111,15 +127,76 @@ kill -TERM $wpid; wait $wpid || true
 [ "$("$KT" offsets -b "$B" dlq)" -eq 0 ] || say "note: $("$KT" offsets -b "$B" dlq) dead letters"
 say "worker: $w_rate msg/s, $w_mb MB/s ($w_s s); ratio to passthrough $(awk -v a="$w_rate" -v b="$p_rate" 'BEGIN { printf "%.2f", a / b }'); CPU $w_cpu s = $(per_msg_us "$w_cpu" "$N") us/msg; peak RSS $((rss / 1024)) MB"
 
-# the pure path alone on the same articles (stemtag classify, one thread), for the CPU split
-cut -f2- "$TMP/input.txt" | /usr/bin/time -f "%U %S" -o "$TMP/cpu.cl" "$STEMTAG" classify \
-	--langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy" >/dev/null
-c_cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$TMP/cpu.cl")
-say "pure path (stemtag classify): CPU $c_cpu s = $(per_msg_us "$c_cpu" "$N") us/msg; Kafka overhead of the worker: $(per_msg_us "$(awk -v a="$w_cpu" -v b="$c_cpu" 'BEGIN { print a - b }')" "$N") us/msg"
-say "CPU-bound ceiling of one worker on one idle core: $(awk -v c="$w_cpu" -v n="$N" 'BEGIN { printf "%.0f", n / c }') msg/s"
+# the pure path alone on the same messages: `stemtag classify`, one thread, the
+# same model and taxonomy; wall-clock msg/s (one core, like the worker) and CPU
+cut -f2- "$TMP/input.txt" | /usr/bin/time -f "%e %U %S %M" -o "$TMP/cpu.cl" "$STEMTAG" classify \
+	--format jsonl --langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy" >"$TMP/classify.out"
+read -r c_wall c_cpu c_rss < <(awk '{ printf "%.2f %.2f %d\n", $1, $2 + $3, $4 / 1024 }' "$TMP/cpu.cl")
+c_rate=$(awk -v n="$N" -v s="$c_wall" 'BEGIN { if (s <= 0) s = 0.001; printf "%.0f", n / s }')
+[ "$(wc -l <"$TMP/classify.out")" -eq "$N" ] || say "note: classify wrote $(wc -l <"$TMP/classify.out") records for $N articles"
+say "pure path (stemtag classify): $c_rate msg/s ($c_wall s); CPU $c_cpu s = $(per_msg_us "$c_cpu" "$N") us/msg; peak RSS $c_rss MB"
+# per CPU-second: what each would do on a core of its own (the wall-clock rates
+# above also count waiting for a shared core)
+w_cpurate=$(awk -v n="$N" -v c="$w_cpu" 'BEGIN { printf "%.0f", n / (c > 0 ? c : 0.001) }')
+c_cpurate=$(awk -v n="$N" -v c="$c_cpu" 'BEGIN { printf "%.0f", n / (c > 0 ? c : 0.001) }')
+say "Kafka overhead of the worker: $(per_msg_us "$(awk -v a="$w_cpu" -v b="$c_cpu" 'BEGIN { print a - b }')" "$N") us/msg; CPU-bound ceiling of one worker on one idle core: $(awk -v c="$w_cpu" -v n="$N" 'BEGIN { printf "%.0f", n / c }') msg/s"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+# busy share: CPU seconds per wall second. On a shared machine neither gets a
+# whole core; a worker that waits for fetches is busy less than classify is.
+busy() { awk -v c="$1" -v s="$2" 'BEGIN { printf "%.0f%%", 100 * c / (s > 0 ? s : 0.001) }'; }
+say "busy (CPU s per wall s): worker $(busy "$w_cpu" "$w_s"), classify $(busy "$c_cpu" "$c_wall"); load average $(cut -d' ' -f1 /proc/loadavg)"
+say "SUMMARY worker $w_rate msg/s = $(ratio "$w_rate" "$c_rate")x stemtag classify ($c_rate msg/s), $(ratio "$w_rate" "$p_rate")x kcat passthrough ($p_rate msg/s); per CPU-second worker $w_cpurate vs classify $c_cpurate msg/s = $(ratio "$w_cpurate" "$c_cpurate")x; peak RSS worker $((rss / 1024)) MB, classify $c_rss MB, kcat $p_rss MB"
+
+# 1 worker vs 2 workers in one group, on fresh topics of SCALE_PARTS partitions.
+# The workers start on an empty topic and the articles are produced only once
+# every worker owns partitions (the log's assigned/revoked/lost counts), so the
+# second worker does not find the work already done; both runs the same way.
+owned() { # LOG -> partitions the worker owns now
+	awk 'match($0, /"event":"(assigned|revoked|lost)","msg":"[0-9]+/) {
+		s = substr($0, RSTART, RLENGTH); n = s; sub(/.*"msg":"/, "", n)
+		if (s ~ /assigned/) o += n; else o -= n } END { print o + 0 }' "$1"
+}
+scale_run() { # K -> sets sr_rate sr_s sr_rss (MB, one per worker, comma-separated)
+	local k=$1 i o p deadline total ok rs=() wp=()
+	"$KT" create -b "$B" "s$k.in" "$SCALE_PARTS" >/dev/null
+	"$KT" create -b "$B" "s$k.out" "$SCALE_PARTS" >/dev/null
+	for ((i = 1; i <= k; i++)); do
+		env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" "${WX[@]+"${WX[@]}"}" -X kafka.group.id="bench-s$k" \
+			-X input.topics="s$k.in" -X output.topics="s$k.out" -X log.level=info 2>"$TMP/scale$k.$i.log" &
+		wp+=($!)
+		pids+=($!)
+	done
+	deadline=$((SECONDS + 120))
+	while :; do
+		total=0 ok=1
+		for ((i = 1; i <= k; i++)); do
+			o=$(owned "$TMP/scale$k.$i.log")
+			[ "$o" -gt 0 ] || ok=0
+			total=$((total + o))
+		done
+		[ $ok = 1 ] && [ $total -eq "$SCALE_PARTS" ] && break
+		[ $SECONDS -lt $deadline ] || { echo "scale run $k: workers never shared the partitions" >&2; exit 1; }
+		sleep 0.2
+	done
+	kcat -P -b "$B" -t "s$k.in" -K $'\t' -l "$TMP/input.txt"
+	wait_count "s$k.out" "$N" 600
+	for p in "${wp[@]}"; do rs+=("$(($(awk '/VmHWM/ { print $2 }' /proc/"$p"/status) / 1024))"); done
+	for p in "${wp[@]}"; do kill -TERM "$p"; done
+	for p in "${wp[@]}"; do wait "$p" || true; done
+	read -r sr_rate _ sr_s < <(rate_of "s$k.out" "$N" "$bytes")
+	sr_rss=$(IFS=,; echo "${rs[*]}")
+}
+if [ $do_scale = 1 ]; then
+	scale_run 1
+	s1_rate=$sr_rate s1_s=$sr_s s1_rss=$sr_rss
+	scale_run 2
+	s2_rate=$sr_rate s2_s=$sr_s s2_rss=$sr_rss
+	say "group of 1 vs 2 workers ($SCALE_PARTS partitions, produced once all own partitions): 1 worker $s1_rate msg/s ($s1_s s, peak RSS $s1_rss MB); 2 workers $s2_rate msg/s ($s2_s s, peak RSS ${s2_rss/,/ + } MB); speed-up $(ratio "$s2_rate" "$s1_rate")x"
+fi
 
 # 3. latency at half the worker's maximum rate: a paced producer (perl, steady
 # 10 ms ticks) feeds lat.in; latency = output CreateTime - input CreateTime
+[ $do_latency = 1 ] || exit 0
 rate=$((w_rate / 2))
 LN=$((rate * 15)); [ $LN -gt "$N" ] && LN=$N
 say "latency run: $LN articles at $rate msg/s (~15 s)"
@@ -135,7 +212,7 @@ measure_latency() { # IN OUT -> "p50 p99" ms
 	join "$TMP/lat.a" "$TMP/lat.b" | awk '{ print $3 - $2 }' | sort -n |
 		awk '{ v[NR] = $1 } END { printf "%d %d\n", v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1] }'
 }
-env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" -X kafka.group.id=bench-lat -X input.topics=lat.in \
+env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" "${WX[@]+"${WX[@]}"}" -X kafka.group.id=bench-lat -X input.topics=lat.in \
 	-X output.topics=lat.out -X log.level=info 2>"$TMP/worker-lat.log" &
 wpid=$!
 pids+=($wpid)

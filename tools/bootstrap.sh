@@ -2,6 +2,9 @@
 # bootstrap.sh: install what Stemtag needs to build and test, and only what is
 # missing. Idempotent; works as root or as a user with sudo. Then fetches the
 # Kafka broker jars (deploy/kafka/kafka.sh fetch) into ~/.cache/stemtag.
+# librdkafka >= 2.2: the distribution's librdkafka-dev where it is that new
+# (Debian 13), else Debian 13's source package built once into ~/.cache/stemtag
+# (tools/librdkafka.sh; ~2 min on 2 cores, then cached).
 #   tools/bootstrap.sh            build + test dependencies + Kafka jars
 #   tools/bootstrap.sh --no-kafka skip the Kafka jars
 #   tools/bootstrap.sh --bench    also the comparison baselines (CLD2, fastText)
@@ -12,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian package names (bookworm). Runtime libraries come with the -dev ones.
 PACKAGES=(
 	build-essential cmake pkg-config git
-	librdkafka-dev libjansson-dev libstemmer-dev libutf8proc-dev libmicrohttpd-dev libcmocka-dev libxml2-dev
+	libjansson-dev libstemmer-dev libutf8proc-dev libmicrohttpd-dev libcmocka-dev libxml2-dev
 	kcat openjdk-17-jre-headless maven
 	python3 python3-yaml python3-jsonschema curl ca-certificates
 )
@@ -20,6 +23,21 @@ PACKAGES=(
 # distribution that lacks one, bootstrap warns and goes on (build and tests do not need them).
 EXTRA_PACKAGES=(clang llvm libclang-rt-14-dev cppcheck clang-tidy clang-format valgrind)
 BENCH_PACKAGES=(libcld2-dev fasttext g++)
+
+# librdkafka: the package if the distribution's is new enough, else build it.
+rdkafka_candidate() { apt-cache policy librdkafka-dev 2>/dev/null | awk '/Candidate:/ { print $2 }'; }
+cand=$(rdkafka_candidate)
+if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
+	# no package lists yet (fresh container): decide by the release
+	. /etc/os-release
+	case "${ID:-}:${VERSION_ID:-0}" in debian:1[0-2] | debian:[0-9]) cand=2.0 ;; *) cand=2.2 ;; esac
+fi
+if dpkg --compare-versions "$cand" ge 2.2; then
+	PACKAGES+=(librdkafka-dev)
+	build_rdkafka=0
+else
+	build_rdkafka=1
+fi
 
 want_kafka=1
 extras=("${EXTRA_PACKAGES[@]}")
@@ -60,6 +78,11 @@ if [ $((${#missing[@]} + ${#missing_extra[@]})) -gt 0 ]; then
 	fi
 else
 	echo "bootstrap.sh: all packages present" >&2
+fi
+
+if [ $build_rdkafka = 1 ]; then
+	echo "bootstrap.sh: librdkafka-dev here is $cand (< 2.2): using Debian 13's, built into the cache" >&2
+	"$here/tools/librdkafka.sh" >/dev/null
 fi
 
 if [ $want_kafka = 1 ]; then

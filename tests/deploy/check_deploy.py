@@ -3,7 +3,10 @@
 Docker engine or a cluster: YAML parses, `docker compose config` when the
 plugin exists (else a structural check of the KRaft listeners, topics,
 replicas and wiring), the runtime image's packages cover every library
-`ldd build/stemtag` lists, and the manifests carry the fields Kubernetes and
+`ldd build/stemtag` lists (a library that no installed Debian package owns,
+librdkafka built by tools/librdkafka.sh, must come from one of the .deb
+packages the image installs), the binary runs the librdkafka it was built
+with (>= 2.2), and the manifests carry the fields Kubernetes and
 KEDA require, consistent with the worker config. Prints one line per failed
 check and exits 1 if any failed."""
 import os
@@ -124,6 +127,39 @@ def apt_packages(lines):
     return pkgs
 
 
+def deb_package_name(path):
+    """librdkafka1 for /tmp/debs/librdkafka1_*.deb (Debian's NAME_VERSION_ARCH.deb)."""
+    return os.path.basename(path).split("_", 1)[0]
+
+
+def deb_field(deb, field):
+    r = subprocess.run(["dpkg-deb", "-f", deb, field], capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def private_deb_owner(lib):
+    """A library outside dpkg's database that tools/librdkafka.sh unpacked from
+    its .deb packages (CACHE/librdkafka/VERSION/root/...): that .deb, else None."""
+    real = os.path.realpath(lib)
+    d = os.path.dirname(real)
+    while d != "/":
+        if os.path.basename(d) == "root" and os.path.isdir(os.path.join(os.path.dirname(d), "debs")):
+            rel = "./" + os.path.relpath(real, d)
+            rel_link = "./" + os.path.relpath(os.path.abspath(lib), d) if os.path.abspath(lib).startswith(d + "/") else None
+            debs_dir = os.path.join(os.path.dirname(d), "debs")
+            for deb in sorted(os.listdir(debs_dir)):
+                if not deb.endswith(".deb"):
+                    continue
+                path = os.path.join(debs_dir, deb)
+                r = subprocess.run(["dpkg-deb", "-c", path], capture_output=True, text=True)
+                names = [l.split()[5] for l in r.stdout.splitlines() if len(l.split()) >= 6]
+                if rel in names or (rel_link and rel_link in names):
+                    return path
+            return None
+        d = os.path.dirname(d)
+    return None
+
+
 def dpkg_owner(path):
     cands = [path, os.path.realpath(path)]
     for c in list(cands):
@@ -175,8 +211,15 @@ def check_dockerfile():
     check(any("STEMTAG_CONFIG=" in l for l in final["lines"] if l.upper().startswith("ENV")), "Dockerfile: STEMTAG_CONFIG not set")
     hc = os.path.join(SRC, "deploy", "healthcheck.sh")
     check(os.access(hc, os.X_OK), "deploy/healthcheck.sh missing or not executable")
-    runtime = apt_packages(final["lines"])
-    check(runtime, "Dockerfile: runtime stage installs no packages")
+    installed = apt_packages(final["lines"])
+    check(installed, "Dockerfile: runtime stage installs no packages")
+    # Local .deb files (COPY --from the build stage, installed by apt): by package name.
+    local_debs = {deb_package_name(p): p for p in installed if p.endswith(".deb")}
+    runtime = [p for p in installed if not p.endswith(".deb")]
+    copied = [l for l in final["lines"] if re.match(r"COPY\s+--from=", l, re.I)]
+    for name, p in local_debs.items():
+        check(any(os.path.dirname(p) + "/" in l or os.path.dirname(p) in l.split() for l in copied),
+              "Dockerfile: runtime stage installs %s, but no COPY --from=<stage> puts it there" % p)
     dev = [p for p in runtime if p.endswith("-dev") or p in ("build-essential", "cmake", "gcc")]
     check(not dev, "Dockerfile: runtime stage installs build packages: %s" % dev)
     for p in runtime:
@@ -190,15 +233,39 @@ def check_dockerfile():
         return final
     r = subprocess.run(["ldd", BIN], capture_output=True, text=True)
     check(r.returncode == 0, "ldd %s failed" % BIN)
-    closure = dep_closure([p for p in runtime if dpkg_field(p, "Status")])
-    checked = 0
+    libs = []
     for line in r.stdout.splitlines():
         m = re.search(r"=>\s+(/\S+)", line) or re.match(r"\s*(/\S+)\s+\(", line)
-        if not m:
+        if m:
+            libs.append(m.group(1))
+    # Libraries from the .debs tools/librdkafka.sh built (not installed on this
+    # host, unpacked in the cache): the image must install that same package,
+    # and its Depends join the closure.
+    roots = [p for p in runtime if dpkg_field(p, "Status")]
+    private = {}
+    for lib in libs:
+        if dpkg_owner(lib):
             continue
-        lib = m.group(1)
+        deb = private_deb_owner(lib)
+        if not check(deb, "ldd: no Debian package owns %s (nor a .deb of tools/librdkafka.sh)" % lib):
+            continue
+        name = deb_field(deb, "Package")
+        private[lib] = name
+        check(name in local_debs, "Dockerfile: %s (package %s %s, built by tools/librdkafka.sh) is linked by stemtag but the runtime stage does not install that package" % (lib, name, deb_field(deb, "Version")))
+        for alt in (deb_field(deb, "Depends") or "").split(","):
+            for d in alt.split("|"):
+                n = d.strip().split(" ")[0].split(":")[0]
+                if n and dpkg_field(n, "Status"):
+                    roots.append(n)
+        notes.append("ldd: %s comes from %s %s (%s, tools/librdkafka.sh)" % (os.path.basename(lib), name, deb_field(deb, "Version"), deb))
+    closure = dep_closure(roots)
+    checked = 0
+    for lib in libs:
+        if lib in private:
+            checked += 1
+            continue
         pkg = dpkg_owner(lib)
-        if not check(pkg, "ldd: no Debian package owns %s" % lib):
+        if not pkg:
             continue
         checked += 1
         prio = dpkg_field(pkg, "Priority")
@@ -206,6 +273,15 @@ def check_dockerfile():
         ok = pkg in closure or prio == "required" or essential == "yes"
         check(ok, "Dockerfile: %s (package %s) is linked by stemtag but not installed in the runtime image" % (lib, pkg))
     check(checked > 3, "ldd listed too few libraries (%d): is %s dynamically linked?" % (checked, BIN))
+    # Same soname, older library: without the right RUNPATH the loader may pick
+    # the system's librdkafka. The binary says which one it runs.
+    v = subprocess.run([BIN, "--version"], capture_output=True, text=True).stdout
+    m = re.search(r"librdkafka\s+(\d+)\.(\d+)\.(\d+)\S*\s+\(built with (\d+)\.(\d+)\.(\d+)\)", v)
+    if check(m, "stemtag --version does not report its librdkafka: %r" % v):
+        run, built = tuple(map(int, m.group(1, 2, 3))), tuple(map(int, m.group(4, 5, 6)))
+        check(run == built, "stemtag runs librdkafka %s but was built with %s (a library of the same soname shadows it: RUNPATH?)" % (".".join(map(str, run)), ".".join(map(str, built))))
+        check(run >= (2, 2, 0), "stemtag runs librdkafka %s, older than 2.2 (tools/bootstrap.sh)" % ".".join(map(str, run)))
+        notes.append("stemtag runs librdkafka %s (built with %s)" % (".".join(map(str, run)), ".".join(map(str, built))))
     notes.append("ldd: %d libraries covered by %d runtime packages and their dependencies" % (checked, len(runtime)))
     return final
 

@@ -1,6 +1,7 @@
 /* config docs: README.md's config table (section "operations") and
  * config/stemtag.conf must list exactly the keys of config_keys.def with the
- * same defaults, in both directions. */
+ * same defaults, in both directions; the librdkafka defaults the worker sets
+ * (worker_kafka_default) are the ones README names, with the same values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "worker.h"
 
 static char *read_all(const char *path)
 {
@@ -70,6 +72,67 @@ static int known_index(const char *key)
         return -1;
 }
 
+/* @p key: "consumer.X", "producer.X" or "X" (both clients), as after "kafka.". */
+static void check_kafka_default(const char *key, const char *value)
+{
+        const char *client, *k, *v, *want_client = NULL;
+
+        if (!strncmp(key, "consumer.", 9) || !strncmp(key, "producer.", 9)) {
+                want_client = !strncmp(key, "consumer.", 9) ? "consumer" : "producer";
+                key += 9;
+        }
+        for (size_t i = 0; worker_kafka_default(i, &client, &k, &v) == 0; i++) {
+                if (strcmp(k, key) || (client && want_client && strcmp(client, want_client)) ||
+                    (!client) != (!want_client))
+                        continue;
+                if (strcmp(v, value))
+                        fail_msg("README gives kafka %s default '%s', the worker sets '%s'", key,
+                                 value, v);
+                return;
+        }
+        fail_msg("README documents a kafka default '%s=%s' the worker does not set", key, value);
+}
+
+/* The "Worker defaults that `kafka.*` may override:" sentence lists every
+ * worker_kafka_default() as `key=value`, nothing else. */
+static void test_readme_kafka_defaults(void **state)
+{
+        char *readme = source_file("README.md");
+        const char *intro = "may override:"; /* "Worker defaults that `kafka.*` may override:" */
+        char *start, *end, *p;
+        const char *client, *k, *v;
+        char want[256];
+        int listed = 0, known = 0;
+        (void)state;
+
+        assert_non_null(readme);
+        start = strstr(readme, "Worker defaults that");
+        if (start)
+                start = strstr(start, intro);
+        if (!start)
+                fail_msg("README lacks the sentence '%s'", intro);
+        start += strlen(intro);
+        end = strstr(start, "Always forced");
+        assert_non_null(end);
+        *end = '\0';
+        for (size_t i = 0; worker_kafka_default(i, &client, &k, &v) == 0; i++) {
+                snprintf(want, sizeof(want), "`%s=%s`", k, v);
+                if (!strstr(start, want))
+                        fail_msg("README's worker defaults lack %s", want);
+                known++;
+        }
+        for (p = start; (p = strchr(p, '`')); p++) {
+                char *q = strchr(p + 1, '`');
+                assert_non_null(q);
+                listed++;
+                p = q;
+        }
+        if (listed != known)
+                fail_msg("README lists %d worker defaults of kafka.*, the worker sets %d", listed,
+                         known);
+        free(readme);
+}
+
 static void test_readme_table_matches_keys(void **state)
 {
         char *readme = source_file("README.md");
@@ -103,8 +166,17 @@ static void test_readme_table_matches_keys(void **state)
                 if (strncmp(line, "| `", 3))
                         continue;
                 assert_int_equal(cell_code(line + 1, key, sizeof(key)), 0);
-                if (!strncmp(key, "kafka.", 6))
-                        continue; /* kafka.* pass-through row */
+                if (!strcmp(key, "kafka.*"))
+                        continue; /* pass-through row */
+                if (!strncmp(key, "kafka.", 6)) {
+                        /* a worker default of librdkafka, documented with its value */
+                        const char *second_cell = strchr(line + 1, '|');
+                        assert_non_null(second_cell);
+                        if (cell_code(second_cell + 1, def, sizeof(def)) < 0)
+                                fail_msg("README row of '%s' has no `default` cell", key);
+                        check_kafka_default(key + 6, def);
+                        continue;
+                }
                 idx = known_index(key);
                 if (idx < 0)
                         fail_msg("README documents '%s', which config_keys.def does not know", key);
@@ -187,6 +259,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_readme_table_matches_keys),
+            cmocka_unit_test(test_readme_kafka_defaults),
             cmocka_unit_test(test_default_conf_lists_every_key),
             cmocka_unit_test(test_default_conf_loads),
         };

@@ -842,6 +842,40 @@ static const char *worker_static_instance(const struct worker_options *o)
         return v && *v ? v : NULL;
 }
 
+/* The worker's librdkafka defaults (client NULL: both clients). */
+static const struct {
+        const char *client, *key, *value;
+} worker_kafka_defaults[] = {
+    {NULL, "client.id", "stemtag"},
+    {"consumer", "group.id", "stemtag"},
+    {"consumer", "partition.assignment.strategy", "cooperative-sticky"},
+    {"consumer", "auto.offset.reset", "earliest"},
+    /* A SIGKILLed member is noticed after 10 s, not librdkafka's 45 s
+     * (docs/operations.md "Failover": the trade-off). */
+    {"consumer", "session.timeout.ms", "10000"},
+    {"consumer", "heartbeat.interval.ms", "2000"},
+    /* Bounded prefetch for the RSS budget (the library default is 64 MB).
+     * With fetch.queue.backoff.ms below, 8 MB reads as fast as 20 MB did
+     * (measured: 19.1k msg/s of 1.6 KB articles; docs/kafka.md). */
+    {"consumer", "queued.max.messages.kbytes", "8192"},
+    /* Once that queue is full librdkafka looks again only after this (1000 ms
+     * by default; before 2.2 always ~1 s): a CPU-bound worker read about one
+     * queue-full per second and waited for the rest (docs/kafka.md). 10 ms
+     * refills the queue long before it runs dry, for a few wake-ups. */
+    {"consumer", "fetch.queue.backoff.ms", "10"},
+    {"producer", "linger.ms", "5"},
+};
+
+int worker_kafka_default(size_t i, const char **client, const char **key, const char **value)
+{
+        if (i >= sizeof(worker_kafka_defaults) / sizeof(worker_kafka_defaults[0]))
+                return -1;
+        *client = worker_kafka_defaults[i].client;
+        *key = worker_kafka_defaults[i].key;
+        *value = worker_kafka_defaults[i].value;
+        return 0;
+}
+
 /* Our defaults, then the user's kafka.* keys, then what the guarantees need. */
 static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_options *o, int consumer,
                                     char *errstr, size_t errstr_size)
@@ -849,39 +883,20 @@ static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_option
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         const char *side = consumer ? "consumer." : "producer.";
         const char *other = consumer ? "producer." : "consumer.";
+        const char *client, *dkey, *dvalue;
         char txid[256], host[128];
 
         rd_kafka_conf_set_opaque(conf, w);
         rd_kafka_conf_set_error_cb(conf, worker_on_error);
         rd_kafka_conf_set_log_cb(conf, worker_on_log);
-        if (worker_conf_set(conf, "client.id", "stemtag", errstr, errstr_size))
-                goto fail;
+        for (size_t i = 0; worker_kafka_default(i, &client, &dkey, &dvalue) == 0; i++)
+                if ((!client || !strcmp(client, consumer ? "consumer" : "producer")) &&
+                    worker_conf_set(conf, dkey, dvalue, errstr, errstr_size))
+                        goto fail;
         if (o->metrics) {
                 /* lag, queue depth and broker state for /metrics */
                 rd_kafka_conf_set_stats_cb(conf, worker_on_stats);
                 if (worker_conf_set(conf, "statistics.interval.ms", "5000", errstr, errstr_size))
-                        goto fail;
-        }
-        if (consumer) {
-                if (worker_conf_set(conf, "group.id", "stemtag", errstr, errstr_size) ||
-                    worker_conf_set(conf, "partition.assignment.strategy", "cooperative-sticky",
-                                    errstr, errstr_size) ||
-                    worker_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) ||
-                    /* A SIGKILLed member is noticed after 10 s, not librdkafka's 45 s
-                     * (README "Failover": the trade-off). */
-                    worker_conf_set(conf, "session.timeout.ms", "10000", errstr, errstr_size) ||
-                    worker_conf_set(conf, "heartbeat.interval.ms", "2000", errstr, errstr_size) ||
-                    /* Bounded prefetch for the 64 MB RSS budget. librdkafka 2.0 backs
-                     * off fetching for ~1 s whenever this queue is full, so a CPU-bound
-                     * worker reads about one queue-full per second: 8 MB gave 4.7k msg/s
-                     * of 1.6 KB articles, 20 MB gives ~14k at 60 MB RSS, 64 MB (the
-                     * library default) 30k at 113 MB. Raise it with
-                     * kafka.consumer.queued.max.messages.kbytes where memory allows. */
-                    worker_conf_set(conf, "queued.max.messages.kbytes", "20480", errstr,
-                                    errstr_size))
-                        goto fail;
-        } else {
-                if (worker_conf_set(conf, "linger.ms", "5", errstr, errstr_size))
                         goto fail;
         }
         for (const char *const *kv = o->kafka; kv && kv[0] && kv[1]; kv += 2) {

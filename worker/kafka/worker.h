@@ -77,4 +77,13 @@ void worker_metrics_pull(void *opaque, struct metrics_worker_values *out);
 /** Frees everything; NULL is a no-op. */
 void worker_destroy(struct worker *w);
 
+/**
+ * @brief The @p i-th librdkafka property the worker sets before the user's
+ * kafka.* keys (which may override it); README's config section lists them
+ * (tests/unit/test_config_doc.c checks). @p client: "consumer" or "producer"
+ * for one client only, NULL for both. Static strings.
+ * @returns 0, or -1 when @p i is past the end.
+ */
+int worker_kafka_default(size_t i, const char **client, const char **key, const char **value);
+
 #endif
