@@ -28,6 +28,8 @@ log "stopped line: commits $commits"
 wait "$FEED_PID" || fail "feeding the input failed"
 start_worker w2
 w2=$SPAWNED
+# w2 must really run (and find nothing to re-read): wait for it to start first
+wait_until 120 "w2 started" started w2 "$w2"
 wait_until 120 "all $N inputs committed" committed_is "$group" "$in" $N "$w2"
 stop_worker "$w2" || fail "w2 exited with status $?"
 check_accounting "$TMP/input.txt" "$out" "$dlq" 0

@@ -73,6 +73,12 @@ start_worker() {
 	spawn "$name" env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$TMP/worker.conf" $(_model_args) "$@"
 }
 
+# started NAME PID: the worker NAME (log $TMP/NAME.log) has joined its group; fails if it died.
+started() {
+	alive "$2"
+	grep -q '"event":"assigned"\|"event":"started"' "$TMP/$1.log"
+}
+
 # alive PID...: fails the test at once if a worker died (instead of waiting out a deadline).
 alive() {
 	local p

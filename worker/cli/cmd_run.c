@@ -21,13 +21,19 @@
 
 extern char **environ;
 
-static struct worker *run_worker; /* for the signal handler only */
+static struct worker *volatile run_worker; /* for the signal handler only */
+/* SIGTERM/SIGINT before the worker exists (loading the model takes a
+ * moment, longer under sanitizers): remembered, and honoured as a clean stop
+ * once the worker is there, instead of the default action's exit 143. */
+static volatile sig_atomic_t run_stop_pending;
 
 static void run_on_signal(int sig)
 {
         (void)sig;
         if (run_worker)
                 worker_stop(run_worker);
+        else
+                run_stop_pending = 1;
 }
 
 static void run_swap_model(void *opaque, struct pipeline_model *model)
@@ -128,8 +134,14 @@ int cmd_run(int argc, char **argv)
         }
 
         /* ops: SIGHUP's default action kills; until the reloader owns it
-         * (after worker_new, which may wait for brokers) ignore it. */
+         * (after worker_new, which may wait for brokers) ignore it. SIGTERM and
+         * SIGINT are ours from the start. */
         signal(SIGHUP, SIG_IGN);
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = run_on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
         c = config_new();
         if (!c)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
@@ -216,12 +228,9 @@ int cmd_run(int argc, char **argv)
         if (!reloader)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "reload_start_failed", "%s", err);
 
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = run_on_signal;
-        sigemptyset(&sa.sa_mask);
         run_worker = w;
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
+        if (run_stop_pending) /* a stop asked for while starting */
+                worker_stop(w);
 
         rc = worker_run(w, err, sizeof(err));
         run_worker = NULL;
