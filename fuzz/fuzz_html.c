@@ -37,8 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort(); /* repair never fails; a rejection says why */
         }
         size_t bad;
-        if (text_utf8_validate((const char *)data, size, &bad) == 0 &&
-            !memchr(data, 0, size)) {
+        if (text_utf8_validate((const char *)data, size, &bad) == 0 && !memchr(data, 0, size)) {
                 if (html_read_fragment(&p, (const char *)data, size) != HTML_OK)
                         abort();
                 check_text(&p);

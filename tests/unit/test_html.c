@@ -39,10 +39,12 @@ static char *read_fixture(const char *name, size_t *len)
 static void test_sniffing(void **state)
 {
         (void)state;
-        static const char *const pages[] = {"<!DOCTYPE html><html>", "  \n<html lang=\"de\">",
+        static const char *const pages[] = {"<!DOCTYPE html><html>",
+                                            "  \n<html lang=\"de\">",
                                             "\xEF\xBB\xBF<!doctype HTML>",
                                             "<!-- generated --><HTML><body>",
-                                            "<?xml version=\"1.0\"?><!DOCTYPE html>", "<head>"};
+                                            "<?xml version=\"1.0\"?><!DOCTYPE html>",
+                                            "<head>"};
         for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
                 if (!html_is_page(pages[i], strlen(pages[i])))
                         fail_msg("not a page: %s", pages[i]);
@@ -51,13 +53,14 @@ static void test_sniffing(void **state)
         for (size_t i = 0; i < sizeof(not_pages) / sizeof(not_pages[0]); i++)
                 if (html_is_page(not_pages[i], strlen(not_pages[i])))
                         fail_msg("a page: %s", not_pages[i]);
-        static const char *const markup[] = {"<p>Hi</p>", "a<br>b", "f&uuml;r", "caf&#233;",
-                                             "x &#x2019; y", "<div class=\"x\">", "<!-- c -->"};
+        static const char *const markup[] = {"<p>Hi</p>", "a<br>b",       "f&uuml;r",
+                                             "caf&#233;", "x &#x2019; y", "<div class=\"x\">",
+                                             "<!-- c -->"};
         for (size_t i = 0; i < sizeof(markup) / sizeof(markup[0]); i++)
                 if (!html_has_markup(markup[i], strlen(markup[i])))
                         fail_msg("no markup seen in: %s", markup[i]);
-        static const char *const prose[] = {"a < b and c > d", "Fish & chips", "AT&T",
-                                            "x<y", "if (a<b) return;", "&;"};
+        static const char *const prose[] = {
+            "a < b and c > d", "Fish & chips", "AT&T", "x<y", "if (a<b) return;", "&;"};
         for (size_t i = 0; i < sizeof(prose) / sizeof(prose[0]); i++)
                 if (html_has_markup(prose[i], strlen(prose[i])))
                         fail_msg("markup seen in prose: %s", prose[i]);
@@ -89,10 +92,9 @@ static void test_english_news_page(void **state)
         assert_true(first < sub && sub < item);
         assert_true(first == p.text); /* the headline is the title, not body text */
         /* and nothing around it */
-        static const char *const absent[] = {"cookies",     "Sport",     "By Lois Lane",
-                                             "Share on",    "Read more", "Pound falls",
-                                             "Copyright",   "Privacy",   "tracking",
-                                             "cookie-banner"};
+        static const char *const absent[] = {
+            "cookies",     "Sport",     "By Lois Lane", "Share on", "Read more",
+            "Pound falls", "Copyright", "Privacy",      "tracking", "cookie-banner"};
         for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
                 if (strstr(p.text, absent[i]))
                         fail_msg("boilerplate \"%s\" in the text: %s", absent[i], p.text);
@@ -120,9 +122,9 @@ static void test_german_latin1_page(void **state)
         assert_null(p.url);
         assert_non_null(strstr(p.text, "Sanierung von Brücken und Schienen"));
         assert_non_null(strstr(p.text, "die Länder haben bereits Änderungen verlangt."));
-        assert_null(strstr(p.text, "Leser123"));   /* reader comments */
-        assert_null(strstr(p.text, "Impressum"));  /* footer */
-        assert_null(strstr(p.text, "Start | "));   /* navigation */
+        assert_null(strstr(p.text, "Leser123"));  /* reader comments */
+        assert_null(strstr(p.text, "Impressum")); /* footer */
+        assert_null(strstr(p.text, "Start | "));  /* navigation */
         html_page_free(&p);
         free(page);
 }
@@ -193,9 +195,8 @@ static void test_charsets(void **state)
         free(page);
         /* nothing declared and not UTF-8: windows-1252 (0x80 is the euro sign) */
         const char undeclared[] = "<html><body><p>Preis: 5 \x80 f\xfcr alle</p></body></html>";
-        assert_int_equal(html_read_page(&p, undeclared, sizeof(undeclared) - 1, 0, err,
-                                        sizeof(err)),
-                         HTML_OK);
+        assert_int_equal(
+            html_read_page(&p, undeclared, sizeof(undeclared) - 1, 0, err, sizeof(err)), HTML_OK);
         assert_string_equal(p.text, "Preis: 5 € für alle");
         /* declared UTF-8 but ill-formed: rejected, or repaired on request */
         const char bad[] = "<html><head><meta charset=\"utf-8\"></head><body><p>caf\xe9 au "
@@ -293,8 +294,7 @@ static void test_page_tags_equal_clean_text(void **state)
                 fail_msg("%s", err);
         struct pipeline_ctx *c = pipeline_ctx_new(&o);
         assert_non_null(c);
-        static const char *const pages[] = {"en-news.html", "de-news-latin1.html",
-                                            "fr-blog.html"};
+        static const char *const pages[] = {"en-news.html", "de-news-latin1.html", "fr-blog.html"};
         for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
                 size_t len;
                 char *page = read_fixture(pages[i], &len);
@@ -320,8 +320,10 @@ static void test_page_tags_equal_clean_text(void **state)
                 assert_true(r2.ok);
                 json_t *rec2 = json_loadb(r2.json, r2.json_len, 0, &je);
                 assert_non_null(rec2);
-                char *a = json_dumps(json_object_get(rec, "section"), JSON_COMPACT | JSON_SORT_KEYS);
-                char *b = json_dumps(json_object_get(rec2, "section"), JSON_COMPACT | JSON_SORT_KEYS);
+                char *a =
+                    json_dumps(json_object_get(rec, "section"), JSON_COMPACT | JSON_SORT_KEYS);
+                char *b =
+                    json_dumps(json_object_get(rec2, "section"), JSON_COMPACT | JSON_SORT_KEYS);
                 char *ta = json_dumps(json_object_get(rec, "topics"), JSON_COMPACT);
                 char *tb = json_dumps(json_object_get(rec2, "topics"), JSON_COMPACT);
                 if (strcmp(a, b) || strcmp(ta, tb))

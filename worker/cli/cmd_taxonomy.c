@@ -32,23 +32,24 @@ static const char *const group_name[GROUP_COUNT] = {"sections", "topics", "geo"}
 
 static void usage(FILE *out)
 {
-        fprintf(out,
-                "Usage: stemtag taxonomy stats [--taxonomy PATH]... [--lang XX] [--check]\n"
-                "                              [--min-section N] [--min-topic N] [--min-geo N]\n"
-                "       stemtag taxonomy audit --lang XX --text FILE [--top N] [--taxonomy PATH]...\n\n"
-                "stats: keywords per language and label. Without --lang one line per language\n"
-                "  (minimum and mean per label of each kind: sections, topics, geo: countries);\n"
-                "  with --lang one line per label. A language's count includes the \"*\" keywords.\n"
-                "  --check: list every (language, label) below the minimums (defaults: section %d,\n"
-                "  topic %d, geo %d) over the 28 news languages; exit 1 if there is one.\n"
-                "audit: keywords of language XX whose stem is among the N (default 100) most\n"
-                "  frequent stems of FILE (plain text of that language, tokenised and stemmed\n"
-                "  as articles are), and stems that earn more than one section.\n\n"
-                "  -t, --taxonomy PATH  taxonomy file or directory; repeat to combine\n"
-                "                       (default: " DEFAULT_TAXONOMY ")\n\n"
-                "Exit status: 0 ok, 1 below a minimum (stats --check) or unreadable text,\n"
-                "2 usage, 3 the taxonomy cannot be loaded.\n",
-                MIN_SECTION, MIN_TOPIC, MIN_GEO);
+        fprintf(
+            out,
+            "Usage: stemtag taxonomy stats [--taxonomy PATH]... [--lang XX] [--check]\n"
+            "                              [--min-section N] [--min-topic N] [--min-geo N]\n"
+            "       stemtag taxonomy audit --lang XX --text FILE [--top N] [--taxonomy PATH]...\n\n"
+            "stats: keywords per language and label. Without --lang one line per language\n"
+            "  (minimum and mean per label of each kind: sections, topics, geo: countries);\n"
+            "  with --lang one line per label. A language's count includes the \"*\" keywords.\n"
+            "  --check: list every (language, label) below the minimums (defaults: section %d,\n"
+            "  topic %d, geo %d) over the 28 news languages; exit 1 if there is one.\n"
+            "audit: keywords of language XX whose stem is among the N (default 100) most\n"
+            "  frequent stems of FILE (plain text of that language, tokenised and stemmed\n"
+            "  as articles are), and stems that earn more than one section.\n\n"
+            "  -t, --taxonomy PATH  taxonomy file or directory; repeat to combine\n"
+            "                       (default: " DEFAULT_TAXONOMY ")\n\n"
+            "Exit status: 0 ok, 1 below a minimum (stats --check) or unreadable text,\n"
+            "2 usage, 3 the taxonomy cannot be loaded.\n",
+            MIN_SECTION, MIN_TOPIC, MIN_GEO);
 }
 
 /* The news languages: every stem_lang slot but "porter" (an English variant). */
@@ -110,8 +111,8 @@ static int stats(const struct taxonomy *tx, int lang, int check, const unsigned 
         } else {
                 printf("%-4s  %13s  %13s  %13s  %8s\n", "lang", "sections", "topics", "geo",
                        "keywords");
-                printf("%-4s  %5s %7s  %5s %7s  %5s %7s\n", "", "min", "mean", "min", "mean",
-                       "min", "mean");
+                printf("%-4s  %5s %7s  %5s %7s  %5s %7s\n", "", "min", "mean", "min", "mean", "min",
+                       "mean");
                 for (int l = 0; l < STEM_LANG_COUNT; l++)
                         if (is_news_lang(l))
                                 print_summary_line(tx, l);
@@ -129,8 +130,8 @@ static int stats(const struct taxonomy *tx, int lang, int check, const unsigned 
                         if (c >= mins[g])
                                 continue;
                         if (below++ < 200)
-                                printf("below minimum: %s %s: %u keywords < %u\n",
-                                       stem_lang_iso(l), taxonomy_label_id(tx, i), c, mins[g]);
+                                printf("below minimum: %s %s: %u keywords < %u\n", stem_lang_iso(l),
+                                       taxonomy_label_id(tx, i), c, mins[g]);
                 }
         }
         if (below) {
@@ -351,11 +352,16 @@ static int audit(const struct taxonomy *tx, struct stem_pool *pool, int lang, co
 int cmd_taxonomy(int argc, char **argv)
 {
         static const struct option longopts[] = {
-            {"taxonomy", required_argument, NULL, 't'}, {"lang", required_argument, NULL, 'l'},
-            {"check", no_argument, NULL, 'C'},          {"min-section", required_argument, NULL, 'S'},
-            {"min-topic", required_argument, NULL, 'T'}, {"min-geo", required_argument, NULL, 'G'},
-            {"text", required_argument, NULL, 'x'},     {"top", required_argument, NULL, 'n'},
-            {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+            {"taxonomy", required_argument, NULL, 't'},
+            {"lang", required_argument, NULL, 'l'},
+            {"check", no_argument, NULL, 'C'},
+            {"min-section", required_argument, NULL, 'S'},
+            {"min-topic", required_argument, NULL, 'T'},
+            {"min-geo", required_argument, NULL, 'G'},
+            {"text", required_argument, NULL, 'x'},
+            {"top", required_argument, NULL, 'n'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         const char *paths[MAX_PATHS + 1] = {NULL};
         size_t n_paths = 0;
@@ -407,9 +413,9 @@ int cmd_taxonomy(int argc, char **argv)
                         if (opt == 'n')
                                 top = v;
                         else
-                                mins[opt == 'S' ? GROUP_SECTION
-                                                : opt == 'T' ? GROUP_TOPIC : GROUP_GEO] =
-                                    (unsigned)v;
+                                mins[opt == 'S'   ? GROUP_SECTION
+                                     : opt == 'T' ? GROUP_TOPIC
+                                                  : GROUP_GEO] = (unsigned)v;
                         break;
                 case 'h':
                         usage(stdout);

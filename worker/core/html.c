@@ -108,12 +108,13 @@ int html_is_page(const char *s, size_t n)
 
 /* Tags that make a '<' markup rather than prose ("a < b"). */
 static const char *const markup_tags[] = {
-    "p",      "br",   "div",    "span",   "a",     "b",      "i",     "em",    "strong", "u",
-    "ul",     "ol",   "li",     "h1",     "h2",    "h3",     "h4",    "h5",    "h6",     "img",
-    "table",  "tr",   "td",     "th",     "script", "style", "blockquote", "figure", "figcaption",
-    "section", "article", "sup", "sub",   "small", "hr",     "iframe", "pre",  "code",   "font",
-    "center", "dl",   "dt",     "dd",     "header", "footer", "nav",  "main",  "aside",  "cite",
-    "q",      "s",    "mark",   "time",   "picture", "source", "video", "audio", "noscript", "label"};
+    "p",      "br",         "div",     "span",     "a",    "b",   "i",      "em",     "strong",
+    "u",      "ul",         "ol",      "li",       "h1",   "h2",  "h3",     "h4",     "h5",
+    "h6",     "img",        "table",   "tr",       "td",   "th",  "script", "style",  "blockquote",
+    "figure", "figcaption", "section", "article",  "sup",  "sub", "small",  "hr",     "iframe",
+    "pre",    "code",       "font",    "center",   "dl",   "dt",  "dd",     "header", "footer",
+    "nav",    "main",       "aside",   "cite",     "q",    "s",   "mark",   "time",   "picture",
+    "source", "video",      "audio",   "noscript", "label"};
 
 static int tag_at(const char *s, size_t n, size_t i)
 {
@@ -126,8 +127,9 @@ static int tag_at(const char *s, size_t n, size_t i)
         size_t k = j;
         while (k < n && k - j < 12 && isalnum((unsigned char)s[k]))
                 k++;
-        if (k == j || k >= n || (s[k] != '>' && s[k] != ' ' && s[k] != '/' && s[k] != '\t' &&
-                                  s[k] != '\n' && s[k] != '\r'))
+        if (k == j || k >= n ||
+            (s[k] != '>' && s[k] != ' ' && s[k] != '/' && s[k] != '\t' && s[k] != '\n' &&
+             s[k] != '\r'))
                 return 0;
         for (size_t t = 0; t < sizeof(markup_tags) / sizeof(markup_tags[0]); t++) {
                 size_t l = strlen(markup_tags[t]);
@@ -146,8 +148,8 @@ static int entity_at(const char *s, size_t n, size_t i)
                 int hex = j < n && (s[j] == 'x' || s[j] == 'X');
                 j += hex;
                 size_t d = j;
-                while (j < n && j - d < 8 && (hex ? isxdigit((unsigned char)s[j])
-                                                  : isdigit((unsigned char)s[j])))
+                while (j < n && j - d < 8 &&
+                       (hex ? isxdigit((unsigned char)s[j]) : isdigit((unsigned char)s[j])))
                         j++;
                 return j > d && j < n && s[j] == ';';
         }
@@ -223,11 +225,16 @@ static const char *charset_canonical(const char *label)
 {
         static const struct {
                 const char *label, *name;
-        } map[] = {{"utf-8", "UTF-8"},          {"utf8", "UTF-8"},
-                   {"unicode-1-1-utf-8", "UTF-8"}, {"iso-8859-1", "WINDOWS-1252"},
-                   {"iso8859-1", "WINDOWS-1252"}, {"latin1", "WINDOWS-1252"},
-                   {"us-ascii", "WINDOWS-1252"},  {"ascii", "WINDOWS-1252"},
-                   {"windows-1252", "WINDOWS-1252"}, {"cp1252", "WINDOWS-1252"},
+        } map[] = {{"utf-8", "UTF-8"},
+                   {"utf8", "UTF-8"},
+                   {"unicode-1-1-utf-8", "UTF-8"},
+                   {"iso-8859-1", "WINDOWS-1252"},
+                   {"iso8859-1", "WINDOWS-1252"},
+                   {"latin1", "WINDOWS-1252"},
+                   {"us-ascii", "WINDOWS-1252"},
+                   {"ascii", "WINDOWS-1252"},
+                   {"windows-1252", "WINDOWS-1252"},
+                   {"cp1252", "WINDOWS-1252"},
                    {"x-cp1252", "WINDOWS-1252"}};
         for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
                 if (!strcmp(label, map[i].label))
@@ -324,8 +331,7 @@ static enum html_status decode(struct html_page *p, const char **s, size_t *n, i
                                 if (cd != (iconv_t)-1) {
                                         iconv_close(cd);
                                         from = "declared";
-                                        snprintf(p->conv_label, sizeof(p->conv_label), "%s",
-                                                 label);
+                                        snprintf(p->conv_label, sizeof(p->conv_label), "%s", label);
                                 }
                         }
                 }
@@ -381,8 +387,8 @@ static enum html_status decode(struct html_page *p, const char **s, size_t *n, i
  * offsets become pointers once the buffer stops moving. */
 /* One emitted paragraph, for the context filter (filter_blocks). */
 struct block_info {
-        size_t off, len;     /* in p->out */
-        xmlNode *node;       /* the block element its text came from */
+        size_t off, len;      /* in p->out */
+        xmlNode *node;        /* the block element its text came from */
         uint32_t chars, link; /* characters, of which inside links */
         uint8_t heading;
         uint8_t keep;
@@ -439,9 +445,9 @@ static void out_text(struct out *o, const char *s, size_t n)
                         continue;
                 }
                 size_t j = i;
-                while (j < n && !is_space((unsigned char)s[j]) &&
-                       !((unsigned char)s[j] == 0xC2 && j + 1 < n &&
-                         (unsigned char)s[j + 1] == 0xA0))
+                while (
+                    j < n && !is_space((unsigned char)s[j]) &&
+                    !((unsigned char)s[j] == 0xC2 && j + 1 < n && (unsigned char)s[j + 1] == 0xA0))
                         j++;
                 if (o->in_block && o->pending_space)
                         out_put(o, " ", 1);
@@ -472,13 +478,13 @@ static void out_block_end(struct out *o)
                              sizeof(*o->blocks)))
                         o->oom = 1;
                 else
-                        o->blocks[o->n_blocks++] = (struct block_info){
-                            .off = o->block_off,
-                            .len = o->p->out_len - o->block_off,
-                            .node = o->block_node,
-                            .chars = o->chars,
-                            .link = o->link,
-                            .heading = (uint8_t)o->block_heading};
+                        o->blocks[o->n_blocks++] =
+                            (struct block_info){.off = o->block_off,
+                                                .len = o->p->out_len - o->block_off,
+                                                .node = o->block_node,
+                                                .chars = o->chars,
+                                                .link = o->link,
+                                                .heading = (uint8_t)o->block_heading};
         }
         if (o->in_block)
                 out_put(o, "\n\n", 2);
@@ -653,52 +659,58 @@ static int tag_in(const xmlNode *n, const char *const *names)
         return 0;
 }
 
-
 /* Tags whose content is never article text. */
 static const char *const skip_tags[] = {
-    "script", "style",  "noscript", "template", "svg",    "math",   "iframe", "object",
-    "embed",  "canvas", "form",     "button",   "select", "input",  "textarea", "nav",
-    "aside",  "footer", "header",   "video",    "audio",  "map",    "dialog",
-    "head",   "title",  "meta",     "link",     NULL};
+    "script",   "style",  "noscript", "template", "svg",    "math",   "iframe",
+    "object",   "embed",  "canvas",   "form",     "button", "select", "input",
+    "textarea", "nav",    "aside",    "footer",   "header", "video",  "audio",
+    "map",      "dialog", "head",     "title",    "meta",   "link",   NULL};
 
 /* Tags that start a paragraph of their own. */
-static const char *const block_tags[] = {
-    "p",  "div", "h1", "h2",  "h3",      "h4",    "h5",   "h6",      "li",   "blockquote",
-    "pre", "td", "th", "dd",  "dt",      "tr",    "ul",   "ol",      "dl",   "table",
-    "section", "article", "main", "hr", "center", "address", "details", "summary", NULL};
+static const char *const block_tags[] = {"p",      "div",     "h1",      "h2",         "h3",   "h4",
+                                         "h5",     "h6",      "li",      "blockquote", "pre",  "td",
+                                         "th",     "dd",      "dt",      "tr",         "ul",   "ol",
+                                         "dl",     "table",   "section", "article",    "main", "hr",
+                                         "center", "address", "details", "summary",    NULL};
 
 /* Tags a fragment (a JSON body) never shows as text. */
-static const char *const fragment_skip_tags[] = {"script", "style", "noscript", "template",
-                                                 "svg",    "math",  "iframe",   "object",
-                                                 "embed",  "canvas", "head",    "title", NULL};
-
+static const char *const fragment_skip_tags[] = {
+    "script", "style", "noscript", "template", "svg",   "math", "iframe",
+    "object", "embed", "canvas",   "head",     "title", NULL};
 
 /* class/id words that only suggest boilerplate: such an element is dropped
  * when it holds little text ("share-bar"), kept when it holds an article
  * ("entry themeform share"). */
-static const char *const weak_words[] = {"share", "sharing", "social", "widget", "caption",
+static const char *const weak_words[] = {"share",  "sharing", "social", "widget", "caption",
                                          "credit", "rating",  "votes",  "hidden", "menu",
                                          "banner", "promo",   NULL};
 #define SUSPECT_MAX_TEXT 300
 
 /* class/id/role words of boilerplate (substrings of the lower-cased value). */
-static const char *const unlikely_words[] = {
-    "comment",   "related",   "recommend", "cookie",
-    "consent",   "gdpr",      "newsletter", "subscri",   "advert",
-    "sponsor",   "sidebar",   "breadcrumb", "footer",    "navbar",    "navigation",
-    "popup",     "modal",     "toolbar",   "pagination", "pager",    "disqus",
-    "masthead",  "skip-link", "skiplink",   "print-only", "teaser-list", "more-stories",
-    "read-more", "readmore",  "most-read",  "mostread",  "trending",  "signup",    "login",
-    "paywall",   "byline",    "dateline",   "timestamp", "article-meta", "post-meta",
-    "entry-meta", "author-info", "author-bio", "tag-list", "taglist",  "article-tags",
-    "post-tags", "copyright", "sr-only",   "visually-hidden", NULL};
+static const char *const unlikely_words[] = {"comment",      "related",         "recommend",
+                                             "cookie",       "consent",         "gdpr",
+                                             "newsletter",   "subscri",         "advert",
+                                             "sponsor",      "sidebar",         "breadcrumb",
+                                             "footer",       "navbar",          "navigation",
+                                             "popup",        "modal",           "toolbar",
+                                             "pagination",   "pager",           "disqus",
+                                             "masthead",     "skip-link",       "skiplink",
+                                             "print-only",   "teaser-list",     "more-stories",
+                                             "read-more",    "readmore",        "most-read",
+                                             "mostread",     "trending",        "signup",
+                                             "login",        "paywall",         "byline",
+                                             "dateline",     "timestamp",       "article-meta",
+                                             "post-meta",    "entry-meta",      "author-info",
+                                             "author-bio",   "tag-list",        "taglist",
+                                             "article-tags", "post-tags",       "copyright",
+                                             "sr-only",      "visually-hidden", NULL};
 
 /* Words that keep an element although it matched one above ("article-body-share"
  * keeps being a body). */
-static const char *const likely_words[] = {"article-body", "articlebody", "story-body",
-                                           "entry-content", "post-content", "article-content",
-                                           "article-text", "articletext", "story-content",
-                                           "post-body", "content-body", "main-content", NULL};
+static const char *const likely_words[] = {
+    "article-body",    "articlebody",  "story-body",  "entry-content", "post-content",
+    "article-content", "article-text", "articletext", "story-content", "post-body",
+    "content-body",    "main-content", NULL};
 
 /* Whole tokens (split on space, '-' and '_') that mark boilerplate: too short
  * to be substrings ("ad" is in "head", "nav" in "canvas"). */
@@ -751,9 +763,9 @@ static int is_content_class(const xmlNode *n)
  * on the page wrapper, WordPress's "tag-..." classes on the post). */
 static int is_boilerplate(const xmlNode *n)
 {
-        static const char *const never[] = {"script", "style", "noscript", "template", "svg",
-                                            "math",   "iframe", "object",  "embed",    "canvas",
-                                            "select", "textarea", "head",  "title",    NULL};
+        static const char *const never[] = {"script", "style",    "noscript", "template", "svg",
+                                            "math",   "iframe",   "object",   "embed",    "canvas",
+                                            "select", "textarea", "head",     "title",    NULL};
         if (tag_in(n, never))
                 return 1;
         if (mark_of(n)->core) /* also a <header> that wraps the article */
@@ -771,7 +783,8 @@ static int is_boilerplate(const xmlNode *n)
                      contains_ci(role, "contentinfo") || contains_ci(role, "complementary") ||
                      contains_ci(role, "menu") || contains_ci(role, "dialog")))
                 return 1;
-        if (attr(n, "hidden") || (attr(n, "aria-hidden") && !strcmp(attr(n, "aria-hidden"), "true")))
+        if (attr(n, "hidden") ||
+            (attr(n, "aria-hidden") && !strcmp(attr(n, "aria-hidden"), "true")))
                 return 1;
         const char *st = attr(n, "style");
         if (st && (contains_ci(st, "display:none") || contains_ci(st, "display: none")))
@@ -916,9 +929,10 @@ static xmlNode *semantic_root(xmlNode *body)
         for (xmlNode *n = body; n;) {
                 struct mark *m = n->type == XML_ELEMENT_NODE ? mark_of(n) : NULL;
                 if (m && !m->skip) {
-                        int rank = is_content_class(n) ? 3 : is_tag(n, "article") ? 2
-                                                         : is_tag(n, "main")  ? 1
-                                                                              : 0;
+                        int rank = is_content_class(n)    ? 3
+                                   : is_tag(n, "article") ? 2
+                                   : is_tag(n, "main")    ? 1
+                                                          : 0;
                         /* the most text; a stronger kind wins when it holds 60 % of it */
                         if (rank && m->text >= 200 &&
                             (!best || (rank > best_rank && m->text * 5 >= best_text * 3) ||
@@ -1056,8 +1070,8 @@ static void meta_text(struct out *o, struct meta *mt, enum meta_field f, int pri
 /* "Headline | Site", "Headline - Site": drop the site part. */
 static size_t title_without_site(const char *t, size_t n, const char *site)
 {
-        static const char *const seps[] = {" | ", " - ", " – ", " — ", " :: ", " · ", " « ",
-                                           " » ", NULL};
+        static const char *const seps[] = {
+            " | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » ", NULL};
         size_t best = n;
         for (const char *const *s = seps; *s; s++) {
                 size_t l = strlen(*s);
@@ -1065,7 +1079,8 @@ static size_t title_without_site(const char *t, size_t n, const char *site)
                         if (i + l > n || memcmp(t + i, *s, l))
                                 continue;
                         size_t tail = n - i - l;
-                        int is_site = site && strlen(site) == tail && !memcmp(t + i + l, site, tail);
+                        int is_site =
+                            site && strlen(site) == tail && !memcmp(t + i + l, site, tail);
                         /* the suffix is the shorter side, or names the site */
                         if ((is_site || tail * 2 < i) && i < best)
                                 best = i;
@@ -1082,7 +1097,10 @@ static void jsonld_walk(struct out *o, struct meta *mt, json_t *j, int depth)
         if (json_is_array(j)) {
                 size_t i;
                 json_t *v;
-                json_array_foreach(j, i, v) jsonld_walk(o, mt, v, depth + 1);
+                json_array_foreach(j, i, v)
+                {
+                        jsonld_walk(o, mt, v, depth + 1);
+                }
                 return;
         }
         if (!json_is_object(j))
@@ -1228,8 +1246,7 @@ static void reset(struct html_page *p)
 
 /* Text of @p doc into p->out (blocks of the article, or of the whole body for
  * fragments); trailing blank line removed and NUL-terminated. */
-static enum html_status doc_text(struct html_page *p, htmlDocPtr doc, int extract,
-                                 struct meta *mt)
+static enum html_status doc_text(struct html_page *p, htmlDocPtr doc, int extract, struct meta *mt)
 {
         struct walk w = {0};
         struct out o = {.p = p, .track = extract};
@@ -1262,7 +1279,7 @@ static enum html_status doc_text(struct html_page *p, htmlDocPtr doc, int extrac
         size_t text_len = text_end;
         if (extract)
                 text_len = filter_blocks(&o, mt && mt->off[M_TITLE] ? p->out + mt->off[M_TITLE] - 1
-                                                                  : NULL);
+                                                                    : NULL);
         while (text_len && p->out[text_len - 1] == '\n')
                 text_len--;
         p->out[text_len] = '\0';

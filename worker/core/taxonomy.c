@@ -949,7 +949,8 @@ static int expand_dir(struct builder *b, struct path_list *pl, const char *dir, 
                         fail(b, "out of memory");
                 return -1;
         }
-        qsort(pl->v + first, pl->n - first, sizeof(*pl->v), cmp_path);
+        if (pl->n > first) /* qsort wants a real array */
+                qsort(pl->v + first, pl->n - first, sizeof(*pl->v), cmp_path);
         return 0;
 }
 
