@@ -128,7 +128,7 @@ static json_t *record_of(const char *msg, int with_langid, int with_taxonomy)
         return rec;
 }
 
-/* README "Nothing found": null = no answer, [] = empty list; und = the model
+/* docs/classifier.md "Nothing found": null = no answer, [] = empty list; und = the model
  * ran and no language won; topics null only without a taxonomy. Every tag
  * that is given carries confidence and evidence. */
 static void test_nothing_found_contract(void **state)

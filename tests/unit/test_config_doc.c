@@ -1,7 +1,7 @@
-/* config docs: README.md's config table (section "operations") and
+/* config docs: docs/configuration.md's config table (section "operations") and
  * config/stemtag.conf must list exactly the keys of config_keys.def with the
  * same defaults, in both directions; the librdkafka defaults the worker sets
- * (worker_kafka_default) are the ones README names, with the same values. */
+ * (worker_kafka_default) are the ones docs/worker.md names, with the same values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,18 +86,18 @@ static void check_kafka_default(const char *key, const char *value)
                     (!client) != (!want_client))
                         continue;
                 if (strcmp(v, value))
-                        fail_msg("README gives kafka %s default '%s', the worker sets '%s'", key,
+                        fail_msg("docs/worker.md gives kafka %s default '%s', the worker sets '%s'", key,
                                  value, v);
                 return;
         }
-        fail_msg("README documents a kafka default '%s=%s' the worker does not set", key, value);
+        fail_msg("docs/worker.md documents a kafka default '%s=%s' the worker does not set", key, value);
 }
 
 /* The "Worker defaults that `kafka.*` may override:" sentence lists every
  * worker_kafka_default() as `key=value`, nothing else. */
 static void test_readme_kafka_defaults(void **state)
 {
-        char *readme = source_file("README.md");
+        char *readme = source_file("docs/worker.md");
         const char *intro = "may override:"; /* "Worker defaults that `kafka.*` may override:" */
         char *start, *end, *p;
         const char *client, *k, *v;
@@ -110,7 +110,7 @@ static void test_readme_kafka_defaults(void **state)
         if (start)
                 start = strstr(start, intro);
         if (!start)
-                fail_msg("README lacks the sentence '%s'", intro);
+                fail_msg("docs/worker.md lacks the sentence '%s'", intro);
         start += strlen(intro);
         end = strstr(start, "Always forced");
         assert_non_null(end);
@@ -118,7 +118,7 @@ static void test_readme_kafka_defaults(void **state)
         for (size_t i = 0; worker_kafka_default(i, &client, &k, &v) == 0; i++) {
                 snprintf(want, sizeof(want), "`%s=%s`", k, v);
                 if (!strstr(start, want))
-                        fail_msg("README's worker defaults lack %s", want);
+                        fail_msg("docs/worker.md's worker defaults lack %s", want);
                 known++;
         }
         for (p = start; (p = strchr(p, '`')); p++) {
@@ -128,21 +128,21 @@ static void test_readme_kafka_defaults(void **state)
                 p = q;
         }
         if (listed != known)
-                fail_msg("README lists %d worker defaults of kafka.*, the worker sets %d", listed,
+                fail_msg("docs/worker.md lists %d worker defaults of kafka.*, the worker sets %d", listed,
                          known);
         free(readme);
 }
 
 static void test_readme_table_matches_keys(void **state)
 {
-        char *readme = source_file("README.md");
+        char *readme = source_file("docs/configuration.md");
         char *start, *end, *line;
         size_t n_keys = config_key_count();
         int *seen;
         (void)state;
 
         if (!readme)
-                fail_msg("README.md not found under STEMTAG_SOURCE_DIR");
+                fail_msg("docs/configuration.md not found under STEMTAG_SOURCE_DIR");
         start = strstr(readme, "<!-- section: operations -->");
         end = strstr(readme, "<!-- /section: operations -->");
         assert_non_null(start);
@@ -154,7 +154,7 @@ static void test_readme_table_matches_keys(void **state)
          * it ends at the first line that is not a table row. */
         start = strstr(start, "\n| Key | Default |");
         if (!start)
-                fail_msg("README operations section has no '| Key | Default |' table");
+                fail_msg("docs/configuration.md operations section has no '| Key | Default |' table");
         for (line = strtok(start, "\n"); line; line = strtok(NULL, "\n")) {
                 char key[128], def[512];
                 const char *second;
@@ -173,28 +173,28 @@ static void test_readme_table_matches_keys(void **state)
                         const char *second_cell = strchr(line + 1, '|');
                         assert_non_null(second_cell);
                         if (cell_code(second_cell + 1, def, sizeof(def)) < 0)
-                                fail_msg("README row of '%s' has no `default` cell", key);
+                                fail_msg("docs/configuration.md row of '%s' has no `default` cell", key);
                         check_kafka_default(key + 6, def);
                         continue;
                 }
                 idx = known_index(key);
                 if (idx < 0)
-                        fail_msg("README documents '%s', which config_keys.def does not know", key);
+                        fail_msg("docs/configuration.md documents '%s', which config_keys.def does not know", key);
                 if (seen[idx])
-                        fail_msg("README documents '%s' twice", key);
+                        fail_msg("docs/configuration.md documents '%s' twice", key);
                 seen[idx] = 1;
                 second = strchr(line + 1, '|');
                 assert_non_null(second);
                 config_key_info((size_t)idx, &name, NULL, &want, NULL);
                 if (!*want) {
                         if (!strstr(second, "(empty)"))
-                                fail_msg("README default of '%s' should be (empty)", key);
+                                fail_msg("docs/configuration.md default of '%s' should be (empty)", key);
                         continue;
                 }
                 if (cell_code(second + 1, def, sizeof(def)) < 0)
-                        fail_msg("README row of '%s' has no `default` cell", key);
+                        fail_msg("docs/configuration.md row of '%s' has no `default` cell", key);
                 if (strcmp(def, want))
-                        fail_msg("README default of '%s' is '%s', config_keys.def says '%s'", key,
+                        fail_msg("docs/configuration.md default of '%s' is '%s', config_keys.def says '%s'", key,
                                  def, want);
                 {
                         /* The Environment column is the variable config_load_env reads. */
@@ -202,7 +202,7 @@ static void test_readme_table_matches_keys(void **state)
                         assert_int_equal(config_env_name(key, want_env, sizeof(want_env)), 0);
                         snprintf(env, sizeof(env), "| `%s` |", want_env);
                         if (!strstr(line, env))
-                                fail_msg("README row of '%s' does not give its variable %s", key,
+                                fail_msg("docs/configuration.md row of '%s' does not give its variable %s", key,
                                          want_env);
                 }
         }
@@ -210,7 +210,7 @@ static void test_readme_table_matches_keys(void **state)
                 const char *name;
                 config_key_info(i, &name, NULL, NULL, NULL);
                 if (!seen[i])
-                        fail_msg("config key '%s' is missing from README's config table", name);
+                        fail_msg("config key '%s' is missing from docs/configuration.md's config table", name);
         }
         free(seen);
         free(readme);

@@ -186,7 +186,7 @@ static void test_hint_breaks_ties_only(void **state)
         assert_true(r.confidence == plain.confidence);
         detect("Les enfants sont allés à l'école ce matin", "zz", &r);
         assert_true(r.confidence == plain.confidence);
-        /* Issue 19: two words no language owns (the README's own example): without a
+        /* Issue 19: two words no language owns (the example of the README's quick start): without a
          * hint the winner has no majority; with one, the hint decides, and the
          * confidence says how little the text itself knew. */
         detect("Parliament votes", NULL, &plain);

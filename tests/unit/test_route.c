@@ -1,4 +1,4 @@
-/* route: output topic templates parse and expand as README "worker" says. */
+/* route: output topic templates parse and expand as docs/worker.md says. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

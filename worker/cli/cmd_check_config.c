@@ -1,5 +1,5 @@
 /* check-config: load and validate the config the way `run` would, without
- * connecting to Kafka. Exit 0 valid, 2 invalid (README "Exit codes"). */
+ * connecting to Kafka. Exit 0 valid, 2 invalid (docs/configuration.md "Exit codes"). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

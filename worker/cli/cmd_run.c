@@ -1,7 +1,7 @@
 /* run: the Kafka worker. Loads the config like check-config, loads the model,
  * then hands over to worker_run (worker/kafka/worker.h). SIGTERM/SIGINT stop
  * it gracefully; fatal errors exit non-zero with one message naming the cause
- * (README "Exit codes"). */
+ * (docs/configuration.md "Exit codes"). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,7 +45,7 @@ static void run_usage(FILE *out)
 {
         fprintf(out, "Usage: stemtag run [-c FILE] [-X key=value]...\n\n"
                      "Consumes raw articles from Kafka, tags them and produces enriched records\n"
-                     "(README \"worker\"). Config sources, later wins: defaults, FILE (or\n"
+                     "(docs/worker.md). Config sources, later wins: defaults, FILE (or\n"
                      "$STEMTAG_CONFIG), STEMTAG_* environment, -X. kafka.* keys go to librdkafka\n"
                      "(both clients; kafka.consumer.* / kafka.producer.* to one of them).\n\n"
                      "Options:\n"

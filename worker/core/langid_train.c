@@ -24,7 +24,7 @@ struct langid_builder {
 
 void langid_build_params_default(struct langid_build_params *p)
 {
-        p->alpha = 0.03; /* tuned on a split of the training lines (README langid) */
+        p->alpha = 0.03; /* tuned on a split of the training lines (docs/langid.md) */
         p->min_count = 2;
         p->temperature = 1.0;
         p->hint_bonus = 1.6; /* ln 5: the hint is worth 5:1 odds */

@@ -39,7 +39,7 @@ struct pipeline_options {
         const char *processed_at;          /**< fixed "processed_at" (tests); NULL: wall clock */
 };
 
-/** Fills @p opts with the documented defaults (see README config table). */
+/** Fills @p opts with the documented defaults (see docs/configuration.md). */
 void pipeline_options_default(struct pipeline_options *opts);
 
 /**

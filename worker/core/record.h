@@ -1,4 +1,4 @@
-/* record: the enriched record, schema "stemtag.article.v1" (DESIGN.md, README
+/* record: the enriched record, schema "stemtag.article.v1" (docs/formats.md
  * "formats"): one compact JSON object without a trailing newline, written into
  * a reusable buffer by hand (no Jansson tree for the fixed part) because every
  * message builds one. Owns the field order and the schema name. */

@@ -1,5 +1,5 @@
 /* taxonomy: the compiled form of one or more taxonomy files (format
- * "stemtag.taxonomy.v1", see README section "taxonomy"). Owns the flat layout
+ * "stemtag.taxonomy.v1", see docs/classifier.md). Owns the flat layout
  * that classify.c scores against: an open-addressing hash of
  * (language, stem n-gram) -> postings (label, weight), the label table and the
  * casefolded alias table. Immutable after taxonomy_load (declared in

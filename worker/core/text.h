@@ -2,7 +2,7 @@
  * segmentation into tokens that remember their byte span in the original text.
  * Owns struct text_tokens, a reusable growable token buffer (one per thread).
  *
- * Segmentation rules (the README "formats" section repeats them for users):
+ * Segmentation rules (docs/formats.md repeats them for users):
  *  - A word is a run of letters (L*), combining marks (Mn/Mc/Me: vowel signs
  *    and viramas of Devanagari/Tamil, Arabic and Hebrew points stay inside the
  *    word) and decimal digits (Nd). Everything else separates words.

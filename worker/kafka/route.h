@@ -1,7 +1,7 @@
 /* route: output topic templates ("articles.enriched,articles.{section}") and
  * the registry of topic handles that knows whether a routed topic exists.
  *
- * Policy (README "worker"): every output topic an article routes to must
+ * Policy (docs/worker.md): every output topic an article routes to must
  * exist. If one does not, the article goes to the dead-letter topic with
  * reason "route_missing" and a message naming the topic; nothing is produced
  * to the other outputs for that article, so each input is either complete in

@@ -573,7 +573,7 @@ static void worker_commit_sync(struct worker *w, const char *why)
 
 /* at_least_once: commits what is stored, asynchronously, right after the first
  * outputs are acknowledged and then every commit.interval.ms, so a crash
- * redoes at most about commit.interval.ms of work (README "Duplicates"). */
+ * redoes at most about commit.interval.ms of work (docs/operations.md "Duplicates after a crash"). */
 static void worker_commit_maybe(struct worker *w, long long now)
 {
         if (w->exactly_once || !w->commit_due)

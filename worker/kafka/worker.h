@@ -6,7 +6,7 @@
  * run the pure path and produce; one poller thread serves the producer's
  * delivery reports. All messages of one partition go to the same pipeline
  * thread, so per-partition (and so per-key) order is kept in the outputs.
- * Guarantees and policies are described in README.md, section "worker". */
+ * Guarantees and policies are described in docs/worker.md. */
 #ifndef STEMTAG_WORKER_H
 #define STEMTAG_WORKER_H
 
@@ -79,7 +79,7 @@ void worker_destroy(struct worker *w);
 
 /**
  * @brief The @p i-th librdkafka property the worker sets before the user's
- * kafka.* keys (which may override it); README's config section lists them
+ * kafka.* keys (which may override it); docs/configuration.md lists them
  * (tests/unit/test_config_doc.c checks). @p client: "consumer" or "producer"
  * for one client only, NULL for both. Static strings.
  * @returns 0, or -1 when @p i is past the end.

@@ -7,7 +7,7 @@
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
-/** Exit codes (README "Exit codes"). */
+/** Exit codes (docs/configuration.md "Exit codes"). */
 enum stemtag_exit {
         EXIT_OK = 0,
         EXIT_FAILURE_RUNTIME = 1, /* fatal Kafka error: auth, unknown topic, ... */
