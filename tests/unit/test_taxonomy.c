@@ -168,6 +168,16 @@ static void test_directory_and_keyword_files(void **state)
         assert_int_equal(taxonomy_keyword_count(tx, 1, en), 1);
         assert_int_equal(taxonomy_keyword_count(tx, 1, -1), 2);
         taxonomy_destroy(tx);
+        /* a keyword file named before the file that defines its labels waits for it */
+        char kw[1200], defs[1200];
+        snprintf(kw, sizeof(kw), "%s/lang/en.json", dir);
+        snprintf(defs, sizeof(defs), "%s/labels.json", dir);
+        const char *reversed[3] = {kw, defs, NULL};
+        tx = taxonomy_load(reversed, pool, err, sizeof(err));
+        if (!tx)
+                fail_msg("%s", err);
+        assert_int_equal(taxonomy_keyword_count(tx, 0, en), 3);
+        taxonomy_destroy(tx);
         stem_pool_destroy(pool);
 }
 

@@ -86,7 +86,7 @@ struct classify_options {
         double min_confidence; /**< drop tags whose confidence is below this (0: none) */
 };
 
-/** Fills @p o with the defaults of the README config table (title 3, thresholds 1,
+/** Fills @p o with the defaults of the config table in docs/configuration.md (title 3, thresholds 1,
  *  top-k 8, alias prior 2). */
 void classify_options_default(struct classify_options *o);
 

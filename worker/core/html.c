@@ -161,15 +161,20 @@ static int entity_at(const char *s, size_t n, size_t i)
 
 int html_has_markup(const char *s, size_t n)
 {
-        for (size_t i = 0; i < n; i++) {
-                const char *p = memchr(s + i, '<', n - i);
-                const char *q = memchr(s + i, '&', n - i);
-                if (!p && !q)
-                        return 0;
-                const char *c = !p ? q : !q ? p : p < q ? p : q;
-                i = (size_t)(c - s);
-                if (*c == '<' ? tag_at(s, n, i) : entity_at(s, n, i))
-                        return 1;
+        /* the next '<' and '&', each searched for once per occurrence: linear
+         * in the body even when prose holds many of one of them */
+        const char *end = s + n;
+        const char *lt = memchr(s, '<', n), *amp = memchr(s, '&', n);
+        while (lt || amp) {
+                if (lt && (!amp || lt < amp)) {
+                        if (tag_at(s, n, (size_t)(lt - s)))
+                                return 1;
+                        lt = memchr(lt + 1, '<', (size_t)(end - lt - 1));
+                } else {
+                        if (entity_at(s, n, (size_t)(amp - s)))
+                                return 1;
+                        amp = memchr(amp + 1, '&', (size_t)(end - amp - 1));
+                }
         }
         return 0;
 }
@@ -247,6 +252,17 @@ static int conv_reserve(struct html_page *p, size_t need)
         return mem_grow((void **)&p->conv, &p->conv_cap, need, 1);
 }
 
+/* Doubles p->conv while iconv writes into it at *out (*outleft bytes left). */
+static int conv_double(struct html_page *p, char **out, size_t *outleft)
+{
+        size_t used = (size_t)(*out - p->conv);
+        if (p->conv_cap > SIZE_MAX / 2 || conv_reserve(p, p->conv_cap * 2))
+                return -1;
+        *out = p->conv + used;
+        *outleft = p->conv_cap - used - 1;
+        return 0;
+}
+
 /* Converts [s, s+n) from @p from to UTF-8 into p->conv. 0, 1 ill-formed (no
  * repair), -1 out of memory, 2 unknown charset. */
 static int convert(struct html_page *p, const char *from, const char *s, size_t n, int repair,
@@ -266,13 +282,10 @@ static int convert(struct html_page *p, const char *from, const char *s, size_t 
                 if (iconv(cd, &in, &inleft, &out, &outleft) != (size_t)-1)
                         break;
                 if (errno == E2BIG) {
-                        size_t used = (size_t)(out - p->conv);
-                        if (conv_reserve(p, p->conv_cap * 2)) {
+                        if (conv_double(p, &out, &outleft)) {
                                 rc = -1;
                                 break;
                         }
-                        out = p->conv + used;
-                        outleft = p->conv_cap - used - 1;
                         continue;
                 }
                 /* EILSEQ or EINVAL (truncated at the end): one bad byte */
@@ -281,14 +294,9 @@ static int convert(struct html_page *p, const char *from, const char *s, size_t 
                         rc = 1;
                         break;
                 }
-                if (outleft < 3) {
-                        size_t used = (size_t)(out - p->conv);
-                        if (conv_reserve(p, p->conv_cap * 2)) {
-                                rc = -1;
-                                break;
-                        }
-                        out = p->conv + used;
-                        outleft = p->conv_cap - used - 1;
+                if (outleft < 3 && conv_double(p, &out, &outleft)) {
+                        rc = -1;
+                        break;
                 }
                 memcpy(out, "\xEF\xBF\xBD", 3);
                 out += 3;

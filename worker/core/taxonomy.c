@@ -437,6 +437,16 @@ static int opt_number(struct builder *b, json_t *o, const char *k, int *has, dou
         return 0;
 }
 
+/* Index of the label with id @p id, or tx->n_labels when there is none. Load
+ * time only (a linear scan over at most a few hundred labels). */
+static size_t label_index(const struct taxonomy *tx, const char *id)
+{
+        size_t l = 0;
+        while (l < tx->n_labels && strcmp(tx->labels[l].id, id))
+                l++;
+        return l;
+}
+
 static int parse_label(struct builder *b, json_t *lj, size_t idx)
 {
         struct taxonomy *tx = b->tx;
@@ -451,11 +461,11 @@ static int parse_label(struct builder *b, json_t *lj, size_t idx)
                 return -1;
         }
         b->label = json_string_value(id);
-        for (size_t i = 0; i < tx->n_labels; i++)
-                if (!strcmp(tx->labels[i].id, b->label)) {
-                        fail(b, "duplicate label id (first defined in %s)", tx->labels[i].file);
-                        return -1;
-                }
+        size_t dup = label_index(tx, b->label);
+        if (dup < tx->n_labels) {
+                fail(b, "duplicate label id (first defined in %s)", tx->labels[dup].file);
+                return -1;
+        }
         size_t cap_count = b->cap_kw_count;
         if (tx->n_labels >= UINT32_MAX / TX_COUNT_COLS - 1 ||
             mem_grow((void **)&tx->labels, &b->cap_labels, tx->n_labels + 1, sizeof(*tx->labels)) ||
@@ -574,6 +584,20 @@ static int append_version(struct builder *b, const char *name, const char *versi
         return 0;
 }
 
+/* 1 when every label id that @p keywords (a keyword file's object) names is
+ * defined already (a non-object: 1, load_keyword_file reports it). */
+static int labels_defined(const struct taxonomy *tx, json_t *keywords)
+{
+        const char *id;
+        json_t *v;
+        json_object_foreach(keywords, id, v)
+        {
+                if (label_index(tx, id) == tx->n_labels)
+                        return 0;
+        }
+        return 1;
+}
+
 /* A keyword file: {"format", "language": "xx" or "*", "keywords": {label id:
  * [keywords]}} adds one language's keywords to labels that definition files
  * (loaded first, whatever the order given) declare. */
@@ -600,9 +624,7 @@ static int load_keyword_file(struct builder *b, json_t *root)
         json_object_foreach(kw, id, arr)
         {
                 b->label = id;
-                size_t l = 0;
-                while (l < b->tx->n_labels && strcmp(b->tx->labels[l].id, id))
-                        l++;
+                size_t l = label_index(b->tx, id);
                 if (l == b->tx->n_labels) {
                         fail(b, "no taxonomy file loaded with this one defines the label");
                         return -1;
@@ -839,9 +861,7 @@ static int resolve_aliases(struct builder *b)
                 struct raw_alias *ra = &b->alias[i];
                 b->file = ra->file;
                 b->label = ra->label_id;
-                size_t l = 0;
-                while (l < tx->n_labels && strcmp(tx->labels[l].id, ra->label_id))
-                        l++;
+                size_t l = label_index(tx, ra->label_id);
                 if (l == tx->n_labels) {
                         fail(b, "alias \"%s\" names an unknown label", ra->original);
                         return -1;
@@ -959,7 +979,7 @@ struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
 {
         struct builder b = {.pool = pool, .errstr = errstr, .errstr_size = errstr_size};
         struct path_list pl = {0};
-        unsigned char *is_keywords = NULL;
+        json_t **deferred = NULL; /* keyword files waiting for their labels */
         if (errstr && errstr_size)
                 errstr[0] = '\0';
         text_tokens_init(&b.toks);
@@ -991,33 +1011,45 @@ struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
         b.tx->n_files = pl.n;
         pl.v = NULL;
         pl.n = 0;
-        if (!(is_keywords = calloc(b.tx->n_files, 1))) {
+        if (!(deferred = calloc(b.tx->n_files, sizeof(*deferred)))) {
                 fail(&b, "out of memory");
                 goto err;
         }
-        /* Definitions first, then the keyword files that refer to them. One
-         * parsed file at a time: a keyword file is parsed again in the second
-         * pass rather than kept (the parsed trees of 29 languages are several
-         * times the compiled taxonomy). */
-        for (int pass = 0; pass < 2; pass++)
-                for (size_t i = 0; i < b.tx->n_files; i++) {
-                        if (pass && !is_keywords[i])
-                                continue;
-                        json_t *root;
-                        if (parse_file(&b, b.tx->files[i], &root))
-                                goto err;
-                        is_keywords[i] = json_object_get(root, "language") != NULL;
-                        int rc = 0;
-                        b.file = b.tx->files[i];
-                        b.label = NULL;
-                        if (pass)
-                                rc = load_keyword_file(&b, root);
-                        else if (!is_keywords[i])
-                                rc = load_definition_file(&b, root, b.tx->files[i]);
-                        json_decref(root);
-                        if (rc)
-                                goto err;
+        /* One parsed file at a time (the parsed trees of 29 languages are
+         * several times the compiled taxonomy): a keyword file is applied at
+         * once when the labels it names are defined, as in a directory where
+         * labels.json sorts before lang/; otherwise it is kept and applied
+         * after the last definition file. */
+        for (size_t i = 0; i < b.tx->n_files; i++) {
+                json_t *root;
+                if (parse_file(&b, b.tx->files[i], &root))
+                        goto err;
+                b.file = b.tx->files[i];
+                b.label = NULL;
+                int rc = 0;
+                if (!json_object_get(root, "language"))
+                        rc = load_definition_file(&b, root, b.tx->files[i]);
+                else if (labels_defined(b.tx, json_object_get(root, "keywords")))
+                        rc = load_keyword_file(&b, root);
+                else {
+                        deferred[i] = root;
+                        continue;
                 }
+                json_decref(root);
+                if (rc)
+                        goto err;
+        }
+        for (size_t i = 0; i < b.tx->n_files; i++) {
+                if (!deferred[i])
+                        continue;
+                b.file = b.tx->files[i];
+                b.label = NULL;
+                int rc = load_keyword_file(&b, deferred[i]);
+                json_decref(deferred[i]);
+                deferred[i] = NULL;
+                if (rc)
+                        goto err;
+        }
         if (!b.tx->version) {
                 b.file = NULL;
                 fail(&b, "no taxonomy file defines labels (only keyword files given)");
@@ -1033,11 +1065,13 @@ struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
                 goto err;
         b.tx->keyword_counts = b.kw_count;
         b.kw_count = NULL;
-        free(is_keywords);
+        free(deferred);
         builder_free(&b);
         return b.tx;
 err:
-        free(is_keywords);
+        for (size_t i = 0; deferred && i < b.tx->n_files; i++)
+                json_decref(deferred[i]);
+        free(deferred);
         for (size_t i = 0; i < pl.n; i++)
                 free(pl.v[i]);
         free(pl.v);
