@@ -15,7 +15,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "reload.h"
-#include "route.h"
 #include "pipeline.h"
 #include "worker.h"
 
@@ -155,13 +154,6 @@ int cmd_run(int argc, char **argv)
 
         if (config_to_pipeline_options(c, &popts, err, sizeof(err)) < 0)
                 LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
-        {
-                /* a config error, not a Kafka one: exit 2 before connecting */
-                struct route_templates rt;
-                if (route_templates_parse(&rt, config_get(c, "output.topics"), err, sizeof(err)))
-                        LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
-                route_templates_clear(&rt);
-        }
         model = config_load_model(c, err, sizeof(err));
         if (!model)
                 LOG_FATAL(EXIT_MODEL, "model_load_failed", "%s", err);

@@ -55,7 +55,7 @@ struct worker {
         char *static_instance; /* kafka.group.instance.id, or NULL (dynamic member) */
         char *input_topics[WORKER_MAX_INPUT_TOPICS];
         int input_count;
-        struct route_templates routes;
+        struct topic_templates routes;
 
         rd_kafka_t *consumer, *producer;
         struct metrics *metrics; /* borrowed, may be NULL */
@@ -210,8 +210,8 @@ static void worker_dead_letter(struct worker *w, rd_kafka_message_t *m, struct o
 static void worker_produce_record(struct worker *w, rd_kafka_message_t *m, struct otrack_entry *e,
                                   const struct pipeline_result *res)
 {
-        char names[ROUTE_MAX_TEMPLATES][ROUTE_TOPIC_MAX];
-        rd_kafka_topic_t *rkts[ROUTE_MAX_TEMPLATES];
+        char names[TOPIC_TEMPLATE_MAX][TOPIC_NAME_MAX];
+        rd_kafka_topic_t *rkts[TOPIC_TEMPLATE_MAX];
         char errstr[512];
         int n = 0;
 
@@ -219,8 +219,8 @@ static void worker_produce_record(struct worker *w, rd_kafka_message_t *m, struc
          * outputs or in the dead-letter topic, never half-routed. */
         for (int i = 0; i < w->routes.count; i++) {
                 int rc, dup = 0;
-                if (route_expand(w->routes.tmpl[i], res->section, res->language, names[n],
-                                 sizeof(names[n]))) {
+                if (topic_template_expand(w->routes.tmpl[i], res->section, res->language, names[n],
+                                          sizeof(names[n]))) {
                         snprintf(errstr, sizeof(errstr),
                                  "output topic from template %s is too long", w->routes.tmpl[i]);
                         worker_dead_letter(w, m, e, "route_missing", errstr);
@@ -573,7 +573,8 @@ static void worker_commit_sync(struct worker *w, const char *why)
 
 /* at_least_once: commits what is stored, asynchronously, right after the first
  * outputs are acknowledged and then every commit.interval.ms, so a crash
- * redoes at most about commit.interval.ms of work (docs/operations.md "Duplicates after a crash"). */
+ * redoes at most about commit.interval.ms of work (docs/operations.md "Duplicates after a crash").
+ */
 static void worker_commit_maybe(struct worker *w, long long now)
 {
         if (w->exactly_once || !w->commit_due)
@@ -1019,8 +1020,13 @@ struct worker *worker_new(const struct worker_options *o, struct pipeline_model 
                 snprintf(errstr, errstr_size, "input.topics: no input topic given");
                 goto fail;
         }
-        if (route_templates_parse(&w->routes, o->output_topics, errstr, errstr_size))
-                goto fail;
+        {
+                char why[384];
+                if (topic_templates_parse(&w->routes, o->output_topics, why, sizeof(why))) {
+                        snprintf(errstr, errstr_size, "output.topics: %s", why);
+                        goto fail;
+                }
+        }
         if (!worker_has_kafka_key(o, "bootstrap.servers") &&
             !worker_has_kafka_key(o, "metadata.broker.list")) {
                 snprintf(errstr, errstr_size, "kafka.bootstrap.servers is not set");
@@ -1378,7 +1384,7 @@ void worker_destroy(struct worker *w)
         otrack_destroy(w->track);
         if (w->txn_offsets)
                 rd_kafka_topic_partition_list_destroy(w->txn_offsets);
-        route_templates_clear(&w->routes);
+        topic_templates_clear(&w->routes);
         for (int i = 0; i < w->input_count; i++)
                 free(w->input_topics[i]);
         free(w->dlq_topic);

@@ -1,5 +1,6 @@
 /* config: defaults, file, environment and -X; see config.h for the rules. */
 #include "config.h"
+#include "topic_template.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -753,7 +754,8 @@ static int file_readable(const char *path, int allow_dir, char *why, size_t why_
                 return 0;
         }
         if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || (allow_dir && S_ISDIR(st.st_mode)))) {
-                snprintf(why, why_size, allow_dir ? "not a file or directory" : "not a regular file");
+                snprintf(why, why_size,
+                         allow_dir ? "not a file or directory" : "not a regular file");
                 close(fd);
                 return 0;
         }
@@ -778,35 +780,6 @@ static int listen_valid(const char *s)
         return colon[1] && !*end && errno == 0 && port >= 0 && port <= 65535;
 }
 
-/* Topic template: only {section} and {language} placeholders, balanced. */
-static int template_valid(const char *t, char *why, size_t why_size)
-{
-        for (const char *p = t; *p; p++) {
-                if (*p == '{') {
-                        const char *close = strchr(p, '}');
-                        size_t n = close ? (size_t)(close - p - 1) : 0;
-
-                        if (!close) {
-                                snprintf(why, why_size, "unclosed '{' in '%s'", t);
-                                return 0;
-                        }
-                        if (!((n == 7 && !memcmp(p + 1, "section", 7)) ||
-                              (n == 8 && !memcmp(p + 1, "language", 8)))) {
-                                snprintf(why, why_size,
-                                         "unknown placeholder '%.*s' in '%s' (known: {section}, "
-                                         "{language})",
-                                         (int)n + 2, p, t);
-                                return 0;
-                        }
-                        p = close;
-                } else if (*p == '}') {
-                        snprintf(why, why_size, "stray '}' in '%s'", t);
-                        return 0;
-                }
-        }
-        return 1;
-}
-
 int config_validate(const struct config *c, char *errstr, size_t errstr_size)
 {
         char why[512];
@@ -822,8 +795,7 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size)
                 }
                 if (k->type == CONFIG_PATH || k->type == CONFIG_PATHS) {
                         for (char **p = v->list; *p; p++)
-                                if (!file_readable(*p, k->type == CONFIG_PATHS, why,
-                                                   sizeof(why))) {
+                                if (!file_readable(*p, k->type == CONFIG_PATHS, why, sizeof(why))) {
                                         config_err(errstr, errstr_size,
                                                    "%s: key '%s': cannot read '%s': %s", v->source,
                                                    k->name, *p, why);
@@ -854,13 +826,15 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size)
                 }
         }
         {
+                /* the router's own parser, so what passes here routes */
+                struct topic_templates tt;
                 int idx = key_index("output.topics");
-                for (char **p = c->known[idx].list; *p; p++)
-                        if (!template_valid(*p, why, sizeof(why))) {
-                                config_err(errstr, errstr_size, "%s: key 'output.topics': %s",
-                                           c->known[idx].source, why);
-                                return -1;
-                        }
+                if (topic_templates_parse(&tt, c->known[idx].value, why, sizeof(why))) {
+                        config_err(errstr, errstr_size, "%s: key 'output.topics': %s",
+                                   c->known[idx].source, why);
+                        return -1;
+                }
+                topic_templates_clear(&tt);
                 idx = key_index("dlq.topic");
                 if (strchr(c->known[idx].value, '{') || strchr(c->known[idx].value, ',')) {
                         config_err(errstr, errstr_size,
@@ -895,8 +869,7 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size)
                         const struct config_value *v = &c->kafka[i];
 
                         if (rd_kafka_conf_set(conf, kafka_client_name(v->key), v->value, why,
-                                              sizeof(why)) !=
-                            RD_KAFKA_CONF_OK) {
+                                              sizeof(why)) != RD_KAFKA_CONF_OK) {
                                 config_err(errstr, errstr_size, "%s: key 'kafka.%s': %s", v->source,
                                            v->key, why);
                                 rd_kafka_conf_destroy(conf);
