@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/stemtag}
-shared=${STEMTAG_SHARED:-../shared}
+shared=${STEMTAG_SHARED_DIR:-../shared}
 [ -x "$bin" ] || { echo "check_records: no binary $bin (build first)" >&2; exit 2; }
 all=$(mktemp)
 trap 'rm -f "$all"' EXIT

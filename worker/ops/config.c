@@ -651,6 +651,81 @@ int config_env_key(const char *env_name, char *key, size_t key_size)
         return 0;
 }
 
+/* STEMTAG_* variables that are not config keys but belong to the project's
+ * own scripts (build, tests, CI, image): present in those environments, so
+ * never reported. docs/configuration.md "Environment" lists them. */
+static const char *const config_env_tool_vars[] = {
+    "STEMTAG_CONFIG",
+    "STEMTAG_SOURCE_DIR",
+    "STEMTAG_BUILD_DIR",
+    "STEMTAG_BIN",
+    "STEMTAG_KT",
+    "STEMTAG_TEST_DATA",
+    "STEMTAG_TEST_PIDS_DIR",
+    "STEMTAG_SHARED_DIR",
+    "STEMTAG_CACHE",
+    "STEMTAG_GIT_REV",
+    "STEMTAG_DEBIAN_MIRROR",
+    "STEMTAG_CI_FUZZ_SECONDS",
+    "STEMTAG_LIBRDKAFKA_VERSION",
+    "STEMTAG_RUN_UNIT_TESTS",
+    "STEMTAG_KAFKA_DIR",
+};
+
+/* Levenshtein distance of @p a and @p b, capped at 3 (enough for "did you mean"). */
+static int config_edit_distance(const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = strlen(b);
+        int row[128];
+
+        if (lb >= sizeof(row) / sizeof(row[0]) || (la > lb ? la - lb : lb - la) > 3)
+                return 3;
+        for (size_t j = 0; j <= lb; j++)
+                row[j] = (int)j;
+        for (size_t i = 1; i <= la; i++) {
+                int diag = row[0];
+                row[0] = (int)i;
+                for (size_t j = 1; j <= lb; j++) {
+                        int up = row[j];
+                        int best = diag + (a[i - 1] != b[j - 1]);
+                        if (row[j] + 1 < best)
+                                best = row[j] + 1;
+                        if (row[j - 1] + 1 < best)
+                                best = row[j - 1] + 1;
+                        row[j] = best;
+                        diag = up;
+                }
+        }
+        return row[lb] < 3 ? row[lb] : 3;
+}
+
+/* An unknown STEMTAG_* name: a misspelt key would otherwise change nothing
+ * and say nothing. Logged once per variable, with the nearest key's name. */
+static void config_env_report_unknown(const char *name)
+{
+        char env[256], best[256] = "";
+        int best_d = 3;
+
+        for (size_t i = 0; i < sizeof(config_env_tool_vars) / sizeof(config_env_tool_vars[0]); i++)
+                if (!strcmp(name, config_env_tool_vars[i]))
+                        return;
+        for (size_t i = 0; i < CONFIG_NKEYS; i++) {
+                if (config_env_name(config_keys[i].name, env, sizeof(env)) < 0)
+                        continue;
+                int d = config_edit_distance(name, env);
+                if (d < best_d) {
+                        best_d = d;
+                        snprintf(best, sizeof(best), "%s", env);
+                }
+        }
+        if (*best)
+                log_event(LOG_WARN, "config_env_unknown",
+                          "%s is not a config variable (did you mean %s?); ignored", name, best);
+        else
+                log_event(LOG_WARN, "config_env_unknown",
+                          "%s is not a config variable (docs/configuration.md); ignored", name);
+}
+
 int config_load_env(struct config *c, char **envp, char *errstr, size_t errstr_size)
 {
         if (!envp)
@@ -669,6 +744,8 @@ int config_load_env(struct config *c, char **envp, char *errstr, size_t errstr_s
                 memcpy(name, *e, nlen);
                 name[nlen] = '\0';
                 r = config_env_key(name, key, sizeof(key));
+                if (r == 0)
+                        config_env_report_unknown(name);
                 if (r <= 0)
                         continue;
                 /* Environments carry unrelated STEMTAG_KAFKA_* variables (the
