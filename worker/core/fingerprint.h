@@ -6,7 +6,9 @@
  * Algorithm "simhash64" v1, fixed so that records written by any process or
  * release with the same v compare:
  *  1. Each token's stem (the normalised word for numbers and languages without
- *     a stemmer) is hashed with FNV-1a 64 seeded with FINGERPRINT_SEED.
+ *     a stemmer) is hashed: h = FINGERPRINT_SEED ^ len * 0x9e3779b97f4a7c15,
+ *     then for each 8-byte little-endian word w of the stem (the last one
+ *     zero-padded) h = m(h ^ w), where m(x) = y ^ (y >> 32), y = x * 0xff51afd7ed558ccd.
  *  2. Shingles are FINGERPRINT_SHINGLE consecutive stems within one field
  *     (title and body are separate runs, so a new headline leaves the body's
  *     shingles alone); a run shorter than that is one shingle of all its stems.
@@ -29,7 +31,7 @@
 #define FINGERPRINT_VERSION 1
 /** Stems per shingle. */
 #define FINGERPRINT_SHINGLE 3
-/** FNV-1a seed of the stem hashes: the FNV offset basis xor "simhash1". */
+/** Seed of the stem hashes: the FNV offset basis xor "simhash1". */
 #define FINGERPRINT_SEED (0xcbf29ce484222325ULL ^ 0x73696d6861736831ULL)
 
 /**
