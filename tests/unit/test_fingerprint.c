@@ -107,9 +107,8 @@ static void test_whitespace_and_case(void **state)
                 }
         }
         *o = '\0';
-        assert_int_equal(fp_of("  City   council approves NEW budget for public libraries\n", body,
-                               "en"),
-                         a);
+        assert_int_equal(
+            fp_of("  City   council approves NEW budget for public libraries\n", body, "en"), a);
         free(body);
 }
 
@@ -128,7 +127,8 @@ static void test_small_edit_small_distance(void **state)
 static void test_unrelated_large_distance(void **state)
 {
         (void)state;
-        int d = fingerprint_distance(fp_of(TITLE, BODY, "en"), fp_of(OTHER_TITLE, OTHER_BODY, "en"));
+        int d =
+            fingerprint_distance(fp_of(TITLE, BODY, "en"), fp_of(OTHER_TITLE, OTHER_BODY, "en"));
         printf("unrelated: %d bits\n", d);
         assert_true(d >= 18);
 }
@@ -152,8 +152,8 @@ static void test_buffer_end(void **state)
                 memcpy(buf, stems, len);
                 if (room)
                         memset(buf + len, 'x', cap - len); /* must not count */
-                struct text_tokens t = {.v = v, .n = 3, .cap = 3, .buf = buf, .buf_len = len,
-                                        .buf_cap = cap};
+                struct text_tokens t = {
+                    .v = v, .n = 3, .cap = 3, .buf = buf, .buf_len = len, .buf_cap = cap};
                 assert_int_equal(fingerprint_simhash(&t, &fp[room]), 0);
                 free(buf);
         }

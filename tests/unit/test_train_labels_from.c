@@ -59,8 +59,9 @@ static void test_maps_and_trains(void **state)
         assert_int_equal(run(args, out, sizeof(out)), 0);
         /* 12 articles: 9 map (Spor, Ekonomi, Politika: aliases), 2 do not
          * (Yazarlar, a columnists' desk), 1 has no section */
-        assert_non_null(strstr(out, "12 articles; source section \"section\" mapped for 9 (75.0 %), "
-                                    "unmapped 2, missing 1"));
+        assert_non_null(strstr(out,
+                               "12 articles; source section \"section\" mapped for 9 (75.0 %), "
+                               "unmapped 2, missing 1"));
         assert_non_null(strstr(out, "Yazarlar"));
         assert_non_null(strstr(out, "(unmapped)"));
         char path[128];
@@ -73,9 +74,9 @@ static void test_maps_and_trains(void **state)
         for (size_t w = 0; w < 3; w++) {
                 int found = 0;
                 for (size_t i = 0; i < json_array_size(labels); i++)
-                        found |= !strcmp(json_string_value(json_object_get(
-                                             json_array_get(labels, i), "id")),
-                                         want[w]);
+                        found |= !strcmp(
+                            json_string_value(json_object_get(json_array_get(labels, i), "id")),
+                            want[w]);
                 assert_true(found);
         }
         json_decref(m);
@@ -113,9 +114,9 @@ static void test_usage(void **state)
         char out[8192];
         assert_int_equal(run("--labels-from desk --input x --out y", out, sizeof(out)), 2);
         assert_non_null(strstr(out, "--labels-from"));
-        assert_int_equal(run("--labels-from source-section --kind topic --input x --out y", out,
-                             sizeof(out)),
-                         2);
+        assert_int_equal(
+            run("--labels-from source-section --kind topic --input x --out y", out, sizeof(out)),
+            2);
         assert_non_null(strstr(out, "--kind topic"));
         assert_int_equal(run("--help", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "--labels-from source-section"));

@@ -71,8 +71,8 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
 
 /* One distinct source label and what it became. */
 struct label_count {
-        char *label;       /* as the article wrote it (owned) */
-        const char *to;    /* section id, borrowed from the taxonomy; NULL: unmapped */
+        char *label;    /* as the article wrote it (owned) */
+        const char *to; /* section id, borrowed from the taxonomy; NULL: unmapped */
         size_t n;
 };
 
@@ -166,9 +166,9 @@ static int map_source_sections(struct labelled_set *set, const char *const *tx_p
                         total += counts[c].n;
         fprintf(stderr,
                 "stemtag train: %s: %zu articles; source section \"%s\" mapped for %zu "
-                "(%.1f %%), unmapped %zu, missing %zu%s\n",
+                "(%.1f %%), unmapped %zu, missing %zu\n",
                 input, total, field, mapped_n, total ? 100.0 * (double)mapped_n / (double)total : 0,
-                total - mapped_n - none - lists, none, lists ? ", lists (not one label)" : "");
+                total - mapped_n - none - lists, none);
         if (lists)
                 fprintf(stderr, "stemtag train:   %zu articles with a list of sections left out\n",
                         lists);
@@ -303,8 +303,9 @@ int cmd_train(int argc, char **argv)
                         break;
                 case 'S':
                         if (strcmp(optarg, "source-section")) {
-                                fprintf(stderr, "stemtag train: --labels-from: only "
-                                                "source-section is known, got \"%s\"\n",
+                                fprintf(stderr,
+                                        "stemtag train: --labels-from: only "
+                                        "source-section is known, got \"%s\"\n",
                                         optarg);
                                 return 2;
                         }

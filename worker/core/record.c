@@ -310,9 +310,9 @@ int record_build(struct record_buf *out, const struct article *a, const struct r
         if (tags->has_fingerprint) {
                 char hex[17];
                 fingerprint_hex(tags->fingerprint, hex);
-                if (puts_lit(out, ",\"fingerprint\":{\"simhash\":\"") < 0 || put(out, hex, 16) < 0 ||
-                    puts_lit(out, "\",\"v\":") < 0 || put_int(out, FINGERPRINT_VERSION) < 0 ||
-                    puts_lit(out, "}") < 0)
+                if (puts_lit(out, ",\"fingerprint\":{\"simhash\":\"") < 0 ||
+                    put(out, hex, 16) < 0 || puts_lit(out, "\",\"v\":") < 0 ||
+                    put_int(out, FINGERPRINT_VERSION) < 0 || puts_lit(out, "}") < 0)
                         return -1;
         } else if (puts_lit(out, ",\"fingerprint\":null") < 0) {
                 return -1;
