@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "cli_kafka.h"
 #include "commands.h"
 #include "config.h"
@@ -100,34 +102,32 @@ static void replay_print_counts(const char *name, const struct replay_counts *c)
                (unsigned long long)c->refused_source);
 }
 
-static void replay_json_counts(const struct replay_counts *c)
+static json_t *replay_json_counts(const struct replay_counts *c)
 {
-        printf("{\"read\":%llu,\"replayed\":%llu,\"skipped\":%llu,\"refused_max_replays\":%llu,"
-               "\"refused_truncated\":%llu,\"refused_no_source\":%llu}",
-               (unsigned long long)c->read, (unsigned long long)c->replayed,
-               (unsigned long long)c->skipped, (unsigned long long)c->refused_replays,
-               (unsigned long long)c->refused_truncated, (unsigned long long)c->refused_source);
+        return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "read", (json_int_t)c->read, "replayed",
+                         (json_int_t)c->replayed, "skipped", (json_int_t)c->skipped,
+                         "refused_max_replays", (json_int_t)c->refused_replays,
+                         "refused_truncated", (json_int_t)c->refused_truncated,
+                         "refused_no_source", (json_int_t)c->refused_source);
 }
 
 static void replay_print(const struct replay_options *o, const struct replay_report *rep, int json,
                          const char *error)
 {
         if (json) {
-                printf("{\"topic\":\"%s\",\"group\":\"%s\",\"dry_run\":%s,\"transactions\":%llu,"
-                       "\"total\":",
-                       o->dlq_topic, o->group, o->dry_run ? "true" : "false",
-                       (unsigned long long)rep->transactions);
-                replay_json_counts(&rep->total);
-                printf(",\"reasons\":{");
-                for (size_t i = 0; i < rep->n_reasons; i++) {
-                        printf("%s\"%s\":", i ? "," : "", rep->reason[i]);
-                        replay_json_counts(&rep->by_reason[i]);
-                }
-                printf("},\"error\":");
-                if (error)
-                        printf("\"%s\"}\n", error); /* librdkafka text: no quotes inside */
-                else
-                        printf("null}\n");
+                json_t *reasons = json_object();
+                for (size_t i = 0; i < rep->n_reasons; i++)
+                        json_object_set_new(reasons, rep->reason[i],
+                                            replay_json_counts(&rep->by_reason[i]));
+                json_t *doc = json_pack("{s:s,s:s,s:b,s:I,s:o,s:o,s:s?}", "topic", o->dlq_topic,
+                                      "group", o->group, "dry_run", o->dry_run, "transactions",
+                                      (json_int_t)rep->transactions, "total",
+                                      replay_json_counts(&rep->total), "reasons", reasons,
+                                      "error", error);
+                if (!doc || json_dumpf(doc, stdout, JSON_COMPACT) < 0)
+                        LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "cannot write the JSON report");
+                fputc('\n', stdout);
+                json_decref(doc);
                 return;
         }
         printf("replay of %s (group %s%s): %llu transaction(s)\n", o->dlq_topic, o->group,

@@ -8,8 +8,6 @@
 
 #include "worker.h"
 
-#define TOPIC_READ_META_TIMEOUT_MS 10000
-
 struct topic_reader {
         rd_kafka_t *rk;
         size_t n;            /* partitions in the range */
@@ -52,7 +50,7 @@ static int topic_read_partitions(struct topic_reader *r, int32_t only, char *err
                          rd_kafka_err2str(rd_kafka_last_error()));
                 return -1;
         }
-        err = rd_kafka_metadata(r->rk, 0, rkt, &md, TOPIC_READ_META_TIMEOUT_MS);
+        err = rd_kafka_metadata(r->rk, 0, rkt, &md, (int)r->timeout_ms);
         if (err) {
                 snprintf(errstr, errstr_size, "cannot read metadata of %s (brokers unreachable?): %s",
                          r->topic, rd_kafka_err2str(err));
@@ -125,7 +123,7 @@ struct topic_reader *topic_reader_open(const struct topic_read_options *o, char 
                 rd_kafka_topic_partition_list_add(committed, r->topic, r->partition[i]);
         if (o->use_committed) {
                 rd_kafka_resp_err_t e =
-                    rd_kafka_committed(r->rk, committed, TOPIC_READ_META_TIMEOUT_MS);
+                    rd_kafka_committed(r->rk, committed, (int)r->timeout_ms);
                 if (e) {
                         snprintf(errstr, errstr_size, "cannot read committed offsets of %s: %s",
                                  r->topic, rd_kafka_err2str(e));
@@ -136,7 +134,7 @@ struct topic_reader *topic_reader_open(const struct topic_read_options *o, char 
         for (size_t i = 0; i < r->n; i++) {
                 int64_t low, high, start;
                 rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
-                    r->rk, r->topic, r->partition[i], &low, &high, TOPIC_READ_META_TIMEOUT_MS);
+                    r->rk, r->topic, r->partition[i], &low, &high, (int)r->timeout_ms);
                 if (e) {
                         snprintf(errstr, errstr_size, "cannot read the offsets of %s [%d]: %s",
                                  r->topic, (int)r->partition[i], rd_kafka_err2str(e));

@@ -888,6 +888,7 @@ int worker_kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *kafka, int
         const char *other = consumer ? "producer." : "consumer.";
         const char *client, *dkey, *dvalue;
 
+        rd_kafka_conf_set_log_cb(conf, worker_on_log); /* JSON lines like ours */
         for (size_t i = 0; worker_kafka_default(i, &client, &dkey, &dvalue) == 0; i++)
                 if ((!client || !strcmp(client, consumer ? "consumer" : "producer")) &&
                     worker_conf_set(conf, dkey, dvalue, errstr, errstr_size))
@@ -915,7 +916,6 @@ static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_option
 
         rd_kafka_conf_set_opaque(conf, w);
         rd_kafka_conf_set_error_cb(conf, worker_on_error);
-        rd_kafka_conf_set_log_cb(conf, worker_on_log);
         if (o->metrics) {
                 /* lag, queue depth and broker state for /metrics (before the
                  * user's keys, which may override the interval) */
