@@ -158,8 +158,9 @@ static void test_same_model(void **state)
         int fd = mkstemps(conf, 5);
         assert_true(fd >= 0);
         char text[1024];
-        int n = snprintf(text, sizeof(text), "taxonomy.files = %s/tests/data/diff/new.json\n"
-                                             "langid.model = %s/config/langid.model\n",
+        int n = snprintf(text, sizeof(text),
+                         "taxonomy.files = %s/tests/data/diff/new.json\n"
+                         "langid.model = %s/config/langid.model\n",
                          src, src);
         assert_int_equal(write(fd, text, (size_t)n), n);
         close(fd);
@@ -179,8 +180,8 @@ static void test_errors(void **state)
         assert_int_equal(run("tests/data/diff/articles.jsonl"), 2);
         assert_int_equal(run("--new tests/data/diff/new.json --examples 99 x"), 2);
         /* a taxonomy that does not load */
-        assert_int_equal(run("--new tests/data/taxonomy/bad-kind.json tests/data/diff/articles.jsonl"),
-                         3);
+        assert_int_equal(
+            run("--new tests/data/taxonomy/bad-kind.json tests/data/diff/articles.jsonl"), 3);
         assert_int_equal(run("--new tests/data/diff/no-such.json tests/data/diff/articles.jsonl"),
                          3);
         /* an unreadable input file */
@@ -196,8 +197,8 @@ int main(void)
         if (!bin || !src)
                 return 77;
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_changes),    cmocka_unit_test(test_text_report),
-            cmocka_unit_test(test_tolerance),  cmocka_unit_test(test_same_model),
+            cmocka_unit_test(test_changes),   cmocka_unit_test(test_text_report),
+            cmocka_unit_test(test_tolerance), cmocka_unit_test(test_same_model),
             cmocka_unit_test(test_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,12 @@
 /* cli_kafka: config kafka.* keys -> key/value list (see cli_kafka.h). */
 #include "cli_kafka.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
+#include "log.h"
 
 struct cli_kafka_kv {
         const char **kv;
@@ -38,4 +41,15 @@ const char **cli_kafka_pairs(const struct config *c)
                 return NULL;
         config_foreach_kafka(c, cli_kafka_collect, &k);
         return k.kv;
+}
+
+char *cli_kafka_brokers_arg(const char *list)
+{
+        static const char key[] = "kafka.bootstrap.servers=";
+        size_t n = sizeof(key) + strlen(list);
+        char *s = malloc(n);
+        if (!s)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        snprintf(s, n, "%s%s", key, list);
+        return s;
 }

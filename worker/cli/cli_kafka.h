@@ -13,4 +13,8 @@ struct config;
  */
 const char **cli_kafka_pairs(const struct config *c);
 
+/** "kafka.bootstrap.servers=LIST", the -X form of a --brokers LIST option
+ *  (malloc'd: the caller frees it). Exits on out of memory. */
+char *cli_kafka_brokers_arg(const char *list);
+
 #endif

@@ -4,13 +4,13 @@
  * with the evidence on each side. Each article goes through pipeline_process()
  * once per side, exactly as `stemtag classify` and the worker run it, and the
  * sides are compared on the records that produces. */
-#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -31,7 +31,7 @@ extern char **environ;
 
 /* One side: its options (and the config they borrow from), model and context. */
 struct diff_side {
-        const char *name; /* "old" / "new" */
+        const char *name;   /* "old" / "new" */
         const char **paths; /* --old / --new arguments */
         size_t n_paths;
         struct config *cfg; /* a side given as a .conf file */
@@ -115,14 +115,6 @@ static void diff_usage(FILE *out)
                 "Kafka error, 2 usage or config error, 3 a model cannot be loaded.\n");
 }
 
-static int diff_fopen_ok(const char *path)
-{
-        FILE *f = fopen(path, "rb");
-        if (f)
-                fclose(f);
-        return f != NULL;
-}
-
 static int diff_is_conf(const char *path)
 {
         size_t n = strlen(path);
@@ -161,8 +153,9 @@ static json_t *diff_topic(const struct diff_tags *t, const char *id)
 {
         size_t i;
         json_t *v;
-        json_array_foreach(t->topics, i, v) if (!strcmp(
-            json_string_value(json_object_get(v, "id")) ?: "", id)) return v;
+        json_array_foreach(
+            t->topics, i,
+            v) if (!strcmp(json_string_value(json_object_get(v, "id")) ?: "", id)) return v;
         return NULL;
 }
 
@@ -233,12 +226,51 @@ static json_t *diff_evidence_of(json_t *tag)
         return tag ? json_object_get(tag, "evidence") : NULL;
 }
 
+static const char *diff_tag_id(json_t *tag)
+{
+        return json_string_value(json_object_get(tag, "id")) ?: "";
+}
+
+/* Topics of side @p a (0 old, 1 new) counted per label; those missing from
+ * the other side @p b counted as lost (old) or gained (new), the last of
+ * them in *@p one. Returns how many are missing. */
+static size_t diff_topics_missing(struct diff_run *r, const struct diff_tags *a,
+                                  const struct diff_tags *b, int side, json_t **one)
+{
+        size_t i, missing = 0;
+        json_t *v;
+        json_array_foreach(a->topics, i, v)
+        {
+                struct diff_label *l = diff_label(r, 1, diff_tag_id(v));
+                *(side ? &l->new_n : &l->old_n) += 1;
+                if (!diff_topic(b, diff_tag_id(v))) {
+                        *(side ? &l->gained : &l->lost) += 1;
+                        *one = v;
+                        missing++;
+                }
+        }
+        return missing;
+}
+
+/* One change per topic of side @p a missing from @p b: "- X" (old) or "+ X" (new). */
+static void diff_topic_changes(struct diff_run *r, const struct diff_tags *a,
+                               const struct diff_tags *b, int side, const struct diff_tags *old)
+{
+        size_t i;
+        json_t *v;
+        json_array_foreach(a->topics, i, v) if (!diff_topic(b, diff_tag_id(v)))
+        {
+                if (side)
+                        diff_change(r, 1, NULL, NULL, diff_tag_id(v), diff_evidence_of(v), old);
+                else
+                        diff_change(r, 1, diff_tag_id(v), diff_evidence_of(v), NULL, NULL, old);
+        }
+}
+
 /* Compares the two sides' tags of one article. */
 static void diff_compare(struct diff_run *r, const struct diff_tags *o, const struct diff_tags *n)
 {
         int changed = 0;
-        size_t i;
-        json_t *v;
         if (o->section)
                 diff_label(r, 0, o->section)->old_n++;
         if (n->section)
@@ -248,47 +280,21 @@ static void diff_compare(struct diff_run *r, const struct diff_tags *o, const st
                         diff_label(r, 0, o->section)->lost++;
                 if (n->section)
                         diff_label(r, 0, n->section)->gained++;
-                diff_change(r, 0, o->section, o->section_evidence, n->section,
-                            n->section_evidence, o);
+                diff_change(r, 0, o->section, o->section_evidence, n->section, n->section_evidence,
+                            o);
                 r->changed_sections++;
                 changed = 1;
         }
         json_t *lost = NULL, *gained = NULL;
-        size_t n_lost = 0, n_gained = 0;
-        json_array_foreach(o->topics, i, v)
-        {
-                const char *id = json_string_value(json_object_get(v, "id")) ?: "";
-                diff_label(r, 1, id)->old_n++;
-                if (!diff_topic(n, id)) {
-                        diff_label(r, 1, id)->lost++;
-                        lost = v;
-                        n_lost++;
-                }
-        }
-        json_array_foreach(n->topics, i, v)
-        {
-                const char *id = json_string_value(json_object_get(v, "id")) ?: "";
-                diff_label(r, 1, id)->new_n++;
-                if (!diff_topic(o, id)) {
-                        diff_label(r, 1, id)->gained++;
-                        gained = v;
-                        n_gained++;
-                }
-        }
+        size_t n_lost = diff_topics_missing(r, o, n, 0, &lost);
+        size_t n_gained = diff_topics_missing(r, n, o, 1, &gained);
         if (n_lost == 1 && n_gained == 1) {
                 /* one topic swapped for another: a move */
-                diff_change(r, 1, json_string_value(json_object_get(lost, "id")),
-                            diff_evidence_of(lost), json_string_value(json_object_get(gained, "id")),
+                diff_change(r, 1, diff_tag_id(lost), diff_evidence_of(lost), diff_tag_id(gained),
                             diff_evidence_of(gained), o);
         } else {
-                json_array_foreach(o->topics, i, v) if (!diff_topic(
-                    n, json_string_value(json_object_get(v, "id")) ?: ""))
-                    diff_change(r, 1, json_string_value(json_object_get(v, "id")),
-                                diff_evidence_of(v), NULL, NULL, o);
-                json_array_foreach(n->topics, i, v) if (!diff_topic(
-                    o, json_string_value(json_object_get(v, "id")) ?: ""))
-                    diff_change(r, 1, NULL, NULL, json_string_value(json_object_get(v, "id")),
-                                diff_evidence_of(v), o);
+                diff_topic_changes(r, o, n, 0, o);
+                diff_topic_changes(r, n, o, 1, o);
         }
         if (n_lost || n_gained) {
                 r->changed_topics++;
@@ -334,7 +340,8 @@ static void diff_one(struct diff_run *r, const char *data, size_t len,
                 if (!r->version[s][0])
                         snprintf(r->version[s], sizeof(r->version[s]), "%s",
                                  json_string_value(json_object_get(
-                                     json_object_get(t[s].rec, "classifier"), "taxonomy")) ?: "");
+                                     json_object_get(t[s].rec, "classifier"), "taxonomy"))
+                                     ?: "");
         }
         r->articles++;
         if (ok)
@@ -360,8 +367,8 @@ static void diff_file(struct diff_run *r, FILE *in, const char *name, size_t lim
                         k++;
                 if (k == (size_t)n)
                         continue;
-                struct pipeline_source src = {.topic = NULL, .partition = -1, .offset = -1,
-                                              .line = lineno};
+                struct pipeline_source src = {
+                    .topic = NULL, .partition = -1, .offset = -1, .line = lineno};
                 diff_one(r, line, (size_t)n, &src);
         }
         if (ferror(in)) {
@@ -375,8 +382,13 @@ static int diff_topic_read(struct diff_run *r, const char *const *kafka, const c
                            size_t limit)
 {
         struct topic_read_options o = {
-            .kafka = kafka, .topic = topic, .group = "stemtag-diff", .partition = -1,
-            .from_offset = -1, .to_offset = -1, .timeout_ms = 30000,
+            .kafka = kafka,
+            .topic = topic,
+            .group = "stemtag-diff",
+            .partition = -1,
+            .from_offset = -1,
+            .to_offset = -1,
+            .timeout_ms = 30000,
         };
         char err[512];
         struct topic_reader *rd = topic_reader_open(&o, err, sizeof(err));
@@ -387,8 +399,8 @@ static int diff_topic_read(struct diff_run *r, const char *const *kafka, const c
                 return -1;
         }
         while (r->articles < limit && (got = topic_reader_next(rd, &m, err, sizeof(err))) > 0) {
-                struct pipeline_source src = {.topic = topic, .partition = m->partition,
-                                              .offset = m->offset, .line = -1};
+                struct pipeline_source src = {
+                    .topic = topic, .partition = m->partition, .offset = m->offset, .line = -1};
                 diff_one(r, m->payload ? m->payload : "", m->len, &src);
                 rd_kafka_message_destroy(m);
         }
@@ -430,12 +442,10 @@ static const char *diff_kind(int kind)
 static void diff_print_text(const struct diff_run *r, size_t allowed, int exceeded)
 {
         printf("articles %zu (rejected by the parser: %zu)\nold model %s\nnew model %s\n",
-               r->articles, r->rejected, r->version[0],
-               r->version[1]);
+               r->articles, r->rejected, r->version[0], r->version[1]);
         printf("changed %zu (%.2f %%): section %zu, topics %zu; tolerance %zu: %s\n", r->changed,
                r->articles ? 100.0 * (double)r->changed / (double)r->articles : 0.0,
-               r->changed_sections, r->changed_topics, allowed,
-               exceeded ? "EXCEEDED" : "within");
+               r->changed_sections, r->changed_topics, allowed, exceeded ? "EXCEEDED" : "within");
         if (!r->changed)
                 return;
         printf("\n%-8s %-28s %8s %8s %8s %8s\n", "kind", "label", "old", "new", "gained", "lost");
@@ -483,21 +493,20 @@ static json_t *diff_json(const struct diff_run *r, const char *tolerance, size_t
                 const struct diff_label *l = &r->labels[i];
                 if (!l->gained && !l->lost)
                         continue;
-                json_array_append_new(labels,
-                                      json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "kind",
-                                                diff_kind(l->kind), "id", l->id, "old",
-                                                (json_int_t)l->old_n, "new", (json_int_t)l->new_n,
-                                                "gained", (json_int_t)l->gained, "lost",
-                                                (json_int_t)l->lost));
+                json_array_append_new(
+                    labels,
+                    json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "kind", diff_kind(l->kind), "id", l->id,
+                              "old", (json_int_t)l->old_n, "new", (json_int_t)l->new_n, "gained",
+                              (json_int_t)l->gained, "lost", (json_int_t)l->lost));
         }
         for (size_t i = 0; i < r->n_changes; i++) {
                 const struct diff_change *c = &r->changes[i];
                 json_t *ex = json_array();
                 for (size_t k = 0; k < c->n_ex; k++)
-                        json_array_append_new(ex, json_pack("{s:s,s:s,s:s,s:s}", "id", c->ex[k].id,
-                                                            "title", c->ex[k].title, "old",
-                                                            c->ex[k].old_ev, "new",
-                                                            c->ex[k].new_ev));
+                        json_array_append_new(ex,
+                                              json_pack("{s:s,s:s,s:s,s:s}", "id", c->ex[k].id,
+                                                        "title", c->ex[k].title, "old",
+                                                        c->ex[k].old_ev, "new", c->ex[k].new_ev));
                 json_array_append_new(changes,
                                       json_pack("{s:s,s:s?,s:s?,s:I,s:o}", "kind",
                                                 diff_kind(c->kind), "from", c->from, "to", c->to,
@@ -648,8 +657,7 @@ int cmd_diff(int argc, char **argv)
                         break;
                 case 'b':
                         free(brokers_arg);
-                        if (asprintf(&brokers_arg, "kafka.bootstrap.servers=%s", optarg) < 0)
-                                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+                        brokers_arg = cli_kafka_brokers_arg(optarg);
                         break;
                 case O_TOPIC:
                         topic = optarg;
@@ -658,7 +666,8 @@ int cmd_diff(int argc, char **argv)
                         char *end;
                         limit = strtoll(optarg, &end, 10);
                         if (*end || end == optarg || limit < 1) {
-                                fprintf(stderr, "stemtag diff: --limit: expected N >= 1, not '%s'\n",
+                                fprintf(stderr,
+                                        "stemtag diff: --limit: expected N >= 1, not '%s'\n",
                                         optarg);
                                 goto out;
                         }
@@ -701,7 +710,7 @@ int cmd_diff(int argc, char **argv)
                 goto out;
         }
         if (!config_path && !nx && base.langid_model_path &&
-            !diff_fopen_ok(base.langid_model_path))
+            access(base.langid_model_path, R_OK) != 0)
                 base.langid_model_path = NULL;
         if (!topic)
                 base.article.format = ARTICLE_FORMAT_JSON; /* FILEs are JSON lines */
@@ -755,8 +764,8 @@ int cmd_diff(int argc, char **argv)
         double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
 
-        size_t allowed = tol_percent ? (size_t)(tol_value * (double)r.articles / 100.0)
-                                     : (size_t)tol_value;
+        size_t allowed =
+            tol_percent ? (size_t)(tol_value * (double)r.articles / 100.0) : (size_t)tol_value;
         int exceeded = r.changed > allowed;
         qsort(r.changes, r.n_changes, sizeof(*r.changes), diff_cmp_change);
         qsort(r.labels, r.n_labels, sizeof(*r.labels), diff_cmp_label);
@@ -769,8 +778,9 @@ int cmd_diff(int argc, char **argv)
         } else {
                 diff_print_text(&r, allowed, exceeded);
         }
-        fprintf(stderr, "stemtag diff: %zu articles, both models, in %.2f s wall, %.2f s CPU "
-                        "(%.0f articles per CPU-second)\n",
+        fprintf(stderr,
+                "stemtag diff: %zu articles, both models, in %.2f s wall, %.2f s CPU "
+                "(%.0f articles per CPU-second)\n",
                 r.articles, wall, cpu, cpu > 0 ? (double)r.articles / cpu : 0.0);
         if (fflush(stdout) || ferror(stdout)) {
                 fprintf(stderr, "stemtag diff: write error on stdout: %s\n", strerror(errno));

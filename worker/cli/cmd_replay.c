@@ -1,6 +1,6 @@
 /* stemtag replay: dead letters back to the topic they came from, once
  * (worker/kafka/replay.h), with a report of what was done. */
-#define _GNU_SOURCE /* timegm */
+#define _GNU_SOURCE /* timegm, strptime */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -106,9 +106,9 @@ static json_t *replay_json_counts(const struct replay_counts *c)
 {
         return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "read", (json_int_t)c->read, "replayed",
                          (json_int_t)c->replayed, "skipped", (json_int_t)c->skipped,
-                         "refused_max_replays", (json_int_t)c->refused_replays,
-                         "refused_truncated", (json_int_t)c->refused_truncated,
-                         "refused_no_source", (json_int_t)c->refused_source);
+                         "refused_max_replays", (json_int_t)c->refused_replays, "refused_truncated",
+                         (json_int_t)c->refused_truncated, "refused_no_source",
+                         (json_int_t)c->refused_source);
 }
 
 static void replay_print(const struct replay_options *o, const struct replay_report *rep, int json,
@@ -119,11 +119,10 @@ static void replay_print(const struct replay_options *o, const struct replay_rep
                 for (size_t i = 0; i < rep->n_reasons; i++)
                         json_object_set_new(reasons, rep->reason[i],
                                             replay_json_counts(&rep->by_reason[i]));
-                json_t *doc = json_pack("{s:s,s:s,s:b,s:I,s:o,s:o,s:s?}", "topic", o->dlq_topic,
-                                      "group", o->group, "dry_run", o->dry_run, "transactions",
-                                      (json_int_t)rep->transactions, "total",
-                                      replay_json_counts(&rep->total), "reasons", reasons,
-                                      "error", error);
+                json_t *doc = json_pack(
+                    "{s:s,s:s,s:b,s:I,s:o,s:o,s:s?}", "topic", o->dlq_topic, "group", o->group,
+                    "dry_run", o->dry_run, "transactions", (json_int_t)rep->transactions, "total",
+                    replay_json_counts(&rep->total), "reasons", reasons, "error", error);
                 if (!doc || json_dumpf(doc, stdout, JSON_COMPACT) < 0)
                         LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "cannot write the JSON report");
                 fputc('\n', stdout);
@@ -143,8 +142,20 @@ static void replay_print(const struct replay_options *o, const struct replay_rep
 int cmd_replay(int argc, char **argv)
 {
         enum {
-                O_TOPIC = 256, O_TO, O_REASON, O_PARTITION, O_FROM, O_UNTIL_OFF, O_SINCE, O_UNTIL,
-                O_LIMIT, O_MAX, O_BATCH, O_TIMEOUT, O_DRY, O_JSON,
+                O_TOPIC = 256,
+                O_TO,
+                O_REASON,
+                O_PARTITION,
+                O_FROM,
+                O_UNTIL_OFF,
+                O_SINCE,
+                O_UNTIL,
+                O_LIMIT,
+                O_MAX,
+                O_BATCH,
+                O_TIMEOUT,
+                O_DRY,
+                O_JSON,
         };
         static const struct option longopts[] = {
             {"config", required_argument, NULL, 'c'},
@@ -203,8 +214,7 @@ int cmd_replay(int argc, char **argv)
                         break;
                 case 'b':
                         free(brokers_arg);
-                        if (asprintf(&brokers_arg, "kafka.bootstrap.servers=%s", optarg) < 0)
-                                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+                        brokers_arg = cli_kafka_brokers_arg(optarg);
                         break;
                 case 'g':
                         o.group = optarg;
@@ -221,7 +231,8 @@ int cmd_replay(int argc, char **argv)
                                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
                         for (char *t = strtok_r(copy, ",", &save); t;
                              t = strtok_r(NULL, ",", &save))
-                                if (nreasons < (size_t)argc * 8 && !(reasons[nreasons++] = strdup(t)))
+                                if (nreasons < (size_t)argc * 8 &&
+                                    !(reasons[nreasons++] = strdup(t)))
                                         LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
                         free(copy);
                         break;

@@ -16,9 +16,9 @@
  * letters lack stemtag-source-headers: their input headers are all the
  * others. */
 static const char *const replay_dlq_headers[] = {
-    "stemtag-source-headers", "stemtag-reason",           "stemtag-message",
-    "stemtag-source-topic",   "stemtag-source-partition", "stemtag-source-offset",
-    "stemtag-source-timestamp", "stemtag-truncated",      NULL,
+    "stemtag-source-headers",   "stemtag-reason",           "stemtag-message",
+    "stemtag-source-topic",     "stemtag-source-partition", "stemtag-source-offset",
+    "stemtag-source-timestamp", "stemtag-truncated",        NULL,
 };
 
 /* One dead letter, decoded. Strings are NUL-terminated copies (bounded). */
@@ -27,7 +27,7 @@ struct replay_letter {
         char topic[256];
         int32_t partition; /* -1 unknown */
         int truncated;
-        long replayed;        /* the input's stemtag-replayed count */
+        long replayed;            /* the input's stemtag-replayed count */
         rd_kafka_headers_t *orig; /* the input's headers, owned */
 };
 
@@ -131,8 +131,7 @@ static int replay_reason_selected(const struct replay_options *o, const char *re
 
 /* A transactional producer whose id is fixed per group: a new run fences a
  * crashed one and aborts its open batch. */
-static rd_kafka_t *replay_producer(const struct replay_options *o, char *errstr,
-                                   size_t errstr_size)
+static rd_kafka_t *replay_producer(const struct replay_options *o, char *errstr, size_t errstr_size)
 {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char txid[512], err[512];
@@ -158,8 +157,7 @@ static rd_kafka_t *replay_producer(const struct replay_options *o, char *errstr,
 }
 
 /* librdkafka error object -> errstr, destroyed. Always -1. */
-static int replay_txn_fail(rd_kafka_error_t *e, const char *what, char *errstr,
-                           size_t errstr_size)
+static int replay_txn_fail(rd_kafka_error_t *e, const char *what, char *errstr, size_t errstr_size)
 {
         snprintf(errstr, errstr_size, "%s: %s", what, rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
@@ -200,12 +198,11 @@ static int replay_send(rd_kafka_t *prod, const rd_kafka_message_t *m, struct rep
                 return -1;
         }
         for (;;) {
-                err = rd_kafka_producev(prod, RD_KAFKA_V_TOPIC(target),
-                                        RD_KAFKA_V_PARTITION(partition),
-                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                        RD_KAFKA_V_VALUE(m->payload, m->len),
-                                        RD_KAFKA_V_KEY(m->key, m->key_len),
-                                        RD_KAFKA_V_HEADERS(l->orig), RD_KAFKA_V_END);
+                err = rd_kafka_producev(
+                    prod, RD_KAFKA_V_TOPIC(target), RD_KAFKA_V_PARTITION(partition),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(m->payload, m->len),
+                    RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_HEADERS(l->orig),
+                    RD_KAFKA_V_END);
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
                 rd_kafka_poll(prod, 100); /* the local queue drains as the broker acks */
@@ -282,7 +279,8 @@ int replay_run(const struct replay_options *o, struct replay_report *rep, char *
                 const char *target = o->to_topic ? o->to_topic : l.topic;
                 c->read++;
                 pend_total.read++;
-                if (!replay_reason_selected(o, l.reason) || (o->since_ms >= 0 && ts < o->since_ms) ||
+                if (!replay_reason_selected(o, l.reason) ||
+                    (o->since_ms >= 0 && ts < o->since_ms) ||
                     (o->until_ms >= 0 && ts >= o->until_ms)) {
                         c->skipped++;
                         pend_total.skipped++;
@@ -298,8 +296,8 @@ int replay_run(const struct replay_options *o, struct replay_report *rep, char *
                 } else {
                         /* back to the partition it was read from: the original
                          * producer's choice, whatever partitioner it used */
-                        int32_t part = !o->to_topic && l.partition >= 0 ? l.partition
-                                                                        : RD_KAFKA_PARTITION_UA;
+                        int32_t part =
+                            !o->to_topic && l.partition >= 0 ? l.partition : RD_KAFKA_PARTITION_UA;
                         if (!o->dry_run &&
                             replay_send(prod, m, &l, target, part, errstr, errstr_size)) {
                                 rd_kafka_headers_destroy(l.orig);

@@ -24,8 +24,8 @@
 struct replay_options {
         const char *const *kafka; /**< kafka.* pairs (worker_kafka_conf_apply) */
         const char *dlq_topic;
-        const char *group;    /**< the replay's own consumer group (its progress) */
-        const char *to_topic; /**< NULL: each message's stemtag-source-topic */
+        const char *group;          /**< the replay's own consumer group (its progress) */
+        const char *to_topic;       /**< NULL: each message's stemtag-source-topic */
         const char *const *reasons; /**< NULL-terminated; NULL: every reason */
         int32_t partition;          /**< dead-letter partition, -1: all */
         int64_t from_offset;        /**< -1: none (inclusive bounds) */

@@ -10,10 +10,10 @@
 
 struct topic_reader {
         rd_kafka_t *rk;
-        size_t n;            /* partitions in the range */
-        int32_t *partition;  /* [n] */
-        int64_t *end;        /* [n] offset after the last message to read */
-        int *done;           /* [n] */
+        size_t n;           /* partitions in the range */
+        int32_t *partition; /* [n] */
+        int64_t *end;       /* [n] offset after the last message to read */
+        int *done;          /* [n] */
         size_t n_done;
         rd_kafka_topic_partition_list_t *pos; /* partitions read from, next offsets */
         char *topic;
@@ -52,8 +52,9 @@ static int topic_read_partitions(struct topic_reader *r, int32_t only, char *err
         }
         err = rd_kafka_metadata(r->rk, 0, rkt, &md, (int)r->timeout_ms);
         if (err) {
-                snprintf(errstr, errstr_size, "cannot read metadata of %s (brokers unreachable?): %s",
-                         r->topic, rd_kafka_err2str(err));
+                snprintf(errstr, errstr_size,
+                         "cannot read metadata of %s (brokers unreachable?): %s", r->topic,
+                         rd_kafka_err2str(err));
                 goto out;
         }
         if (md->topic_cnt != 1 || md->topics[0].err || !md->topics[0].partition_cnt) {
@@ -122,8 +123,7 @@ struct topic_reader *topic_reader_open(const struct topic_read_options *o, char 
         for (size_t i = 0; i < r->n; i++)
                 rd_kafka_topic_partition_list_add(committed, r->topic, r->partition[i]);
         if (o->use_committed) {
-                rd_kafka_resp_err_t e =
-                    rd_kafka_committed(r->rk, committed, (int)r->timeout_ms);
+                rd_kafka_resp_err_t e = rd_kafka_committed(r->rk, committed, (int)r->timeout_ms);
                 if (e) {
                         snprintf(errstr, errstr_size, "cannot read committed offsets of %s: %s",
                                  r->topic, rd_kafka_err2str(e));

@@ -20,13 +20,13 @@ struct topic_reader;
 struct topic_read_options {
         const char *const *kafka; /**< kafka.* pairs (worker_kafka_conf_apply) */
         const char *topic;
-        const char *group;      /**< group.id whose committed offsets are the start; NULL:
-                                     kafka.group.id, and start at the beginning */
-        int use_committed;      /**< 1: start at the group's committed offsets */
-        int32_t partition;      /**< -1: every partition */
-        int64_t from_offset;    /**< -1: none; else no message before it */
-        int64_t to_offset;      /**< -1: none; else no message after it (inclusive) */
-        long long timeout_ms;   /**< give up when nothing arrives for this long */
+        const char *group;    /**< group.id whose committed offsets are the start; NULL:
+                                   kafka.group.id, and start at the beginning */
+        int use_committed;    /**< 1: start at the group's committed offsets */
+        int32_t partition;    /**< -1: every partition */
+        int64_t from_offset;  /**< -1: none; else no message before it */
+        int64_t to_offset;    /**< -1: none; else no message after it (inclusive) */
+        long long timeout_ms; /**< give up when nothing arrives for this long */
 };
 
 /** @brief Connects, looks up partitions and their ends, assigns.
