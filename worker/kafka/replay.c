@@ -93,18 +93,17 @@ static int replay_decode(const rd_kafka_message_t *m, struct replay_letter *l)
         return 0;
 }
 
+/* Index of @p reason in the report; past REPLAY_MAX_REASONS - 1 names, "other". */
 static size_t replay_reason_index(struct replay_report *rep, const char *reason)
 {
-        for (size_t i = 0; i < rep->n_reasons; i++)
-                if (!strcmp(rep->reason[i], reason))
-                        return i;
-        if (rep->n_reasons + 1 < REPLAY_MAX_REASONS)
-                snprintf(rep->reason[rep->n_reasons], sizeof(rep->reason[0]), "%s", reason);
-        else
-                reason = "other";
-        for (size_t i = 0; i < rep->n_reasons; i++)
-                if (!strcmp(rep->reason[i], reason))
-                        return i;
+        for (int pass = 0; pass < 2; pass++) {
+                for (size_t i = 0; i < rep->n_reasons; i++)
+                        if (!strcmp(rep->reason[i], reason))
+                                return i;
+                if (rep->n_reasons < REPLAY_MAX_REASONS - 1)
+                        break;
+                reason = "other"; /* the last slot */
+        }
         snprintf(rep->reason[rep->n_reasons], sizeof(rep->reason[0]), "%s", reason);
         return rep->n_reasons++;
 }
