@@ -5,7 +5,8 @@
 # group's offsets end at the dead-letter topic's end. The dead letters here are
 # of the older kind (no stemtag-source-headers): the input's headers are all but
 # the worker's stemtag-* ones. --to sends them to another topic than their
-# stemtag-source-topic (which does not exist). --reason skips what it does not name.
+# stemtag-source-topic (which does not exist). --reason skips what it does not name;
+# offset and time filters and --limit are checked in dry runs first.
 . "$(dirname "$0")/lib.sh"
 
 N=3000
@@ -21,6 +22,19 @@ printf 'other-1\t{}\n' | kcat -P -b "$BOOTSTRAP" -t "$dlq" -K $'\t' -H stemtag-r
 
 args=(replay -b "$BOOTSTRAP" --topic "$dlq" --to "$target" -g "$rgroup" --reason route_missing --json)
 committed() { "$KT" committed -b "$BOOTSTRAP" -g "$rgroup" "$dlq"; }
+jfield() { "$PYTHON3" -c 'import json,sys; d=json.load(sys.stdin); print(d["total"][sys.argv[1]])' "$1"; }
+# Filters, in dry runs (nothing sent, nothing committed).
+dry() { env -u STEMTAG_KAFKA_DIR "$STEMTAG" "${args[@]}" --dry-run "$@" 2>>"$TMP/dry.err"; }
+r=$(dry --partition 0 --from-offset 10 --to-offset 19)
+[ "$(jfield read <<<"$r")" -eq 10 ] || fail "offsets 10..19 of partition 0: $r"
+r=$(dry --until 1000)
+[ "$(jfield skipped <<<"$r")" -eq $((N + 1)) ] || fail "--until 1000 (1970) skipped not all: $r"
+r=$(dry --since 2000-01-01T00:00:00Z)
+[ "$(jfield replayed <<<"$r")" -eq $N ] || fail "--since 2000: $r"
+r=$(dry --limit 5)
+[ "$(jfield replayed <<<"$r")" -eq 5 ] || fail "--limit 5: $r"
+[ "$(committed)" -eq 0 ] || fail "a dry run committed offsets"
+log "filters: offsets, --until, --since, --limit counted as expected; dry runs committed nothing"
 some_committed() { [ "$(committed)" -gt 0 ]; }
 spawn r1 env -u STEMTAG_KAFKA_DIR "$STEMTAG" "${args[@]}" --batch 10
 r1=$SPAWNED
