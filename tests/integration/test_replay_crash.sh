@@ -35,13 +35,15 @@ r=$(dry --limit 5)
 [ "$(jfield replayed <<<"$r")" -eq 5 ] || fail "--limit 5: $r"
 [ "$(committed)" -eq 0 ] || fail "a dry run committed offsets"
 log "filters: offsets, --until, --since, --limit counted as expected; dry runs committed nothing"
-some_committed() { [ "$(committed)" -gt 0 ]; }
+some_committed() { local c; c=$(committed 2>/dev/null) && [ "$c" -gt 0 ]; }
 spawn r1 env -u STEMTAG_KAFKA_DIR "$STEMTAG" "${args[@]}" --batch 10
 r1=$SPAWNED
 wait_until 120 "the first replay commits a batch" some_committed
 kill -KILL "$r1" 2>/dev/null || true
 wait "$r1" 2>/dev/null || true
-at_kill=$(committed)
+# (while the killed run's transaction is open its offsets are unstable: the
+# broker answers a read of them only once the next run has fenced it)
+at_kill=$(committed 2>/dev/null || echo "(unstable: transaction open)")
 log "first replay killed with $at_kill of $((N + 1)) dead letters committed"
 
 env -u STEMTAG_KAFKA_DIR "$STEMTAG" "${args[@]}" --batch 500 >"$TMP/r2.json" 2>"$TMP/r2.err" ||

@@ -767,8 +767,10 @@ int cmd_diff(int argc, char **argv)
         size_t allowed =
             tol_percent ? (size_t)(tol_value * (double)r.articles / 100.0) : (size_t)tol_value;
         int exceeded = r.changed > allowed;
-        qsort(r.changes, r.n_changes, sizeof(*r.changes), diff_cmp_change);
-        qsort(r.labels, r.n_labels, sizeof(*r.labels), diff_cmp_label);
+        if (r.n_changes) /* qsort's array may not be NULL, even when empty */
+                qsort(r.changes, r.n_changes, sizeof(*r.changes), diff_cmp_change);
+        if (r.n_labels)
+                qsort(r.labels, r.n_labels, sizeof(*r.labels), diff_cmp_label);
         if (json) {
                 json_t *o = diff_json(&r, tolerance, allowed, exceeded);
                 if (json_dumpf(o, stdout, JSON_COMPACT) < 0)
