@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "cli_input.h"
 #include "cli_kafka.h"
 #include "commands.h"
 #include "config.h"
@@ -748,16 +749,13 @@ int cmd_diff(int argc, char **argv)
                 int nfiles = argc - optind;
                 for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
                         const char *name = nfiles ? argv[optind + i] : "-";
-                        FILE *in = strcmp(name, "-") ? fopen(name, "rb") : stdin;
+                        FILE *in = cli_input_open("diff", name);
                         if (!in) {
-                                fprintf(stderr, "stemtag diff: cannot open %s: %s\n", name,
-                                        strerror(errno));
                                 r.failed = 1;
                                 continue;
                         }
                         diff_file(&r, in, name, (size_t)limit);
-                        if (in != stdin)
-                                fclose(in);
+                        cli_input_close(in);
                 }
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -9,6 +9,7 @@ set(STEMTAG_CLI_SOURCES
   cli/cmd_taxonomy.c
   cli/labelled.c
   cli/cli_kafka.c
+  cli/cli_input.c
   cli/cmd_diff.c
   cli/cmd_replay.c
 )
