@@ -181,6 +181,10 @@ static void worker_dead_letter(struct worker *w, rd_kafka_message_t *m, struct o
         char num[32];
         rd_kafka_resp_err_t err;
 
+        /* the input's own headers are the first N: `stemtag replay` restores
+         * exactly those, even when one is named like ours */
+        snprintf(num, sizeof(num), "%zu", rd_kafka_header_cnt(h));
+        rd_kafka_header_add(h, "stemtag-source-headers", -1, num, -1);
         rd_kafka_header_add(h, "stemtag-reason", -1, reason, -1);
         rd_kafka_header_add(h, "stemtag-message", -1, message ? message : "", -1);
         rd_kafka_header_add(h, "stemtag-source-topic", -1, rd_kafka_topic_name(m->rkt), -1);
@@ -877,30 +881,19 @@ int worker_kafka_default(size_t i, const char **client, const char **key, const 
         return 0;
 }
 
-/* Our defaults, then the user's kafka.* keys, then what the guarantees need. */
-static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_options *o, int consumer,
-                                    char *errstr, size_t errstr_size)
+int worker_kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *kafka, int consumer,
+                            char *errstr, size_t errstr_size)
 {
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
         const char *side = consumer ? "consumer." : "producer.";
         const char *other = consumer ? "producer." : "consumer.";
         const char *client, *dkey, *dvalue;
-        char txid[256], host[128];
 
-        rd_kafka_conf_set_opaque(conf, w);
-        rd_kafka_conf_set_error_cb(conf, worker_on_error);
-        rd_kafka_conf_set_log_cb(conf, worker_on_log);
+        rd_kafka_conf_set_log_cb(conf, worker_on_log); /* JSON lines like ours */
         for (size_t i = 0; worker_kafka_default(i, &client, &dkey, &dvalue) == 0; i++)
                 if ((!client || !strcmp(client, consumer ? "consumer" : "producer")) &&
                     worker_conf_set(conf, dkey, dvalue, errstr, errstr_size))
-                        goto fail;
-        if (o->metrics) {
-                /* lag, queue depth and broker state for /metrics */
-                rd_kafka_conf_set_stats_cb(conf, worker_on_stats);
-                if (worker_conf_set(conf, "statistics.interval.ms", "5000", errstr, errstr_size))
-                        goto fail;
-        }
-        for (const char *const *kv = o->kafka; kv && kv[0] && kv[1]; kv += 2) {
+                        return -1;
+        for (const char *const *kv = kafka; kv && kv[0] && kv[1]; kv += 2) {
                 const char *key = kv[0];
                 if (!strncmp(key, other, strlen(other)))
                         continue;
@@ -909,8 +902,29 @@ static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_option
                 if (!strcmp(key, "group.id") && !consumer)
                         continue;
                 if (worker_conf_set(conf, key, kv[1], errstr, errstr_size))
+                        return -1;
+        }
+        return 0;
+}
+
+/* Our defaults, then the user's kafka.* keys, then what the guarantees need. */
+static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_options *o, int consumer,
+                                    char *errstr, size_t errstr_size)
+{
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char txid[256], host[128];
+
+        rd_kafka_conf_set_opaque(conf, w);
+        rd_kafka_conf_set_error_cb(conf, worker_on_error);
+        if (o->metrics) {
+                /* lag, queue depth and broker state for /metrics (before the
+                 * user's keys, which may override the interval) */
+                rd_kafka_conf_set_stats_cb(conf, worker_on_stats);
+                if (worker_conf_set(conf, "statistics.interval.ms", "5000", errstr, errstr_size))
                         goto fail;
         }
+        if (worker_kafka_conf_apply(conf, o->kafka, consumer, errstr, errstr_size))
+                goto fail;
         if (consumer) {
                 rd_kafka_conf_set_rebalance_cb(conf, worker_on_rebalance);
                 rd_kafka_conf_set_offset_commit_cb(conf, worker_on_commit);
