@@ -26,6 +26,37 @@ static const char *detect_ours(void *ud, const char *s, size_t len)
         return o->r.code;
 }
 
+/* The hint (an article's own "language" field) on word pairs: accuracy when
+ * it names the true language, and how often a wrong one (always "en", on
+ * pairs of the other languages) is followed. */
+static void print_hint_effect(const struct ev_corpus *c, const struct langid_model *m)
+{
+        size_t total[EV_MAX_LANGS] = {0}, right[EV_MAX_LANGS] = {0}, nen = 0, followed = 0;
+        int en = ev_lang_index(c, "en");
+        struct langid_result r;
+        for (size_t i = 0; i < c->pairs.n; i++) {
+                const struct ev_item *it = &c->pairs.v[i];
+                langid_detect(m, NULL, 0, it->s, it->len, c->code[it->lang], 4096, &r);
+                total[it->lang]++;
+                right[it->lang] += ev_lang_index(c, r.code) == it->lang;
+                if (it->lang == en)
+                        continue;
+                langid_detect(m, NULL, 0, it->s, it->len, "en", 4096, &r);
+                nen++;
+                followed += !strcmp(r.code, "en");
+        }
+        double sum = 0;
+        int n = 0;
+        for (int l = 0; l < c->nlang; l++)
+                if (total[l]) {
+                        sum += 100.0 * (double)right[l] / (double)total[l];
+                        n++;
+                }
+        printf("\nhint on word pairs: true language as hint: macro %.2f %%; hint \"en\" on the "
+               "other languages' pairs: answered en %.2f %% (%zu pairs)\n",
+               n ? sum / n : 0.0, nen ? 100.0 * (double)followed / (double)nen : 0.0, nen);
+}
+
 /* False-positive rate of language L on short snippets of en/es/fr: of the
  * snippets whose language is one of those three and not L, the share
  * answered L. One column per length (1, 2, 3 words, sentence); rows for the
@@ -134,6 +165,7 @@ int main(int argc, char **argv)
                 ev_print_confusions(&c, "ours", &sw[k], 8);
         }
         print_false_positives(&c, (const struct ev_score *[]){&sw[0], &sc[1], &sw[1], &sc[0]});
+        print_hint_effect(&c, m);
 
         /* Calibration: is a confidence of x right x of the time? */
         printf("\ncalibration (sentences + word pairs): confidence bin, items, mean confidence, "

@@ -103,7 +103,9 @@ struct langid_builder;
 /** Parameters written into the model header. */
 struct langid_build_params {
         double alpha;        /**< additive smoothing of n-gram counts */
-        unsigned min_count;  /**< (feature, language) pairs seen fewer times are dropped */
+        unsigned min_count;  /**< (n-gram, language) pairs seen fewer times are dropped */
+        unsigned min_count_word; /**< the same for whole words: a rare word still tells
+                                    close languages apart in a two-word title */
         double temperature;  /**< softmax temperature for calibrated confidence */
         double hint_bonus;   /**< log-odds prior of the hinted language (after temperature) */
         double min_hit_rate; /**< below this share of known 3..5-grams: "und" (noise) */
