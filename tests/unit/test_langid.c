@@ -186,14 +186,52 @@ static void test_hint_breaks_ties_only(void **state)
         assert_true(r.confidence == plain.confidence);
         detect("Les enfants sont allés à l'école ce matin", "zz", &r);
         assert_true(r.confidence == plain.confidence);
-        /* Issue 19: two words no language owns (the example of the README's quick start): without a
-         * hint the winner has no majority; with one, the hint decides, and the
+        /* Issue 19: two words no language owns (the example of the README's
+         * quick start, title + body "..."): without a hint the winner has no
+         * majority; with the hint "en" the answer is English, and the
          * confidence says how little the text itself knew. */
-        detect("Parliament votes", NULL, &plain);
+        const char *title = "Parliament votes";
+        langid_detect(model, title, strlen(title), "...", 3, NULL, 4096, &plain);
         assert_true(plain.confidence < 0.5);
-        detect("Parliament votes", "en", &r);
+        langid_detect(model, title, strlen(title), "...", 3, "en", 4096, &r);
         assert_string_equal(r.code, "en");
-        assert_true(r.confidence > 0.0 && r.confidence < 0.5);
+        assert_true(r.confidence > 0.0 && r.confidence < 0.9);
+        /* a hint the text makes implausible (German: < 1:20 against the
+         * winner) does not decide, however undecided the text is */
+        langid_detect(model, title, strlen(title), "...", 3, "de", 4096, &r);
+        assert_string_not_equal(r.code, "de");
+        assert_string_equal(r.code, plain.code);
+}
+
+/* Short titles of close languages (written for this test): the cases the
+ * issue names as weak (Catalan vs Spanish/Portuguese/French, Danish vs
+ * Norwegian vs Swedish), each decided by one or two words only one language
+ * of the group writes that way. */
+static void test_short_close_languages(void **state)
+{
+        (void)state;
+        static const struct lang_case shorts[] = {
+            {"ca", "El govern aprova"},      {"es", "el gobierno aprueba"},
+            {"pt", "o governo aprova"},      {"ca", "els diputats"},
+            {"es", "los diputados"},         {"pt", "os deputados"},
+            {"fr", "les députés"},           {"ca", "Eleccions generals"},
+            {"es", "Elecciones generales"},  {"pt", "Eleições gerais"},
+            {"ca", "votació al Parlament"},  {"ca", "La Generalitat"},
+            {"da", "ikke nogen"},            {"no", "ikke noe"},
+            {"sv", "inte alls"},             {"da", "Regeringen går af"},
+            {"no", "Regjeringen går av"},    {"sv", "Regeringen avgår"},
+            {"en", "Prime minister resigns"}, {"en", "Storm hits coast"},
+        };
+        for (size_t i = 0; i < sizeof(shorts) / sizeof(shorts[0]); i++) {
+                struct langid_result r = {{0}, 0};
+                detect(shorts[i].text, NULL, &r);
+                if (strcmp(r.code, shorts[i].code))
+                        fail_msg("expected %s, got %s (%.3f) for: %s", shorts[i].code, r.code,
+                                 r.confidence, shorts[i].text);
+                /* and the right hint never turns a right answer wrong */
+                detect(shorts[i].text, shorts[i].code, &r);
+                assert_string_equal(r.code, shorts[i].code);
+        }
 }
 
 static void test_prefix_limit(void **state)
@@ -398,6 +436,7 @@ int main(void)
             cmocka_unit_test(test_title_and_body),
             cmocka_unit_test(test_und),
             cmocka_unit_test(test_hint_breaks_ties_only),
+            cmocka_unit_test(test_short_close_languages),
             cmocka_unit_test(test_prefix_limit),
             cmocka_unit_test(test_confidence_grows_with_evidence),
             cmocka_unit_test(test_load_errors),

@@ -52,6 +52,8 @@ static void usage(FILE *out)
                 "  --min-count N     drop (feature, language) n-gram pairs seen fewer times\n"
                 "                    (default 2)\n"
                 "  --min-count-words N  the same for whole words (default 1)\n"
+                "  --word-balance B  scale each language's word counts by (mean/own word\n"
+                "                    total)^B (default 1; 0 = raw counts)\n"
                 "  --order-weights W1,..,W6  evidence weight of n-gram orders 1-5 and words\n"
                 "                    (default 0,0,1,1,1,3; 0 = order not used)\n"
                 "  --train-out DIR   also write the training lines (for tuning splits)\n"
@@ -608,6 +610,8 @@ int cmd_train_lang(int argc, char **argv)
                         p.alpha = strtod(v, NULL);
                 else if (!strcmp(a, "--min-count-words"))
                         p.min_count_word = (unsigned)strtoul(v, NULL, 10);
+                else if (!strcmp(a, "--word-balance"))
+                        p.word_balance = strtod(v, NULL);
                 else if (!strcmp(a, "--early-margin"))
                         p.early_margin = strtod(v, NULL);
                 else if (!strcmp(a, "--min-count"))
