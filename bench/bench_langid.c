@@ -2,9 +2,11 @@
  * <iso>.txt files (one sentence per line), e.g. the dev split that
  * `stemtag train-lang --dev-out DIR` writes. Prints per-language accuracy on
  * sentences (10-40 words), word pairs and article-length text (>= 500
- * characters), macro accuracy, top confusions and MB/s, and how often each
- * language is wrongly given to short English/Spanish/French snippets (1-3
- * words, sentences). Figures only; never fails on them. CLD2 on the same items: bench_langid_cld2. */
+ * characters), macro accuracy, top confusions and MB/s; accuracy on single
+ * words and word triples; how often each language is wrongly given to short
+ * English/Spanish/French snippets (1-3 words, sentences); the hint's effect;
+ * calibration. Figures only; never fails on them. CLD2 on the same items:
+ * bench_langid_cld2. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +71,8 @@ static void print_false_positives(const struct ev_corpus *c, const struct ev_sco
         for (int k = 0; k < 3; k++)
                 si[k] = ev_lang_index(c, src[k]);
         printf("\nfalse positives on en/es/fr snippets: %% of the snippets of another of en/es/fr "
-               "answered L\n%-9s", "L");
+               "answered L\n%-9s",
+               "L");
         for (int j = 0; j < 4; j++)
                 printf(" %9s", col[j]);
         printf("\n");
@@ -93,8 +96,8 @@ static void print_false_positives(const struct ev_corpus *c, const struct ev_sco
                                 all += si[k] < c->nlang ? sc[j]->total[si[k]] : 0;
                         for (int k = 0; k < 3; k++)
                                 if (si[k] < c->nlang && si[k] != l && all)
-                                        sum[j] += 100.0 * (double)sc[j]->conf[si[k]][l] /
-                                                  (double)all;
+                                        sum[j] +=
+                                            100.0 * (double)sc[j]->conf[si[k]][l] / (double)all;
                 }
                 if (!any)
                         continue;

@@ -147,6 +147,10 @@ static int read_jsonl(struct corpus *c, const char *path)
                 if (n <= 1)
                         continue;
                 json_t *o = json_loadb(line, (size_t)n, 0, &jerr);
+                if (!o) {
+                        fprintf(stderr, "train-lang: %s:%zu: %s\n", path, lineno, jerr.text);
+                        goto out;
+                }
                 const char *lang = json_string_value(json_object_get(o, "lang"));
                 const char *body = json_string_value(json_object_get(o, "body"));
                 char code[8];
@@ -163,15 +167,22 @@ static int read_jsonl(struct corpus *c, const char *path)
                         strcpy(code, "no");
                 int l = corpus_lang(c, code);
                 size_t len = json_string_length(json_object_get(o, "body"));
-                char *dup = len ? strndup(body, len) : NULL;
-                /* one line per sentence, as in the <iso>.txt files */
-                for (size_t i = 0; dup && i < len; i++)
-                        if (dup[i] == '\n' || dup[i] == '\r')
-                                dup[i] = ' ';
+                char *dup = len ? malloc(len + 1) : NULL;
+                /* one line per sentence, as in the <iso>.txt files (a NUL in
+                 * the JSON string is kept: the length says where it ends) */
+                if (dup) {
+                        memcpy(dup, body, len);
+                        dup[len] = 0;
+                        for (size_t i = 0; i < len; i++)
+                                if (dup[i] == '\n' || dup[i] == '\r')
+                                        dup[i] = ' ';
+                }
                 json_decref(o);
                 if (!len)
                         continue;
                 if (l < 0 || !dup || corpus_push(c, dup, len, l)) {
+                        fprintf(stderr, "train-lang: %s:%zu: %s\n", path, lineno,
+                                l < 0 ? "more than 32 languages" : "out of memory");
                         free(dup);
                         goto out;
                 }
@@ -590,8 +601,7 @@ int cmd_train_lang(int argc, char **argv)
                                 return 2;
                         }
                         input[ninput++] = v;
-                }
-                else if (!strcmp(a, "--out"))
+                } else if (!strcmp(a, "--out"))
                         out = v;
                 else if (!strcmp(a, "--dev-out"))
                         dev_out = v;

@@ -29,7 +29,7 @@
  * LANGID_HINT_PLAUSIBLE calibrated log-odds of the winner (prior included):
  * "Parliament votes" with hint "en" is English, with hint "de" it stays the
  * text's own answer. */
-#define LANGID_HINT_DECIDES  0.5
+#define LANGID_HINT_DECIDES   0.5
 #define LANGID_HINT_PLAUSIBLE 3.0
 
 #include <errno.h>

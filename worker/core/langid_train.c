@@ -277,8 +277,8 @@ int langid_builder_write(struct langid_builder *b, const struct langid_build_par
                 put32(q + 8, smask);
                 for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
                         putf(q + 8 + 4 * o,
-                             p->order_weight[o] *
-                                 log(p->alpha / (b->total[l][o] * scale[l][o] + p->alpha * (vocab[o] + 1))));
+                             p->order_weight[o] * log(p->alpha / (b->total[l][o] * scale[l][o] +
+                                                                  p->alpha * (vocab[o] + 1))));
         }
         unsigned char *keys = q, *cnt = q + nfeat * 4, *post = cnt + nfeat;
         size_t fi = 0, pi = 0;
@@ -290,8 +290,9 @@ int langid_builder_write(struct langid_builder *b, const struct langid_build_par
                         if (!kcount[i])
                                 continue;
                         unsigned o = (unsigned)(kept[i] >> 8) & 0xff;
-                        double v = Q_SCALE * p->order_weight[o] *
-                                   log((kcount[i] * scale[kept[i] & 0xff][o] + p->alpha) / p->alpha);
+                        double v =
+                            Q_SCALE * p->order_weight[o] *
+                            log((kcount[i] * scale[kept[i] & 0xff][o] + p->alpha) / p->alpha);
                         long qv = lround(v);
                         post[2 * pi] = (unsigned char)(kept[i] & 0xff);
                         post[2 * pi + 1] = (unsigned char)(qv < 1 ? 1 : qv > 255 ? 255 : qv);
