@@ -168,8 +168,7 @@ static int read_jsonl(struct corpus *c, const char *path)
                 int l = corpus_lang(c, code);
                 size_t len = json_string_length(json_object_get(o, "body"));
                 char *dup = len ? malloc(len + 1) : NULL;
-                /* one line per sentence, as in the <iso>.txt files (a NUL in
-                 * the JSON string is kept: the length says where it ends) */
+                /* one line per sentence, as in the <iso>.txt files */
                 if (dup) {
                         memcpy(dup, body, len);
                         dup[len] = 0;
