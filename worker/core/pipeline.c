@@ -23,9 +23,6 @@
 #include "stem.h"
 #include "text.h"
 
-/* Stem cache entries of the taxonomy-load pool (64 bytes each). */
-#define TAXONOMY_LOAD_STEM_CACHE 16384
-
 struct pipeline_model {
         atomic_int refs;
         struct langid_model *langid; /* NULL: detection off */
@@ -82,11 +79,9 @@ struct pipeline_model *pipeline_model_load(const struct pipeline_options *opts, 
                 }
         }
         /* [classify] keywords are stemmed at load with a pool of our own (pools
-         * belong to one thread; this one lives only for the load). Its cache
-         * (1 MB, freed after the load) serves the words that recur across
-         * labels and the "*" names stemmed in every language. */
+         * belong to one thread; this one lives only for the load). */
         if (opts->taxonomy_paths && opts->taxonomy_paths[0]) {
-                struct stem_pool *pool = stem_pool_new(TAXONOMY_LOAD_STEM_CACHE);
+                struct stem_pool *pool = stem_pool_new(0);
                 m->taxonomy = pool ? taxonomy_load(opts->taxonomy_paths, pool, errstr, errstr_size)
                                    : NULL;
                 if (!pool)
