@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "hash.h"
 #include "stem.h"
 #include "text.h"
 
@@ -199,6 +200,45 @@ static void test_stem_tokens(void **state)
         stem_pool_destroy(p);
 }
 
+/* Each token's stem hash (what the classifier keys on) equals hash_stem() of
+ * its stem: on a cache miss, on a hit, for words too long for a cache entry,
+ * numbers, non-prefix stems, without a language, and after re-tokenising. */
+static void assert_stem_hashes(const struct text_tokens *t)
+{
+        assert_int_equal(t->stem_hash_n, t->n);
+        for (size_t i = 0; i < t->n; i++) {
+                uint32_t len = t->v[i].stem_len ? t->v[i].stem_len : t->v[i].norm_len;
+                const char *s = t->v[i].stem_len ? text_token_stem(t, i) : text_token_norm(t, i);
+                assert_true(t->stem_hash[i] == hash_stem(s, len));
+        }
+}
+
+static void test_stem_hash(void **state)
+{
+        (void)state;
+        struct stem_pool *p = stem_pool_new(64);
+        struct text_tokens t;
+        text_tokens_init(&t);
+        const char *s = "Governments governed 2024 internationalizationsexperimentationsandmanymore "
+                        "governments الرئيس";
+        assert_int_equal(text_tokenize(&t, s, strlen(s), TEXT_FIELD_BODY, "en"), 0);
+        assert_int_equal(t.stem_hash_n, 0); /* not stemmed yet */
+        for (int round = 0; round < 2; round++) { /* misses, then hits */
+                assert_int_equal(stem_tokens(p, stem_lang_from_iso("en"), &t), 0);
+                assert_stem_hashes(&t);
+        }
+        assert_true(t.stem_hash[0] == t.stem_hash[4]); /* same stem, same hash */
+        assert_int_equal(stem_tokens(p, -1, &t), 0);
+        assert_stem_hashes(&t);
+        assert_int_equal(stem_tokens(p, stem_lang_from_iso("ar"), &t), 0);
+        assert_stem_hashes(&t);
+        /* more tokens after stemming: the hashes no longer cover them */
+        assert_int_equal(text_tokenize(&t, "more", 4, TEXT_FIELD_BODY, "en"), 0);
+        assert_int_equal(t.stem_hash_n, 0);
+        text_tokens_free(&t);
+        stem_pool_destroy(p);
+}
+
 /* Stem of the single word (or last word of a phrase) @p w in @p lang (static buffer). */
 static const char *stem_of(struct stem_pool *p, const char *lang, const char *w)
 {
@@ -306,6 +346,7 @@ int main(void)
             cmocka_unit_test(test_lang_codes),
             cmocka_unit_test(test_cache_eviction_keeps_results),
             cmocka_unit_test(test_stem_tokens),
+            cmocka_unit_test(test_stem_hash),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

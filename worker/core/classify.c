@@ -241,20 +241,27 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
                             * that pass the taxonomy's bit filter, a small fraction. */
         if (slots_reset(c, tx ? 256 : 4 * n + 16))
                 return -1;
-        for (size_t i = 0; i < n; i++) {
-                uint32_t len;
-                const char *s = tok_stem(t, i, &len);
-                c->tok_hash[i] = tx_hash_stem(s, len);
+        /* stem_tokens leaves each stem's hash beside it (from the stem cache):
+         * use those rather than hashing every token a second time. */
+        const uint64_t *tok_hash = c->tok_hash;
+        if (t->stem_hash_n == n && n) {
+                tok_hash = t->stem_hash;
+        } else {
+                for (size_t i = 0; i < n; i++) {
+                        uint32_t len;
+                        const char *s = tok_stem(t, i, &len);
+                        c->tok_hash[i] = tx_hash_stem(s, len);
+                }
         }
         double n_eff = 0.0;
         for (size_t i = 0; i < n; i++) {
                 uint8_t field = t->v[i].field;
                 float fw = field == TEXT_FIELD_TITLE ? (float)title_weight : 1.0f;
                 n_eff += fw;
-                if (tx && !tx_filter_has(tx, lang, c->tok_hash[i]))
+                if (tx && !tx_filter_has(tx, lang, tok_hash[i]))
                         continue;
                 int is_new;
-                struct doc_feat *f = feat_upsert(c, c->tok_hash[i], &is_new);
+                struct doc_feat *f = feat_upsert(c, tok_hash[i], &is_new);
                 if (!f)
                         return -1;
                 if (is_new) {
@@ -271,11 +278,11 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
                  * one starting with this stem; learning (no taxonomy), every
                  * bigram is a feature. */
                 int follow = tx ? f->max_follow : 2;
-                uint64_t h = c->tok_hash[i];
+                uint64_t h = tok_hash[i];
                 for (size_t k = 2; i + k <= n && t->v[i + k - 1].field == field; k++) {
                         if ((int)k > follow)
                                 break;
-                        h = tx_hash_combine(h, c->tok_hash[i + k - 1]);
+                        h = tx_hash_combine(h, tok_hash[i + k - 1]);
                         struct doc_feat *g = feat_upsert(c, h, &is_new);
                         if (!g)
                                 return -1;

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-int mem_grow(void **v, size_t *cap, size_t need, size_t elem)
+int mem_grow_slow(void **v, size_t *cap, size_t need, size_t elem)
 {
         if (need <= *cap)
                 return 0;

@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "classify.h"
 #include "fingerprint.h"
@@ -94,6 +97,13 @@ struct pipeline_model *pipeline_model_load(const struct pipeline_options *opts, 
                         return NULL;
                 }
         }
+#ifdef __GLIBC__
+        /* Loading frees far more than it keeps (parsed JSON, raw keyword
+         * tables, sort buffers): hand those pages back. Kafka's threads
+         * allocate from their own malloc arenas and would never reuse them,
+         * so they would stay in the worker's RSS for its whole life. */
+        malloc_trim(0);
+#endif
         return m;
 }
 

@@ -12,6 +12,7 @@
 #include <libstemmer.h>
 
 #include "hash.h"
+#include "mem.h"
 
 static const struct {
         const char *iso;
@@ -27,11 +28,13 @@ static const struct {
     {"porter", "porter"},
 };
 
-#define SLOT_DATA   52
+#define SLOT_DATA   44
 #define SLOT_PREFIX 0x01 /* the stem is the first stem_len bytes of the key */
 
 struct cache_slot {
-        uint64_t hash; /* 0: empty */
+        uint64_t hash;      /* 0: empty */
+        uint64_t stem_hash; /* hash_stem() of the stem: the classifier's key, so a
+                               cached token is hashed once (for this cache) per article */
         uint8_t lang;
         uint8_t key_len;
         uint8_t stem_len;
@@ -193,6 +196,14 @@ static inline int bytes_equal(const char *a, const char *b, size_t n)
                 b += 8;
                 n -= 8;
         }
+        if (n >= 4) { /* two overlapping 4-byte compares, not a byte loop */
+                uint32_t x, y, u, v;
+                memcpy(&x, a, 4);
+                memcpy(&y, b, 4);
+                memcpy(&u, a + n - 4, 4);
+                memcpy(&v, b + n - 4, 4);
+                return x == y && u == v;
+        }
         while (n--)
                 if (*a++ != *b++)
                         return 0;
@@ -211,9 +222,11 @@ static inline struct cache_slot *cache_set(const struct stem_pool *p, uint64_t h
 
 /* stem_word with the hash already known (stem_tokens computes it ahead). */
 /* *prefix: whether the stem is the first *out_len bytes of word (the cache
- * entry knows, which saves stem_tokens comparing them again). */
+ * entry knows, which saves stem_tokens comparing them again); *stem_hash:
+ * hash_stem() of the stem (stored in the entry). */
 static const char *stem_word_hashed(struct stem_pool *p, int lang, const char *word, size_t len,
-                                    uint64_t h, size_t *out_len, int *prefix_out)
+                                    uint64_t h, size_t *out_len, int *prefix_out,
+                                    uint64_t *stem_hash)
 {
         struct cache_slot *set = cache_set(p, h);
         for (int w = 0; w < 2; w++) {
@@ -230,6 +243,7 @@ static const char *stem_word_hashed(struct stem_pool *p, int lang, const char *w
                 }
                 *out_len = e->stem_len;
                 *prefix_out = (e->flags & SLOT_PREFIX) != 0;
+                *stem_hash = e->stem_hash;
                 return *prefix_out ? e->data : e->data + e->key_len;
         }
         p->misses++;
@@ -240,11 +254,13 @@ static const char *stem_word_hashed(struct stem_pool *p, int lang, const char *w
         *out_len = slen;
         int prefix = slen <= len && !memcmp(s, word, slen);
         *prefix_out = prefix;
+        *stem_hash = hash_stem(s, slen);
         if (!prefix && len + slen > SLOT_DATA)
                 return s;
         set[1] = set[0];
         struct cache_slot *e = &set[0];
         e->hash = h;
+        e->stem_hash = *stem_hash;
         e->lang = (uint8_t)lang;
         e->key_len = (uint8_t)len;
         e->stem_len = (uint8_t)slen;
@@ -267,7 +283,9 @@ const char *stem_word(struct stem_pool *p, int lang, const char *word, size_t le
                 return stem_uncached(p, lang, word, len, out_len);
         }
         int prefix;
-        return stem_word_hashed(p, lang, word, len, cache_hash(word, len, lang), out_len, &prefix);
+        uint64_t sh;
+        return stem_word_hashed(p, lang, word, len, cache_hash(word, len, lang), out_len, &prefix,
+                                &sh);
 }
 
 /* Tokens looked up this far ahead have their cache set prefetched: the cache
@@ -282,6 +300,9 @@ static int token_cacheable(const struct stem_pool *p, const struct text_token *t
 
 int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
 {
+        t->stem_hash_n = 0;
+        if (mem_grow((void **)&t->stem_hash, &t->stem_hash_cap, t->n + 1, sizeof(uint64_t)))
+                return -1;
         uint64_t ahead[PREFETCH_AHEAD] = {0};
         int use_cache = lang >= 0 && lang < STEM_LANG_COUNT && p->slots;
         for (size_t j = 0; use_cache && j < PREFETCH_AHEAD && j < t->n; j++) {
@@ -303,20 +324,27 @@ int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
                         ahead[i % PREFETCH_AHEAD] = nh;
                         __builtin_prefetch(cache_set(p, nh));
                 }
-                if (lang < 0 || (tok->flags & TEXT_TOKEN_NUMERIC))
+                const char *word = t->buf + tok->norm_off;
+                if (lang < 0 || (tok->flags & TEXT_TOKEN_NUMERIC)) {
+                        t->stem_hash[i] = hash_stem(word, tok->norm_len);
                         continue;
+                }
                 size_t slen;
                 int prefix;
-                const char *word = t->buf + tok->norm_off;
                 const char *s;
                 if (token_cacheable(p, tok)) {
-                        s = stem_word_hashed(p, lang, word, tok->norm_len, h, &slen, &prefix);
+                        s = stem_word_hashed(p, lang, word, tok->norm_len, h, &slen, &prefix,
+                                             &t->stem_hash[i]);
                 } else {
                         s = stem_word(p, lang, word, tok->norm_len, &slen);
                         prefix = s && slen <= tok->norm_len && !memcmp(s, word, slen);
+                        if (s)
+                                t->stem_hash[i] = hash_stem(s, slen);
                 }
                 if (!s)
                         return -1;
+                if (!slen) /* an empty stem stands for the normal form (classify's tok_stem) */
+                        t->stem_hash[i] = hash_stem(word, tok->norm_len);
                 if (prefix) {
                         tok->stem_len = (uint32_t)slen;
                         continue;
@@ -339,5 +367,6 @@ int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
                 tok->stem_len = (uint32_t)slen;
                 t->buf_len += slen;
         }
+        t->stem_hash_n = t->n;
         return 0;
 }

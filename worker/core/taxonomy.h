@@ -108,30 +108,11 @@ struct taxonomy {
         uint32_t *keyword_counts;
 };
 
-/* Stem hash, 8 bytes at a time (stems are short; this runs once per token).
+/* Stem hash (hash_stem in hash.h, where the stem cache can reach it).
  * Internal to a process: taxonomy files and learned models store strings. */
 static inline uint64_t tx_hash_stem(const char *s, size_t len)
 {
-        uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ULL;
-        while (len >= 8) {
-                uint64_t v;
-                memcpy(&v, s, 8);
-                h = (h ^ hash_mix64(v)) * 0xff51afd7ed558ccdULL;
-                s += 8;
-                len -= 8;
-        } /* Tail of 0..7 bytes with fixed-size (inlined) loads, as wyhash does:
-           * two overlapping 4-byte reads, or first/middle/last byte. */
-        uint64_t v = 0;
-        if (len >= 4) {
-                uint32_t a, b;
-                memcpy(&a, s, 4);
-                memcpy(&b, s + len - 4, 4);
-                v = (uint64_t)a | (uint64_t)b << 32;
-        } else if (len) {
-                v = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len >> 1] << 8 |
-                    (uint64_t)(unsigned char)s[len - 1] << 16;
-        }
-        return hash_mix64(h ^ v ^ 0xc4ceb9fe1a85ec53ULL);
+        return hash_stem(s, len);
 }
 
 /** Hash of an n-gram from the hash of its first n-1 stems and the next stem. */

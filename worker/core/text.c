@@ -82,6 +82,7 @@ void text_tokens_reset(struct text_tokens *t)
 {
         t->n = 0;
         t->buf_len = 0;
+        t->stem_hash_n = 0;
 }
 
 void text_tokens_free(struct text_tokens *t)
@@ -92,6 +93,7 @@ void text_tokens_free(struct text_tokens *t)
         free(t->buf);
         free(t->ucs);
         free(t->fold2);
+        free(t->stem_hash);
         text_tokens_init(t);
 }
 
@@ -664,6 +666,7 @@ int text_tokenize(struct text_tokens *t, const char *s, size_t len, enum text_fi
 {
         if (len > UINT32_MAX)
                 return -1;
+        t->stem_hash_n = 0; /* new tokens: stem_tokens must run (again) */
         if (!t->fold2 && !(t->fold2 = fold2_build()))
                 return -1;
         const struct text_fold2 *f2 = t->fold2;

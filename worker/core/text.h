@@ -52,6 +52,11 @@ struct text_tokens {
         int32_t *ucs; /**< scratch for utf8proc (code points of one token) */
         size_t ucs_cap;
         struct text_fold2 *fold2; /**< private: 2-byte UTF-8 table (text.c), built on first use */
+        /** hash_stem() of each token's stem, filled by stem_tokens (from its
+         *  cache) so the classifier does not hash the token again; valid for
+         *  tokens [0, stem_hash_n), and only when stem_hash_n == n. */
+        uint64_t *stem_hash;
+        size_t stem_hash_n, stem_hash_cap;
 };
 
 /** Script of a token (of its first letter). */
