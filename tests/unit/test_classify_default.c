@@ -171,6 +171,35 @@ static void test_nothing_found_contract(void **state)
         json_decref(rec);
 }
 
+static double section_confidence_of(const char *article)
+{
+        json_t *rec = record_of(article, 1, 1);
+        json_t *sec = json_object_get(rec, "section");
+        assert_string_equal(json_string_value(json_object_get(sec, "id")), "politics");
+        double conf = json_number_value(json_object_get(sec, "confidence"));
+        json_decref(rec);
+        return conf;
+}
+
+/* docs/classifier.md "Confidence": the same single keyword earns a short text
+ * (a headline alone, < CONF_SHORT_TOKENS tokens) less confidence than a longer
+ * one, and more distinct keywords earn more. */
+static void test_section_confidence_length_and_evidence(void **state)
+{
+        (void)state;
+        const char *tail = ", und es war an diesem Tag alles so, wie es sich alle vorher "
+                           "gedacht hatten.";
+        char buf[512];
+        double short_one = section_confidence_of("{\"body\":\"Der Bundestag stimmt heute ab.\"}");
+        snprintf(buf, sizeof(buf), "{\"body\":\"Der Bundestag stimmt heute ab%s\"}", tail);
+        double long_one = section_confidence_of(buf);
+        snprintf(buf, sizeof(buf),
+                 "{\"body\":\"Der Bundestag und der Bundesrat stimmen heute ab%s\"}", tail);
+        double long_more = section_confidence_of(buf);
+        assert_true(short_one > 0.0 && short_one < long_one);
+        assert_true(long_one < long_more && long_more <= 1.0);
+}
+
 int main(void)
 {
         const char *s = getenv("STEMTAG_SOURCE_DIR"), *d = getenv("STEMTAG_TEST_DATA");
@@ -183,6 +212,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_seed_layout_article),
             cmocka_unit_test(test_nothing_found_contract),
+            cmocka_unit_test(test_section_confidence_length_and_evidence),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

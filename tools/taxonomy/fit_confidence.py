@@ -21,6 +21,9 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 import bench_zeroshot as bz  # noqa: E402
 
+CONF_EVIDENCE_CAP = 8   # worker/core/classify.h
+CONF_SHORT_TOKENS = 16  # worker/core/classify.h
+
 
 def section_rows(corpus, docs, recs):
     m = bz.SECTION_MAPS[corpus]
@@ -36,7 +39,11 @@ def section_rows(corpus, docs, recs):
         n_ev = sum(1 for c in me["contributions"] if c["weight"] > 0)
         s = sec["score"]
         margin = (s - max(runner, 0.0)) / s if s > 0 else 0.0
-        x = [1.0, math.log1p(s), margin, 1.0 if n_ev >= 2 else 0.0]
+        # evidence: ln of the distinct keywords (capped), so that the third and
+        # fourth keyword still count; short: a headline or one-line item (fewer
+        # than CONF_SHORT_TOKENS tokens) gives the section less context
+        x = [1.0, math.log1p(s), margin, math.log(min(max(n_ev, 1), CONF_EVIDENCE_CAP)),
+             1.0 if r["explain"]["tokens"] < CONF_SHORT_TOKENS else 0.0]
         rows.append((x, 1.0 if sec["id"] in m[d["label"]] else 0.0))
     return rows
 
@@ -100,6 +107,7 @@ def main():
     print("#define CONF_SECTION_B_SCORE    %.3f" % b[1])
     print("#define CONF_SECTION_B_MARGIN   %.3f" % b[2])
     print("#define CONF_SECTION_B_EVIDENCE %.3f" % b[3])
+    print("#define CONF_SECTION_B_SHORT    (%.3f)" % b[4])
     docs = bz.read_gold("reuters", ["train", "dev"])
     recs = bz.classify(docs, ["--explain"])
     rt = topic_rows(docs, recs)

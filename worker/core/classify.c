@@ -685,12 +685,14 @@ static double sigmoid(double x)
 }
 
 /* Calibrated confidences (classify.h "Confidence"). */
-static double section_confidence(double score, double runner_up, const struct label_evidence *ev)
+static double section_confidence(double score, double runner_up, const struct label_evidence *ev,
+                                 size_t n_tokens)
 {
         double margin = score > 0.0 ? (score - (runner_up > 0.0 ? runner_up : 0.0)) / score : 0.0;
+        unsigned n_ev = ev->n < 1 ? 1u : ev->n > CONF_EVIDENCE_CAP ? CONF_EVIDENCE_CAP : ev->n;
         double x = CONF_SECTION_B0 + CONF_SECTION_B_SCORE * log1p(score) +
-                   CONF_SECTION_B_MARGIN * margin +
-                   CONF_SECTION_B_EVIDENCE * (ev->n >= 2 ? 1.0 : 0.0);
+                   CONF_SECTION_B_MARGIN * margin + CONF_SECTION_B_EVIDENCE * log((double)n_ev) +
+                   CONF_SECTION_B_SHORT * (n_tokens < CONF_SHORT_TOKENS ? 1.0 : 0.0);
         return sigmoid(x);
 }
 
@@ -797,7 +799,7 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                                 runner_up = c->score[l];
                 }
                 c->section_conf = section_confidence(c->score[section_label], runner_up,
-                                                     &c->ev[section_label]);
+                                                     &c->ev[section_label], toks->n);
         }
         /* Topics far below the strongest one are its echo, not a subject of
          * their own (labels with "margin": 0, the countries, are exempt). */
