@@ -77,7 +77,8 @@ build_images() {
 }
 ci_step "images (base, Kafka stand-in, deploy/Dockerfile)" build_images
 
-in_image() { podman run --rm -i "$@"; }
+# --no-healthcheck: podman 4.3 would try systemd timers for it (absent here).
+in_image() { podman run --rm -i --no-healthcheck "$@"; }
 
 check_image() {
 	local user healthcheck missing
@@ -107,7 +108,7 @@ check_image() {
 	in_image -e STEMTAG_CONFIG= "$CI_STEMTAG_IMAGE" classify <tests/data/samples.jsonl |
 		sed "$stamp" >"$CI_STATE/classify.image-etc"
 	local tagged
-	tagged=$(grep -c '"section":"[^"]' "$CI_STATE/classify.image" || true)
+	tagged=$(grep -c '"section":{' "$CI_STATE/classify.image" || true)
 	[ "$tagged" -gt 0 ] || ci_die "classify in the image tagged no section"
 	diff -u "$CI_STATE/classify.host" "$CI_STATE/classify.image" >&2 ||
 		ci_die "classify in the image (STEMTAG_CONFIG) differs from the checkout's"
