@@ -30,7 +30,7 @@ T0=$SECONDS
 TIMEOUT=${STEMTAG_CI_TIMEOUT:-300}
 PROJECT=stemtagci$$
 SOCK=$CI_STATE/podman.sock
-service_pid= pump_pid= compose_up=0
+service_pid='' pump_pid='' compose_up=0
 images_before=$CI_STATE/images.before
 
 ci_step "install tools" "$here/install.sh"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # sourced: the names are used by the scripts
 # deploy/ci/lib.sh: sourced by the deploy/ci scripts. Owns the timed-step
 # helper, the podman environment (containers.conf for this sandbox) and the
 # names the scripts share. Nothing here starts a process.
