@@ -45,7 +45,10 @@ cleanup() {
 	local rc=$?
 	set +e
 	if [ "$compose_up" = 1 ]; then
-		[ "$rc" = 0 ] || { compose ps; compose logs --tail=40; } >"$CI_STATE/compose-failure.log" 2>&1
+		if [ "$rc" != 0 ]; then
+			{ compose ps; compose logs --no-color --tail=40; } >"$CI_STATE/compose-failure.log" 2>&1
+			tail -n 120 "$CI_STATE/compose-failure.log" >&2
+		fi
 		compose down -t 5 >/dev/null 2>&1
 	fi
 	[ -z "$pump_pid" ] || kill "$pump_pid" 2>/dev/null
