@@ -4,6 +4,8 @@
  *   sentences  lines of 10..40 words
  *   pairs      two consecutive words (punctuation and digits stripped),
  *              at most 5 per line, from different positions
+ *   words1/3   the same with one and with three consecutive words (the
+ *              false-positive table of bench_langid)
  *   articles   consecutive lines of one language joined until >= 500 characters
  * Written in the common subset of C and C++; every function is static. */
 #ifndef STEMTAG_LANGID_EVAL_H
@@ -32,7 +34,7 @@ struct ev_set {
 struct ev_corpus {
         char code[EV_MAX_LANGS][8];
         int nlang;
-        struct ev_set lines, sentences, pairs, articles;
+        struct ev_set lines, sentences, pairs, articles, words1, words3;
 };
 
 /* Command line shared by the langid benches: [--model FILE] [--seconds S] DIR.
@@ -119,7 +121,9 @@ static size_t ev_clean_word(const char *w, size_t len, const char **out)
         return len;
 }
 
-static int ev_make_pairs(struct ev_corpus *c, const struct ev_item *it)
+/* Snippets of @p k consecutive clean words (k = 1..3), at most 5 per line,
+ * taken at positions 0, k, 2k, ... into @p out. */
+static int ev_make_snippets(struct ev_set *out, const struct ev_item *it, size_t k)
 {
         const char *ws[512];
         size_t wl[512], nw = 0, i = 0;
@@ -138,18 +142,23 @@ static int ev_make_pairs(struct ev_corpus *c, const struct ev_item *it)
                 }
         }
         int made = 0;
-        for (size_t k = 0; k + 1 < nw && made < 5; k += 2) {
-                if (!ws[k] || !ws[k + 1])
+        for (size_t p0 = 0; p0 + k <= nw && made < 5; p0 += k) {
+                size_t len = k - 1, j;
+                for (j = 0; j < k && ws[p0 + j]; j++)
+                        len += wl[p0 + j];
+                if (j < k)
                         continue;
-                size_t len = wl[k] + 1 + wl[k + 1];
-                char *p = (char *)malloc(len + 1);
+                char *p = (char *)malloc(len + 1), *q = p;
                 if (!p)
                         return -1;
-                memcpy(p, ws[k], wl[k]);
-                p[wl[k]] = ' ';
-                memcpy(p + wl[k] + 1, ws[k + 1], wl[k + 1]);
-                p[len] = 0;
-                if (ev_push(&c->pairs, p, len, it->lang))
+                for (j = 0; j < k; j++) {
+                        if (j)
+                                *q++ = ' ';
+                        memcpy(q, ws[p0 + j], wl[p0 + j]);
+                        q += wl[p0 + j];
+                }
+                *q = 0;
+                if (ev_push(out, p, len, it->lang))
                         return -1;
                 made++;
         }
@@ -191,7 +200,10 @@ static int ev_load(struct ev_corpus *c, const char *dir)
                         size_t w = ev_words(line, (size_t)n);
                         if (w >= 10 && w <= 40 && ev_push(&c->sentences, dup, (size_t)n, lang))
                                 return -1;
-                        if (ev_make_pairs(c, &c->lines.v[c->lines.n - 1]))
+                        const struct ev_item *it = &c->lines.v[c->lines.n - 1];
+                        if (ev_make_snippets(&c->pairs, it, 2) ||
+                            ev_make_snippets(&c->words1, it, 1) ||
+                            ev_make_snippets(&c->words3, it, 3))
                                 return -1;
                         char *na = (char *)realloc(art, art_len + (size_t)n + 2);
                         if (!na)

@@ -129,11 +129,49 @@ static void test_dump_precedence_and_redaction(void **state)
         assert_null(strstr(out, "config ok"));
 }
 
+/* A taxonomy that does not load: exit 3 like `run`, not 2 (the config is fine). */
+static void test_broken_taxonomy_exit_3(void **state)
+{
+        char out[8192], path[512];
+        FILE *f;
+        (void)state;
+
+        snprintf(path, sizeof(path), "%s/bad-taxonomy.json", dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("{\"format\": \"stemtag.taxonomy.v1\", \"labels\": [", f); /* cut short */
+        fclose(f);
+        write_conf("");
+        char arg[600];
+        snprintf(arg, sizeof(arg), "-X taxonomy.files=%s", path);
+        assert_int_equal(run("", arg, out, sizeof(out)), 3);
+        assert_non_null(strstr(out, "bad-taxonomy.json"));
+}
+
+/* A misspelt STEMTAG_* variable is named, with the key it probably meant;
+ * the project's own tool variables are not. */
+static void test_unknown_env_named(void **state)
+{
+        char out[8192];
+        (void)state;
+
+        write_conf("");
+        assert_int_equal(run("STEMTAG_PIPELNES=3 STEMTAG_SOURCE_DIR=/x", "", out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "config_env_unknown"));
+        assert_non_null(strstr(out, "STEMTAG_PIPELNES is not a config variable (did you mean "
+                                    "STEMTAG_PIPELINES?)"));
+        assert_null(strstr(out, "STEMTAG_SOURCE_DIR"));
+        assert_int_equal(run("STEMTAG_PIPELINES=3", "", out, sizeof(out)), 0);
+        assert_null(strstr(out, "config_env_unknown"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_valid_and_invalid),
             cmocka_unit_test(test_dump_precedence_and_redaction),
+            cmocka_unit_test(test_unknown_env_named),
+            cmocka_unit_test(test_broken_taxonomy_exit_3),
         };
         if (!getenv("STEMTAG_BIN"))
                 return 77;

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -186,14 +188,174 @@ static void test_hint_breaks_ties_only(void **state)
         assert_true(r.confidence == plain.confidence);
         detect("Les enfants sont allés à l'école ce matin", "zz", &r);
         assert_true(r.confidence == plain.confidence);
-        /* Issue 19: two words no language owns (the example of the README's quick start): without a
-         * hint the winner has no majority; with one, the hint decides, and the
+        /* Issue 19: two words no language owns (the example of the README's
+         * quick start, title + body "..."): without a hint the winner has no
+         * majority; with the hint "en" the answer is English, and the
          * confidence says how little the text itself knew. */
-        detect("Parliament votes", NULL, &plain);
+        const char *title = "Parliament votes";
+        langid_detect(model, title, strlen(title), "...", 3, NULL, 4096, &plain);
         assert_true(plain.confidence < 0.5);
-        detect("Parliament votes", "en", &r);
+        langid_detect(model, title, strlen(title), "...", 3, "en", 4096, &r);
         assert_string_equal(r.code, "en");
-        assert_true(r.confidence > 0.0 && r.confidence < 0.5);
+        assert_true(r.confidence > 0.0 && r.confidence < 0.9);
+        /* a hint the text makes implausible (German: < 1:20 against the
+         * winner) does not decide, however undecided the text is */
+        langid_detect(model, title, strlen(title), "...", 3, "de", 4096, &r);
+        assert_string_not_equal(r.code, "de");
+        assert_string_equal(r.code, plain.code);
+}
+
+/* Short titles of close languages (written for this test): the cases the
+ * issue names as weak (Catalan vs Spanish/Portuguese/French, Danish vs
+ * Norwegian vs Swedish), each decided by one or two words only one language
+ * of the group writes that way. */
+static void test_short_close_languages(void **state)
+{
+        (void)state;
+        static const struct lang_case shorts[] = {
+            {"ca", "El govern aprova"},
+            {"es", "el gobierno aprueba"},
+            {"pt", "o governo aprova"},
+            {"ca", "els diputats"},
+            {"es", "los diputados"},
+            {"pt", "os deputados"},
+            {"fr", "les députés"},
+            {"ca", "Eleccions generals"},
+            {"es", "Elecciones generales"},
+            {"pt", "Eleições gerais"},
+            {"ca", "votació al Parlament"},
+            {"ca", "La Generalitat"},
+            {"da", "ikke nogen"},
+            {"no", "ikke noe"},
+            {"sv", "inte alls"},
+            {"da", "Regeringen går af"},
+            {"no", "Regjeringen går av"},
+            {"sv", "Regeringen avgår"},
+            {"en", "Prime minister resigns"},
+            {"en", "Storm hits coast"},
+        };
+        for (size_t i = 0; i < sizeof(shorts) / sizeof(shorts[0]); i++) {
+                struct langid_result r = {{0}, 0};
+                detect(shorts[i].text, NULL, &r);
+                if (strcmp(r.code, shorts[i].code))
+                        fail_msg("expected %s, got %s (%.3f) for: %s", shorts[i].code, r.code,
+                                 r.confidence, shorts[i].text);
+                /* and the right hint never turns a right answer wrong */
+                detect(shorts[i].text, shorts[i].code, &r);
+                assert_string_equal(r.code, shorts[i].code);
+        }
+}
+
+/* Runs `stemtag ARGS` (stderr into @p out); returns its exit status. */
+static int run_stemtag(const char *args, char *out, size_t out_size)
+{
+        char cmd[4096];
+        snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", getenv("STEMTAG_BIN"), args);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        size_t n = fread(out, 1, out_size - 1, p);
+        out[n] = '\0';
+        int st = pclose(p);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void write_file(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        assert_true(fputs(text, f) >= 0);
+        assert_int_equal(fclose(f), 0);
+}
+
+static int same_bytes(const char *a, const char *b)
+{
+        char cmd[2048];
+        snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+        return system(cmd) == 0;
+}
+
+/* train-lang reads several inputs, folders of <iso>.txt and JSON lines of
+ * {"lang", "body"} (nb -> no), gives the same bytes twice, and names the file
+ * and line of a bad JSON line. Sentences written for this test. */
+static void test_train_lang_inputs(void **state)
+{
+        (void)state;
+        if (!getenv("STEMTAG_BIN"))
+                skip();
+        char dir[] = "/tmp/stemtag-langid-XXXXXX", path[512], args[2048], out[4096];
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/txt", dir);
+        assert_int_equal(mkdir(path, 0700), 0);
+        snprintf(path, sizeof(path), "%s/txt/en.txt", dir);
+        write_file(path, "The children went to school this morning with their friends.\n"
+                         "The weather was cold and the streets were wet after the rain.\n"
+                         "Their teacher said that the lesson would start at nine.\n"
+                         "After school they played football in the park until dark.\n"
+                         "The government said on Monday that taxes would not rise.\n"
+                         "Prices of bread and milk went up again this week.\n");
+        snprintf(path, sizeof(path), "%s/txt/de.txt", dir);
+        write_file(path, "Die Kinder sind heute Morgen mit ihren Freunden zur Schule gegangen.\n"
+                         "Das Wetter war kalt und die Straßen waren nach dem Regen nass.\n"
+                         "Die Lehrerin sagte, dass der Unterricht um neun Uhr beginnt.\n"
+                         "Nach der Schule spielten sie im Park Fußball, bis es dunkel wurde.\n"
+                         "Die Regierung sagte am Montag, dass die Steuern nicht steigen.\n"
+                         "Die Preise für Brot und Milch sind diese Woche wieder gestiegen.\n");
+        snprintf(path, sizeof(path), "%s/more.jsonl", dir);
+        write_file(path,
+                   "{\"lang\":\"fr\",\"body\":\"Les enfants sont allés à l'école ce matin avec "
+                   "leurs amis.\"}\n"
+                   "{\"lang\":\"fr\",\"body\":\"Le temps était froid et les rues étaient "
+                   "mouillées après la pluie.\"}\n"
+                   "{\"lang\":\"fr\",\"body\":\"Leur professeur a dit que la leçon commencerait "
+                   "à neuf heures.\"}\n"
+                   "\n"
+                   "{\"lang\":\"fr\",\"body\":\"Le gouvernement a dit lundi que les impôts "
+                   "n'augmenteraient pas.\"}\n"
+                   "{\"lang\":\"fr\",\"body\":\"Les prix du pain et du lait ont encore augmenté "
+                   "cette semaine.\"}\n"
+                   "{\"lang\":\"nb\",\"body\":\"Barna gikk på skolen i morges sammen med "
+                   "vennene sine.\"}\n"
+                   "{\"lang\":\"nb\",\"body\":\"Regjeringen sa mandag at skattene ikke skal "
+                   "øke.\"}\n");
+        snprintf(args, sizeof(args),
+                 "train-lang --no-calibrate --input %s/txt --input %s/more.jsonl --out %s/m1", dir,
+                 dir, dir);
+        if (run_stemtag(args, out, sizeof(out)))
+                fail_msg("train-lang failed: %s", out);
+        assert_non_null(strstr(out, "4 languages"));
+        snprintf(args, sizeof(args),
+                 "train-lang --no-calibrate --input %s/txt --input %s/more.jsonl --out %s/m2", dir,
+                 dir, dir);
+        assert_int_equal(run_stemtag(args, out, sizeof(out)), 0);
+        char m1[600], m2[600];
+        snprintf(m1, sizeof(m1), "%s/m1", dir);
+        snprintf(m2, sizeof(m2), "%s/m2", dir);
+        assert_true(same_bytes(m1, m2));
+        char err[512];
+        struct langid_model *m = langid_model_load(m1, err, sizeof(err));
+        assert_non_null(m);
+        assert_int_equal(langid_model_langs(m), 4);
+        int has_no = 0;
+        for (unsigned l = 0; l < 4; l++)
+                has_no |= !strcmp(langid_model_code(m, l), "no");
+        assert_true(has_no);
+        struct langid_result r = {{0}, 0};
+        const char *fr = "les enfants et leurs amis après la pluie";
+        langid_detect(m, NULL, 0, fr, strlen(fr), NULL, 4096, &r);
+        assert_string_equal(r.code, "fr");
+        langid_model_destroy(m);
+        /* a line that is not JSON, and one without "lang": file and line named */
+        snprintf(path, sizeof(path), "%s/bad.jsonl", dir);
+        write_file(path, "{\"lang\":\"fr\",\"body\":\"Bonjour à tous.\"}\n{\"body\":\"x\"}\n");
+        snprintf(args, sizeof(args), "train-lang --input %s/bad.jsonl --out %s/m3", dir, dir);
+        assert_int_not_equal(run_stemtag(args, out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "bad.jsonl:2"));
+        assert_non_null(strstr(out, "\"lang\""));
+        write_file(path, "{\"lang\":\"fr\",\"body\":\"Bonjour à tous.\"}\nnot json\n");
+        assert_int_not_equal(run_stemtag(args, out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "bad.jsonl:2"));
+        snprintf(args, sizeof(args), "rm -rf '%s'", dir);
+        assert_int_equal(system(args), 0);
 }
 
 static void test_prefix_limit(void **state)
@@ -398,6 +560,8 @@ int main(void)
             cmocka_unit_test(test_title_and_body),
             cmocka_unit_test(test_und),
             cmocka_unit_test(test_hint_breaks_ties_only),
+            cmocka_unit_test(test_short_close_languages),
+            cmocka_unit_test(test_train_lang_inputs),
             cmocka_unit_test(test_prefix_limit),
             cmocka_unit_test(test_confidence_grows_with_evidence),
             cmocka_unit_test(test_load_errors),

@@ -1,5 +1,6 @@
 /* check-config: load and validate the config the way `run` would, without
- * connecting to Kafka. Exit 0 valid, 2 invalid (docs/configuration.md "Exit codes"). */
+ * connecting to Kafka. Exit 0 valid, 2 invalid, 3 the language model or a
+ * taxonomy cannot be loaded (docs/configuration.md "Exit codes"). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,20 +16,23 @@ extern char **environ;
 
 static void check_config_usage(FILE *out)
 {
-        fprintf(out, "Usage: stemtag check-config [-c FILE] [-X key=value]... [--dump]\n\n"
-                     "Loads the config like `stemtag run` (defaults, FILE or the config search,\n"
-                     "STEMTAG_* environment, -X) and validates every key: known names, types,\n"
-                     "enum values, ranges, readable files, kafka.* keys accepted by librdkafka;\n"
-                     "then loads the language model and taxonomy like `run`. Never connects.\n\n"
-                     "Options:\n"
-                     "  -c, --config FILE   config file (default: the config search, see\n"
-                     "                      `stemtag --help`; none found: defaults only)\n"
-                     "  -X key=value        set one key (repeatable); kafka.* go to librdkafka\n"
-                     "  -d, --dump          print the effective config, secrets redacted (also\n"
-                     "                      when a value then fails validation)\n"
-                     "  -q, --quiet         print nothing when valid\n"
-                     "  -h, --help          this help\n\n"
-                     "Exit status: 0 valid, 2 invalid or bad usage.\n");
+        fprintf(out,
+                "Usage: stemtag check-config [-c FILE] [-X key=value]... [--dump]\n\n"
+                "Loads the config like `stemtag run` (defaults, FILE or the config search,\n"
+                "STEMTAG_* environment, -X) and validates every key: known names, types,\n"
+                "enum values, ranges, readable files, kafka.* keys accepted by librdkafka;\n"
+                "then loads the language model and taxonomy like `run`. Never connects.\n\n"
+                "Options:\n"
+                "  -c, --config FILE   config file (default: the config search, see\n"
+                "                      `stemtag --help`; none found: defaults only)\n"
+                "  -X key=value        set one key (repeatable); kafka.* go to librdkafka\n"
+                "  -d, --dump          print the effective config, secrets redacted, once\n"
+                "                      it loads (also when a value then fails validation;\n"
+                "                      not when the file is unreadable or has an unknown key)\n"
+                "  -q, --quiet         print nothing when valid\n"
+                "  -h, --help          this help\n\n"
+                "Exit status: 0 valid, 2 invalid or bad usage, 3 the language model or\n"
+                "a taxonomy cannot be loaded (like `stemtag run`).\n");
 }
 
 int cmd_check_config(int argc, char **argv)
@@ -109,6 +113,7 @@ int cmd_check_config(int argc, char **argv)
                 if (!m) {
                         fflush(stdout);
                         fprintf(stderr, "stemtag check-config: model: %s\n", err);
+                        rc = EXIT_MODEL; /* what `run` exits with for the same file */
                         goto out;
                 }
                 pipeline_model_unref(m);

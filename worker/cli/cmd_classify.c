@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_input.h"
 #include "commands.h"
 #include "config.h"
 #include "config_pipeline.h"
@@ -383,16 +384,13 @@ int cmd_classify(int argc, char **argv)
         int nfiles = argc - optind;
         for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
                 const char *name = nfiles ? argv[optind + i] : "-";
-                FILE *in = strcmp(name, "-") ? fopen(name, "rb") : stdin;
+                FILE *in = cli_input_open("classify", name);
                 if (!in) {
-                        fprintf(stderr, "stemtag classify: cannot open %s: %s\n", name,
-                                strerror(errno));
                         run.failed = 1;
                         continue;
                 }
                 run_stream(&run, in, name, fmt);
-                if (in != stdin)
-                        fclose(in);
+                cli_input_close(in);
         }
         if (fflush(stdout) != 0 || ferror(stdout)) {
                 fprintf(stderr, "stemtag classify: write error on stdout: %s\n", strerror(errno));

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_kafka.h"
 #include "commands.h"
 #include "config.h"
 #include "config_pipeline.h"
@@ -15,7 +16,6 @@
 #include "log.h"
 #include "metrics.h"
 #include "reload.h"
-#include "route.h"
 #include "pipeline.h"
 #include "worker.h"
 
@@ -57,28 +57,6 @@ static void run_usage(FILE *out)
                      "2 bad usage or config, 3 model cannot be loaded.\n");
 }
 
-struct run_kafka_kv {
-        const char **kv;
-        size_t n, cap;
-};
-
-static void run_collect_kafka(const char *key, const char *value, void *opaque)
-{
-        struct run_kafka_kv *k = opaque;
-        if (k->n + 3 > k->cap)
-                return; /* cap sized from the key count below; never reached */
-        k->kv[k->n++] = key;
-        k->kv[k->n++] = value;
-        k->kv[k->n] = NULL;
-}
-
-static void run_count_kafka(const char *key, const char *value, void *opaque)
-{
-        (void)key;
-        (void)value;
-        (*(size_t *)opaque)++;
-}
-
 int cmd_run(int argc, char **argv)
 {
         static const struct option longopts[] = {
@@ -88,13 +66,13 @@ int cmd_run(int argc, char **argv)
         };
         const char *path = NULL;
         const char **xs;
-        size_t n_x = 0, n_kafka = 0;
+        size_t n_x = 0;
         int opt, rc;
         struct config *c;
         struct pipeline_options popts;
         struct pipeline_model *model;
         struct worker_options wo;
-        struct run_kafka_kv kafka = {0};
+        const char **kafka;
         struct worker *w;
         struct sigaction sa;
         struct metrics *metrics;
@@ -155,23 +133,13 @@ int cmd_run(int argc, char **argv)
 
         if (config_to_pipeline_options(c, &popts, err, sizeof(err)) < 0)
                 LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
-        {
-                /* a config error, not a Kafka one: exit 2 before connecting */
-                struct route_templates rt;
-                if (route_templates_parse(&rt, config_get(c, "output.topics"), err, sizeof(err)))
-                        LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
-                route_templates_clear(&rt);
-        }
         model = config_load_model(c, err, sizeof(err));
         if (!model)
                 LOG_FATAL(EXIT_MODEL, "model_load_failed", "%s", err);
 
-        config_foreach_kafka(c, run_count_kafka, &n_kafka);
-        kafka.cap = 2 * n_kafka + 3;
-        kafka.kv = calloc(kafka.cap, sizeof(*kafka.kv));
-        if (!kafka.kv)
+        kafka = cli_kafka_pairs(c);
+        if (!kafka)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
-        config_foreach_kafka(c, run_collect_kafka, &kafka);
 
         memset(&wo, 0, sizeof(wo));
         wo.input_topics = config_get(c, "input.topics");
@@ -186,7 +154,7 @@ int cmd_run(int argc, char **argv)
         wo.txn_max_messages = config_get_int(c, "transaction.max.messages");
         wo.txn_max_ms = config_get_int(c, "transaction.max.ms");
         wo.commit_interval_ms = config_get_int(c, "commit.interval.ms");
-        wo.kafka = kafka.kv;
+        wo.kafka = kafka;
         wo.pipeline = &popts;
         metrics = metrics_new();
         if (!metrics)
@@ -241,7 +209,7 @@ int cmd_run(int argc, char **argv)
         metrics_destroy(metrics);
         if (rc < 0)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "worker_failed", "%s", err);
-        free(kafka.kv);
+        free(kafka);
         free(xs);
         config_destroy(c);
         return EXIT_OK;

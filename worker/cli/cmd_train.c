@@ -13,6 +13,7 @@
 #include "labelled.h"
 #include "learn.h"
 #include "stem.h"
+#include "taxonomy.h"
 #include "text.h"
 
 static void usage(FILE *out)
@@ -36,7 +37,18 @@ static void usage(FILE *out)
             "      --max-weights N     keep the N largest weights in the file (default 150000)\n"
             "      --folds N           topic kind: cross-validation folds (default 3)\n"
             "      --title-weight X    as classify.title.weight at classify time (default 3)\n"
-            "      --name NAME         taxonomy name (default: learned-<input file name>)\n");
+            "      --name NAME         taxonomy name (default: learned-<input file name>)\n\n"
+            "Learning from the feed's own desk labels (no hand labelling):\n"
+            "      --labels-from source-section\n"
+            "                          the input is raw articles (docs/formats.md); each\n"
+            "                          one's source section label is mapped through the\n"
+            "                          taxonomy's aliases (Spor, Ekonomi, Politika -> sport,\n"
+            "                          economy-business-finance, politics) or section ids;\n"
+            "                          articles whose label maps to no section are left out.\n"
+            "                          A report on stderr counts each label and its section.\n"
+            "      --section-field NAME  field holding the source section (default \"section\")\n"
+            "      --taxonomy PATH     taxonomy whose aliases map the labels (repeatable; a\n"
+            "                          directory loads all its files; default config/taxonomy)\n");
 }
 
 static void log_line(const char *line)
@@ -57,6 +69,135 @@ static int parse_num(const char *opt, const char *s, double lo, double hi, doubl
         return 0;
 }
 
+/* One distinct source label and what it became. */
+struct label_count {
+        char *label;    /* as the article wrote it (owned) */
+        const char *to; /* section id, borrowed from the taxonomy; NULL: unmapped */
+        size_t n;
+};
+
+static int cmp_count(const void *a, const void *b)
+{
+        const struct label_count *x = a, *y = b;
+        if (x->n != y->n)
+                return x->n < y->n ? 1 : -1;
+        return strcmp(x->label, y->label);
+}
+
+/* Section index of a source label: an alias, else a section id; -1: none. */
+static int section_of(const struct taxonomy *tx, const char *label)
+{
+        char *folded = tx_fold(label);
+        if (!folded)
+                return -1;
+        int i = tx_alias_find(tx, folded);
+        if (i < 0)
+                for (size_t k = 0; k < tx->n_labels; k++)
+                        if (!strcmp(tx->labels[k].id, folded))
+                                i = (int)k;
+        free(folded);
+        return i >= 0 && tx->labels[i].kind == TX_KIND_SECTION ? i : -1;
+}
+
+/* --labels-from source-section: replaces each document's source label by the
+ * section it maps to, drops the documents whose label maps to none (and
+ * those without one), and reports the counts on stderr. 0, or an exit code. */
+static int map_source_sections(struct labelled_set *set, const char *const *tx_paths,
+                               const char *input, const char *field)
+{
+        char err[512];
+        struct stem_pool *pool = stem_pool_new(0);
+        struct taxonomy *tx = pool ? taxonomy_load(tx_paths, pool, err, sizeof(err)) : NULL;
+        stem_pool_destroy(pool);
+        if (!tx) {
+                fprintf(stderr, "stemtag train: %s\n", pool ? err : "out of memory");
+                return 1;
+        }
+        struct label_count *counts = NULL;
+        size_t n_counts = 0, cap = 0, kept = 0, none = 0, mapped_n = 0, lists = 0;
+        int rc = 0;
+        size_t i;
+        for (i = 0; i < set->n; i++) {
+                struct labelled_doc *d = &set->docs[i];
+                if (d->n_labels != 1) {
+                        none += d->n_labels == 0;
+                        lists += d->n_labels > 1;
+                        labelled_doc_free(d);
+                        continue;
+                }
+                size_t c = 0;
+                while (c < n_counts && strcmp(counts[c].label, d->labels[0]))
+                        c++;
+                if (c == n_counts) {
+                        if (n_counts == cap) {
+                                size_t nc = cap ? cap * 2 : 64;
+                                struct label_count *p = realloc(counts, nc * sizeof(*p));
+                                if (!p)
+                                        goto oom;
+                                counts = p;
+                                cap = nc;
+                        }
+                        int s = section_of(tx, d->labels[0]);
+                        counts[c].label = strdup(d->labels[0]);
+                        counts[c].to = s >= 0 ? tx->labels[s].id : NULL;
+                        counts[c].n = 0;
+                        if (!counts[c].label)
+                                goto oom;
+                        n_counts++;
+                }
+                counts[c].n++;
+                if (!counts[c].to) {
+                        labelled_doc_free(d);
+                        continue;
+                }
+                char *to = strdup(counts[c].to);
+                if (!to)
+                        goto oom;
+                free(d->labels[0]);
+                d->labels[0] = to;
+                mapped_n++;
+                set->docs[kept++] = *d;
+        }
+        set->n = kept;
+        qsort(counts, n_counts, sizeof(*counts), cmp_count);
+        size_t total = mapped_n + (none + lists);
+        for (size_t c = 0; c < n_counts; c++)
+                if (!counts[c].to)
+                        total += counts[c].n;
+        fprintf(stderr,
+                "stemtag train: %s: %zu articles; source section \"%s\" mapped for %zu "
+                "(%.1f %%), unmapped %zu, missing %zu\n",
+                input, total, field, mapped_n, total ? 100.0 * (double)mapped_n / (double)total : 0,
+                total - mapped_n - none - lists, none);
+        if (lists)
+                fprintf(stderr, "stemtag train:   %zu articles with a list of sections left out\n",
+                        lists);
+        for (size_t c = 0; c < n_counts; c++)
+                fprintf(stderr, "stemtag train:   %-24s %-28s %8zu\n", counts[c].label,
+                        counts[c].to ? counts[c].to : "(unmapped)", counts[c].n);
+        if (!mapped_n) {
+                fprintf(stderr,
+                        "stemtag train: %s: no article's \"%s\" maps to a section of the "
+                        "taxonomy (add the labels as aliases, or check --section-field)\n",
+                        input, field);
+                rc = 1;
+        }
+        goto out;
+oom:
+        /* docs[0, kept) are kept, [kept, i) freed or moved, [i, n) still owned */
+        for (size_t j = i; j < set->n; j++)
+                labelled_doc_free(&set->docs[j]);
+        set->n = kept;
+        fprintf(stderr, "stemtag train: out of memory\n");
+        rc = 1;
+out:
+        for (size_t c = 0; c < n_counts; c++)
+                free(counts[c].label);
+        free(counts);
+        taxonomy_destroy(tx);
+        return rc;
+}
+
 int cmd_train(int argc, char **argv)
 {
         static const struct option longopts[] = {
@@ -74,12 +215,19 @@ int cmd_train(int argc, char **argv)
             {"folds", required_argument, NULL, 'f'},
             {"title-weight", required_argument, NULL, 't'},
             {"name", required_argument, NULL, 'n'},
+            {"labels-from", required_argument, NULL, 'S'},
+            {"section-field", required_argument, NULL, 'E'},
+            {"taxonomy", required_argument, NULL, 'T'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
         struct learn_options lo;
         learn_options_default(&lo);
         const char *input = NULL, *out = NULL, *label_field = "label", *lang = NULL, *name = NULL;
+        const char *section_field = "section";
+        const char *tx_paths[17] = {NULL};
+        size_t n_tx = 0;
+        int from_sections = 0, kind_given = 0;
         double v;
         int opt;
         optind = 1;
@@ -92,6 +240,7 @@ int cmd_train(int argc, char **argv)
                         out = optarg;
                         break;
                 case 'k':
+                        kind_given = !!strcmp(optarg, "section");
                         if (!strcmp(optarg, "section")) {
                                 lo.kind = 0;
                         } else if (!strcmp(optarg, "topic")) {
@@ -152,6 +301,26 @@ int cmd_train(int argc, char **argv)
                 case 'n':
                         name = optarg;
                         break;
+                case 'S':
+                        if (strcmp(optarg, "source-section")) {
+                                fprintf(stderr,
+                                        "stemtag train: --labels-from: only "
+                                        "source-section is known, got \"%s\"\n",
+                                        optarg);
+                                return 2;
+                        }
+                        from_sections = 1;
+                        break;
+                case 'E':
+                        section_field = optarg;
+                        break;
+                case 'T':
+                        if (n_tx == sizeof(tx_paths) / sizeof(tx_paths[0]) - 1) {
+                                fprintf(stderr, "stemtag train: --taxonomy: at most 16\n");
+                                return 2;
+                        }
+                        tx_paths[n_tx++] = optarg;
+                        break;
                 case 'h':
                         usage(stdout);
                         return 0;
@@ -164,11 +333,26 @@ int cmd_train(int argc, char **argv)
                 usage(stderr);
                 return 2;
         }
+        if (from_sections && kind_given) {
+                fprintf(stderr, "stemtag train: --labels-from source-section learns sections "
+                                "(one per article): --kind topic does not apply\n");
+                return 2;
+        }
         char err[512];
         struct labelled_set set;
-        if (labelled_read(input, label_field, &set, err, sizeof(err))) {
+        if (labelled_read_ex(input, from_sections ? section_field : label_field, from_sections,
+                             &set, err, sizeof(err))) {
                 fprintf(stderr, "stemtag train: %s\n", err);
                 return 1;
+        }
+        if (from_sections) {
+                if (!n_tx)
+                        tx_paths[n_tx++] = "config/taxonomy";
+                int mrc = map_source_sections(&set, tx_paths, input, section_field);
+                if (mrc) {
+                        labelled_free(&set);
+                        return mrc;
+                }
         }
         struct stem_pool *pool = stem_pool_new(1 << 16);
         struct classify_ctx *ctx = classify_ctx_new();

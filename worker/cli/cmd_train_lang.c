@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "commands.h"
 #include "hash.h"
 #include "langid.h"
@@ -38,17 +40,22 @@ struct corpus {
 static void usage(FILE *out)
 {
         fprintf(out,
-                "Usage: stemtag train-lang --input DIR --out FILE [options]\n\n"
+                "Usage: stemtag train-lang --input PATH [--input PATH ...] --out FILE [options]\n\n"
                 "Builds the language identification model from DIR/<iso>.txt (UTF-8, one\n"
                 "sentence per line; nb.txt and nn.txt become \"no\").\n\n"
-                "  --input DIR       training text folder\n"
+                "  --input PATH      training text folder of <iso>.txt, or a JSON-lines file of\n"
+                "                    {\"lang\": ISO code, \"body\": text}; repeat to add more\n"
                 "  --out FILE        model file to write (e.g. config/langid.model)\n"
                 "  --dev-out DIR     write the held-out dev lines there as <iso>.txt\n"
                 "  --dev-every N     one line in N (by content hash) is held out (default 10)\n"
-                "  --alpha A         additive smoothing (default 0.03)\n"
-                "  --min-count N     drop (feature, language) pairs seen fewer times (default 2)\n"
+                "  --alpha A         additive smoothing (default 0.1)\n"
+                "  --min-count N     drop (feature, language) n-gram pairs seen fewer times\n"
+                "                    (default 2)\n"
+                "  --min-count-words N  the same for whole words (default 1)\n"
+                "  --word-balance B  scale each language's word counts by (mean/own word\n"
+                "                    total)^B (default 1; 0 = raw counts)\n"
                 "  --order-weights W1,..,W6  evidence weight of n-gram orders 1-5 and words\n"
-                "                    (default 0,0,1,1,1,2; 0 = order not used)\n"
+                "                    (default 0,0,1,1,1,3; 0 = order not used)\n"
                 "  --train-out DIR   also write the training lines (for tuning splits)\n"
                 "  --early-margin M  stop reading once the best language leads by M\n"
                 "                    (calibrated log-odds; default 20; 0 = read everything)\n"
@@ -119,6 +126,72 @@ static int read_file_lines(struct corpus *c, const char *path, int lang)
 }
 
 /* ---- Serbian transliteration (1:1 apart from the digraphs lj, nj, dž) ---- */
+
+/* Adds the "body" of every JSON line of @p path ({"lang": "ca", "body": ...},
+ * e.g. the shared sib200-all/train.jsonl) under its "lang". */
+static int read_jsonl(struct corpus *c, const char *path)
+{
+        FILE *f = fopen(path, "r");
+        char *line = NULL;
+        size_t cap = 0, lineno = 0;
+        ssize_t n;
+        int rc = -1;
+
+        if (!f) {
+                fprintf(stderr, "train-lang: %s: %s\n", path, strerror(errno));
+                return -1;
+        }
+        while ((n = getline(&line, &cap, f)) >= 0) {
+                json_error_t jerr;
+                lineno++;
+                if (n <= 1)
+                        continue;
+                json_t *o = json_loadb(line, (size_t)n, 0, &jerr);
+                if (!o) {
+                        fprintf(stderr, "train-lang: %s:%zu: %s\n", path, lineno, jerr.text);
+                        goto out;
+                }
+                const char *lang = json_string_value(json_object_get(o, "lang"));
+                const char *body = json_string_value(json_object_get(o, "body"));
+                char code[8];
+                if (!lang || !body || strlen(lang) < 2 || strlen(lang) >= sizeof(code)) {
+                        fprintf(stderr,
+                                "train-lang: %s:%zu: needs a JSON object with string fields "
+                                "\"lang\" (ISO code) and \"body\"\n",
+                                path, lineno);
+                        json_decref(o);
+                        goto out;
+                }
+                snprintf(code, sizeof(code), "%s", lang);
+                if (!strcmp(code, "nb") || !strcmp(code, "nn"))
+                        strcpy(code, "no");
+                int l = corpus_lang(c, code);
+                size_t len = json_string_length(json_object_get(o, "body"));
+                char *dup = len ? malloc(len + 1) : NULL;
+                /* one line per sentence, as in the <iso>.txt files */
+                if (dup) {
+                        memcpy(dup, body, len);
+                        dup[len] = 0;
+                        for (size_t i = 0; i < len; i++)
+                                if (dup[i] == '\n' || dup[i] == '\r')
+                                        dup[i] = ' ';
+                }
+                json_decref(o);
+                if (!len)
+                        continue;
+                if (l < 0 || !dup || corpus_push(c, dup, len, l)) {
+                        fprintf(stderr, "train-lang: %s:%zu: %s\n", path, lineno,
+                                l < 0 ? "more than 32 languages" : "out of memory");
+                        free(dup);
+                        goto out;
+                }
+        }
+        rc = 0;
+out:
+        free(line);
+        fclose(f);
+        return rc;
+}
 
 static size_t put_utf8(char *o, uint32_t c)
 {
@@ -455,10 +528,50 @@ static int write_split(const struct corpus *c, unsigned dev_every, const char *d
         return 0;
 }
 
+/* Adds every <iso>.txt of folder @p dir (in name order). */
+static int read_dir(struct corpus *c, const char *dir)
+{
+        DIR *d = opendir(dir);
+        if (!d) {
+                fprintf(stderr, "train-lang: %s: %s\n", dir, strerror(errno));
+                return -1;
+        }
+        char *names[256] = {0};
+        size_t nn = 0;
+        int rc = -1;
+        struct dirent *e;
+        while ((e = readdir(d)) && nn < 256) {
+                size_t len = strlen(e->d_name);
+                if (len > 4 && len < 12 && !strcmp(e->d_name + len - 4, ".txt"))
+                        names[nn++] = strdup(e->d_name);
+        }
+        closedir(d);
+        qsort(names, nn, sizeof(names[0]), cmp_str);
+        for (size_t i = 0; i < nn; i++) {
+                char code[8], path[4096];
+                if (!names[i])
+                        goto out;
+                snprintf(code, sizeof(code), "%.*s", (int)(strlen(names[i]) - 4), names[i]);
+                if (!strcmp(code, "nb") || !strcmp(code, "nn"))
+                        strcpy(code, "no");
+                int lang = corpus_lang(c, code);
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+                if (lang < 0 || read_file_lines(c, path, lang))
+                        goto out;
+        }
+        if (!nn)
+                fprintf(stderr, "train-lang: %s: no <iso>.txt files\n", dir);
+        rc = nn ? 0 : -1;
+out:
+        for (size_t i = 0; i < nn; i++)
+                free(names[i]);
+        return rc;
+}
+
 int cmd_train_lang(int argc, char **argv)
 {
-        const char *input = NULL, *out = NULL, *dev_out = NULL, *train_out = NULL;
-        unsigned dev_every = 10;
+        const char *input[8], *out = NULL, *dev_out = NULL, *train_out = NULL;
+        unsigned dev_every = 10, ninput = 0;
         int calib = 1;
         struct langid_build_params p;
         struct corpus c;
@@ -481,9 +594,13 @@ int cmd_train_lang(int argc, char **argv)
                         return 2;
                 }
                 i++;
-                if (!strcmp(a, "--input"))
-                        input = v;
-                else if (!strcmp(a, "--out"))
+                if (!strcmp(a, "--input")) {
+                        if (ninput == sizeof(input) / sizeof(input[0])) {
+                                fprintf(stderr, "train-lang: at most 8 --input\n");
+                                return 2;
+                        }
+                        input[ninput++] = v;
+                } else if (!strcmp(a, "--out"))
                         out = v;
                 else if (!strcmp(a, "--dev-out"))
                         dev_out = v;
@@ -500,6 +617,10 @@ int cmd_train_lang(int argc, char **argv)
                         dev_every = (unsigned)strtoul(v, NULL, 10);
                 else if (!strcmp(a, "--alpha"))
                         p.alpha = strtod(v, NULL);
+                else if (!strcmp(a, "--min-count-words"))
+                        p.min_count_word = (unsigned)strtoul(v, NULL, 10);
+                else if (!strcmp(a, "--word-balance"))
+                        p.word_balance = strtod(v, NULL);
                 else if (!strcmp(a, "--early-margin"))
                         p.early_margin = strtod(v, NULL);
                 else if (!strcmp(a, "--min-count"))
@@ -510,40 +631,22 @@ int cmd_train_lang(int argc, char **argv)
                         return 2;
                 }
         }
-        if (!input || !out || dev_every < 2 || !(p.alpha > 0)) {
+        if (!ninput || !out || dev_every < 2 || !(p.alpha > 0)) {
                 usage(stderr);
                 return 2;
         }
 
-        DIR *d = opendir(input);
-        if (!d) {
-                fprintf(stderr, "train-lang: %s: %s\n", input, strerror(errno));
-                return 1;
-        }
-        char *names[256] = {0};
-        size_t nn = 0;
-        struct dirent *e;
-        while ((e = readdir(d)) && nn < 256) {
-                size_t len = strlen(e->d_name);
-                if (len > 4 && len < 12 && !strcmp(e->d_name + len - 4, ".txt"))
-                        names[nn++] = strdup(e->d_name);
-        }
-        closedir(d);
-        qsort(names, nn, sizeof(names[0]), cmp_str);
-        for (size_t i = 0; i < nn; i++) {
-                char code[8], path[4096];
-                if (!names[i])
+        for (unsigned k = 0; k < ninput; k++) {
+                struct stat ib;
+                if (stat(input[k], &ib)) {
+                        fprintf(stderr, "train-lang: %s: %s\n", input[k], strerror(errno));
                         goto out;
-                snprintf(code, sizeof(code), "%.*s", (int)(strlen(names[i]) - 4), names[i]);
-                if (!strcmp(code, "nb") || !strcmp(code, "nn"))
-                        strcpy(code, "no");
-                int lang = corpus_lang(&c, code);
-                snprintf(path, sizeof(path), "%s/%s", input, names[i]);
-                if (lang < 0 || read_file_lines(&c, path, lang))
+                }
+                if (S_ISDIR(ib.st_mode) ? read_dir(&c, input[k]) : read_jsonl(&c, input[k]))
                         goto out;
         }
         if (!c.nlang) {
-                fprintf(stderr, "train-lang: %s: no <iso>.txt files\n", input);
+                fprintf(stderr, "train-lang: no training lines\n");
                 goto out;
         }
 
@@ -576,8 +679,6 @@ int cmd_train_lang(int argc, char **argv)
         langid_model_destroy(m);
         rc = 0;
 out:
-        for (size_t i = 0; i < nn; i++)
-                free(names[i]);
         for (size_t i = 0; i < c.n; i++)
                 free(c.v[i].s);
         free(c.v);

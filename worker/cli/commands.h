@@ -10,6 +10,8 @@ int cmd_eval(int argc, char **argv);         /* cmd_eval.c: score a model on lab
 int cmd_train_lang(int argc, char **argv);   /* cmd_train_lang.c: build the language model */
 int cmd_check_config(int argc, char **argv); /* cmd_check_config.c: validate without connecting */
 int cmd_taxonomy(int argc, char **argv);     /* cmd_taxonomy.c: coverage stats and audit */
+int cmd_diff(int argc, char **argv);         /* cmd_diff.c: two taxonomies over the same articles */
+int cmd_replay(int argc, char **argv);       /* cmd_replay.c: dead letters back to their topic */
 
 /** Prints the version line(s) with git revision and dependency versions. */
 void cli_print_version(void);

@@ -13,12 +13,26 @@ static char *dup_field(json_t *o, const char *k)
         return strdup(s ? s : "");
 }
 
+/* the first of the fields present as a string, as article.c picks body/text/content */
+static json_t *first_string(json_t *o, const char *a, const char *b, const char *c)
+{
+        json_t *v = json_object_get(o, a);
+        if (!json_is_string(v) && b)
+                v = json_object_get(o, b);
+        if (!json_is_string(v) && c)
+                v = json_object_get(o, c);
+        return json_is_string(v) ? v : NULL;
+}
+
 static int add_doc(struct labelled_set *set, size_t *cap, json_t *o, const char *label_field,
-                   const char *path, size_t line, char *errstr, size_t errstr_size)
+                   int allow_missing, const char *path, size_t line, char *errstr,
+                   size_t errstr_size)
 {
         json_t *lab = json_object_get(o, label_field);
+        if (allow_missing && json_is_null(lab))
+                lab = NULL;
         size_t nl = json_is_array(lab) ? json_array_size(lab) : json_is_string(lab) ? 1 : 0;
-        if (!lab || (!json_is_array(lab) && !json_is_string(lab))) {
+        if (lab ? !json_is_array(lab) && !json_is_string(lab) : !allow_missing) {
                 snprintf(errstr, errstr_size, "%s:%zu: field \"%s\" missing or not a string/list",
                          path, line, label_field);
                 return -1;
@@ -34,8 +48,9 @@ static int add_doc(struct labelled_set *set, size_t *cap, json_t *o, const char 
         struct labelled_doc *d = &set->docs[set->n];
         memset(d, 0, sizeof(*d));
         d->title = dup_field(o, "title");
-        d->body = dup_field(o, "body");
-        const char *lang = json_string_value(json_object_get(o, "lang"));
+        const char *body = json_string_value(first_string(o, "body", "text", "content"));
+        d->body = strdup(body ? body : "");
+        const char *lang = json_string_value(first_string(o, "lang", "language", NULL));
         d->lang = lang ? strdup(lang) : NULL;
         d->labels = calloc(nl + 1, sizeof(char *));
         set->n++; /* owned by the set from here on */
@@ -61,6 +76,12 @@ oom:
 int labelled_read(const char *path, const char *label_field, struct labelled_set *set, char *errstr,
                   size_t errstr_size)
 {
+        return labelled_read_ex(path, label_field, 0, set, errstr, errstr_size);
+}
+
+int labelled_read_ex(const char *path, const char *label_field, int allow_missing,
+                     struct labelled_set *set, char *errstr, size_t errstr_size)
+{
         memset(set, 0, sizeof(*set));
         FILE *f = fopen(path, "r");
         if (!f) {
@@ -84,7 +105,8 @@ int labelled_read(const char *path, const char *label_field, struct labelled_set
                         rc = -1;
                         break;
                 }
-                rc = add_doc(set, &cap, o, label_field, path, lineno, errstr, errstr_size);
+                rc = add_doc(set, &cap, o, label_field, allow_missing, path, lineno, errstr,
+                             errstr_size);
                 json_decref(o);
                 if (rc)
                         break;
@@ -96,17 +118,21 @@ int labelled_read(const char *path, const char *label_field, struct labelled_set
         return rc;
 }
 
+void labelled_doc_free(struct labelled_doc *d)
+{
+        free(d->title);
+        free(d->body);
+        free(d->lang);
+        for (size_t k = 0; k < d->n_labels; k++)
+                free(d->labels[k]);
+        free(d->labels);
+        memset(d, 0, sizeof(*d));
+}
+
 void labelled_free(struct labelled_set *set)
 {
-        for (size_t i = 0; i < set->n; i++) {
-                struct labelled_doc *d = &set->docs[i];
-                free(d->title);
-                free(d->body);
-                free(d->lang);
-                for (size_t k = 0; k < d->n_labels; k++)
-                        free(d->labels[k]);
-                free(d->labels);
-        }
+        for (size_t i = 0; i < set->n; i++)
+                labelled_doc_free(&set->docs[i]);
         free(set->docs);
         memset(set, 0, sizeof(*set));
 }

@@ -1,5 +1,6 @@
 /* labelled: labelled JSON-lines corpora for `train` and `eval`
- * ({"title","body","label","lang"} per line; label a string or a list), and the
+ * ({"title","body","label","lang"} per line; label a string or a list; raw
+ * articles' "text"/"content" and "language" are read when "body"/"lang" are not), and the
  * tokenise + stem step they share with the pipeline (title tokens tagged as
  * title, body tokens as body). */
 #ifndef STEMTAG_LABELLED_H
@@ -28,7 +29,14 @@ struct labelled_set {
  */
 int labelled_read(const char *path, const char *label_field, struct labelled_set *set, char *errstr,
                   size_t errstr_size);
+/** As labelled_read, but a line without the label field (or with null) is
+ *  kept with no label (n_labels 0) when @p allow_missing: raw articles, whose
+ *  section field is optional. */
+int labelled_read_ex(const char *path, const char *label_field, int allow_missing,
+                     struct labelled_set *set, char *errstr, size_t errstr_size);
 void labelled_free(struct labelled_set *set);
+/** Frees what @p d owns and zeroes it (to drop one document from a set). */
+void labelled_doc_free(struct labelled_doc *d);
 
 /**
  * @brief Tokenises title + body of @p d into @p toks (reset first) and stems

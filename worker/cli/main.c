@@ -25,6 +25,8 @@ static const struct command commands[] = {
         {"train-lang", cmd_train_lang, "build the language model from <iso>.txt files"},
         {"check-config", cmd_check_config, "validate a config file without connecting"},
         {"taxonomy", cmd_taxonomy, "taxonomy coverage per language and label; keyword audit"},
+        {"diff", cmd_diff, "what a new taxonomy changes: gained, lost, moved tags per label"},
+        {"replay", cmd_replay, "send dead letters back to their input topic, once"},
 };
 
 static void usage(FILE *out)

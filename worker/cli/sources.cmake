@@ -8,4 +8,8 @@ set(STEMTAG_CLI_SOURCES
   cli/cmd_check_config.c
   cli/cmd_taxonomy.c
   cli/labelled.c
+  cli/cli_kafka.c
+  cli/cli_input.c
+  cli/cmd_diff.c
+  cli/cmd_replay.c
 )

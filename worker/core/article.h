@@ -1,5 +1,5 @@
 /* article: raw message bytes -> struct article (JSON object or plain text).
- * Owns the input contract of DESIGN.md: field names, size limit, UTF-8 policy,
+ * Owns the input contract (docs/formats.md): field names, size limit, UTF-8 policy,
  * and the stable rejection reasons that the dead-letter topic carries.
  *
  * JSON: an object; configured fields must be strings (id and published_at may

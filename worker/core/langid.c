@@ -24,8 +24,13 @@
  * language showed are ignored. */
 #include "langid.h"
 
-/* Below this confidence the winner has no majority: a valid hint decides. */
-#define LANGID_HINT_DECIDES 0.5
+/* Below this confidence the winner has no majority: a valid hint decides,
+ * provided the text leaves the hinted language plausible, i.e. within
+ * LANGID_HINT_PLAUSIBLE calibrated log-odds of the winner (prior included):
+ * "Parliament votes" with hint "en" is English, with hint "de" it stays the
+ * text's own answer. */
+#define LANGID_HINT_DECIDES   0.5
+#define LANGID_HINT_PLAUSIBLE 3.0
 
 #include <errno.h>
 #include <math.h>
@@ -763,8 +768,10 @@ unsigned langid_detect_scores(const struct langid_model *m, const char *title, s
                 return m->nlang;
         }
         /* The text cannot decide (no language has the majority even with the
-         * hint's prior): the source's own language field does. */
-        if (h >= 0 && (unsigned)h != best && (cand & (1u << h)) && frac / z < LANGID_HINT_DECIDES) {
+         * hint's prior) and does not rule the hinted language out: the
+         * source's own language field does. */
+        if (h >= 0 && (unsigned)h != best && (cand & (1u << h)) && frac / z < LANGID_HINT_DECIDES &&
+            (sc[h] - bs) / m->temperature > -LANGID_HINT_PLAUSIBLE) {
                 set_code(out, m->code[h], frac * exp((sc[h] - bs) / m->temperature) / z);
                 return m->nlang;
         }

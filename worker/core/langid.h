@@ -102,12 +102,17 @@ struct langid_builder;
 
 /** Parameters written into the model header. */
 struct langid_build_params {
-        double alpha;        /**< additive smoothing of n-gram counts */
-        unsigned min_count;  /**< (feature, language) pairs seen fewer times are dropped */
-        double temperature;  /**< softmax temperature for calibrated confidence */
-        double hint_bonus;   /**< log-odds prior of the hinted language (after temperature) */
-        double min_hit_rate; /**< below this share of known 3..5-grams: "und" (noise) */
-        double early_margin; /**< stop reading once the calibrated margin exceeds this */
+        double alpha;            /**< additive smoothing of n-gram counts */
+        unsigned min_count;      /**< (n-gram, language) pairs seen fewer times are dropped */
+        unsigned min_count_word; /**< the same for whole words: a rare word still tells
+                                    close languages apart in a two-word title */
+        double temperature;      /**< softmax temperature for calibrated confidence */
+        double hint_bonus;       /**< log-odds prior of the hinted language (after temperature) */
+        double min_hit_rate;     /**< below this share of known 3..5-grams: "und" (noise) */
+        double early_margin;     /**< stop reading once the calibrated margin exceeds this */
+        double word_balance;     /**< 0..1: word counts of language l scaled by (mean word total /
+                                    word total of l)^word_balance, so rare words seen once
+                                    in a big corpus do not pull short text its way */
         double order_weight[LANGID_WORD_ORDER + 1]; /**< evidence weight per order (1..6),
                                                        baked into the stored values */
 };

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "classify.h"
+#include "fingerprint.h"
 #include "langid.h"
 #include "record.h"
 #include "stem.h"
@@ -233,6 +234,8 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
         if (stem_tokens(c->stems, lang, &c->toks) < 0)
                 return -1;
         out->tokens = &c->toks;
+        uint64_t fp; /* 4b. near-duplicate fingerprint of the same stems */
+        int has_fp = fingerprint_simhash(&c->toks, &fp) == 0;
 
         /* 5. [classify] section + topics from the stems, in the language the
          *    stems are in; the source's own section label is the alias prior. */
@@ -265,6 +268,8 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
             .section_text_len = cr.section_text_len,
             .topics_text = cr.topics_text,
             .topics_text_len = cr.topics_text_len,
+            .fingerprint = fp,
+            .has_fingerprint = has_fp,
             .body = c->opts.record_body ? a->body : NULL,
             .body_len = c->opts.record_body ? a->body_len : 0,
         };

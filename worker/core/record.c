@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fingerprint.h"
 #include "jscan.h"
 
 void record_buf_init(struct record_buf *b)
@@ -306,6 +307,16 @@ int record_build(struct record_buf *out, const struct article *a, const struct r
                                                        tags->topics_text_len) < 0
                               : put_json(out, "topics", tags->topics) < 0)
                 return -1;
+        if (tags->has_fingerprint) {
+                char hex[17];
+                fingerprint_hex(tags->fingerprint, hex);
+                if (puts_lit(out, ",\"fingerprint\":{\"simhash\":\"") < 0 ||
+                    put(out, hex, 16) < 0 || puts_lit(out, "\",\"v\":") < 0 ||
+                    put_int(out, FINGERPRINT_VERSION) < 0 || puts_lit(out, "}") < 0)
+                        return -1;
+        } else if (puts_lit(out, ",\"fingerprint\":null") < 0) {
+                return -1;
+        }
         if (tags->explain && put_json(out, "explain", tags->explain) < 0)
                 return -1;
         if (tags->body &&

@@ -47,6 +47,9 @@ struct record_tags {
         size_t section_text_len;
         const char *topics_text;
         size_t topics_text_len;
+        /* "fingerprint" (fingerprint.h): written when has_fingerprint, else null */
+        uint64_t fingerprint;
+        int has_fingerprint;
         /* record.body: the text that was classified, as "body"; NULL: no member */
         const char *body;
         size_t body_len;

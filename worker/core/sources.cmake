@@ -7,6 +7,7 @@ set(STEMTAG_CORE_SOURCES
   core/text.c
   core/stem.c
   core/record.c
+  core/fingerprint.c
   core/pipeline.c
   core/langid.c
   core/langid_train.c

@@ -1,5 +1,5 @@
-/* route: output topic templates ("articles.enriched,articles.{section}") and
- * the registry of topic handles that knows whether a routed topic exists.
+/* route: the registry of output topic handles that knows whether a routed
+ * topic exists (the templates themselves: worker/ops/topic_template.h).
  *
  * Policy (docs/worker.md): every output topic an article routes to must
  * exist. If one does not, the article goes to the dead-letter topic with
@@ -14,29 +14,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#define ROUTE_MAX_TEMPLATES 16
-#define ROUTE_TOPIC_MAX     250 /* Kafka's own limit is 249 characters */
-
-struct route_templates {
-        int count;
-        char *tmpl[ROUTE_MAX_TEMPLATES]; /**< owned */
-        int has_placeholder[ROUTE_MAX_TEMPLATES];
-};
-
-/** Parses the comma-separated list @p spec. Unknown {placeholders}, empty
- *  lists and too many entries fail, naming the entry. 0 / -1. */
-int route_templates_parse(struct route_templates *rt, const char *spec, char *errstr,
-                          size_t errstr_size);
-void route_templates_clear(struct route_templates *rt);
-
-/**
- * @brief Expands template @p tmpl with @p section (NULL -> "none") and
- * @p language (NULL -> "und"). Characters Kafka does not allow in topic names
- * become '_'. Writes a NUL-terminated name to @p out.
- * @returns 0, or -1 when the name would not fit in @p out_size.
- */
-int route_expand(const char *tmpl, const char *section, const char *language, char *out,
-                 size_t out_size);
+#include "topic_template.h"
 
 /* Registry: name -> topic handle + existence, shared by all threads. */
 struct route_registry;

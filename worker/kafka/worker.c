@@ -55,7 +55,7 @@ struct worker {
         char *static_instance; /* kafka.group.instance.id, or NULL (dynamic member) */
         char *input_topics[WORKER_MAX_INPUT_TOPICS];
         int input_count;
-        struct route_templates routes;
+        struct topic_templates routes;
 
         rd_kafka_t *consumer, *producer;
         struct metrics *metrics; /* borrowed, may be NULL */
@@ -181,6 +181,10 @@ static void worker_dead_letter(struct worker *w, rd_kafka_message_t *m, struct o
         char num[32];
         rd_kafka_resp_err_t err;
 
+        /* the input's own headers are the first N: `stemtag replay` restores
+         * exactly those, even when one is named like ours */
+        snprintf(num, sizeof(num), "%zu", rd_kafka_header_cnt(h));
+        rd_kafka_header_add(h, "stemtag-source-headers", -1, num, -1);
         rd_kafka_header_add(h, "stemtag-reason", -1, reason, -1);
         rd_kafka_header_add(h, "stemtag-message", -1, message ? message : "", -1);
         rd_kafka_header_add(h, "stemtag-source-topic", -1, rd_kafka_topic_name(m->rkt), -1);
@@ -210,8 +214,8 @@ static void worker_dead_letter(struct worker *w, rd_kafka_message_t *m, struct o
 static void worker_produce_record(struct worker *w, rd_kafka_message_t *m, struct otrack_entry *e,
                                   const struct pipeline_result *res)
 {
-        char names[ROUTE_MAX_TEMPLATES][ROUTE_TOPIC_MAX];
-        rd_kafka_topic_t *rkts[ROUTE_MAX_TEMPLATES];
+        char names[TOPIC_TEMPLATE_MAX][TOPIC_NAME_MAX];
+        rd_kafka_topic_t *rkts[TOPIC_TEMPLATE_MAX];
         char errstr[512];
         int n = 0;
 
@@ -219,8 +223,8 @@ static void worker_produce_record(struct worker *w, rd_kafka_message_t *m, struc
          * outputs or in the dead-letter topic, never half-routed. */
         for (int i = 0; i < w->routes.count; i++) {
                 int rc, dup = 0;
-                if (route_expand(w->routes.tmpl[i], res->section, res->language, names[n],
-                                 sizeof(names[n]))) {
+                if (topic_template_expand(w->routes.tmpl[i], res->section, res->language, names[n],
+                                          sizeof(names[n]))) {
                         snprintf(errstr, sizeof(errstr),
                                  "output topic from template %s is too long", w->routes.tmpl[i]);
                         worker_dead_letter(w, m, e, "route_missing", errstr);
@@ -573,7 +577,8 @@ static void worker_commit_sync(struct worker *w, const char *why)
 
 /* at_least_once: commits what is stored, asynchronously, right after the first
  * outputs are acknowledged and then every commit.interval.ms, so a crash
- * redoes at most about commit.interval.ms of work (docs/operations.md "Duplicates after a crash"). */
+ * redoes at most about commit.interval.ms of work (docs/operations.md "Duplicates after a crash").
+ */
 static void worker_commit_maybe(struct worker *w, long long now)
 {
         if (w->exactly_once || !w->commit_due)
@@ -876,30 +881,19 @@ int worker_kafka_default(size_t i, const char **client, const char **key, const 
         return 0;
 }
 
-/* Our defaults, then the user's kafka.* keys, then what the guarantees need. */
-static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_options *o, int consumer,
-                                    char *errstr, size_t errstr_size)
+int worker_kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *kafka, int consumer,
+                            char *errstr, size_t errstr_size)
 {
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
         const char *side = consumer ? "consumer." : "producer.";
         const char *other = consumer ? "producer." : "consumer.";
         const char *client, *dkey, *dvalue;
-        char txid[256], host[128];
 
-        rd_kafka_conf_set_opaque(conf, w);
-        rd_kafka_conf_set_error_cb(conf, worker_on_error);
-        rd_kafka_conf_set_log_cb(conf, worker_on_log);
+        rd_kafka_conf_set_log_cb(conf, worker_on_log); /* JSON lines like ours */
         for (size_t i = 0; worker_kafka_default(i, &client, &dkey, &dvalue) == 0; i++)
                 if ((!client || !strcmp(client, consumer ? "consumer" : "producer")) &&
                     worker_conf_set(conf, dkey, dvalue, errstr, errstr_size))
-                        goto fail;
-        if (o->metrics) {
-                /* lag, queue depth and broker state for /metrics */
-                rd_kafka_conf_set_stats_cb(conf, worker_on_stats);
-                if (worker_conf_set(conf, "statistics.interval.ms", "5000", errstr, errstr_size))
-                        goto fail;
-        }
-        for (const char *const *kv = o->kafka; kv && kv[0] && kv[1]; kv += 2) {
+                        return -1;
+        for (const char *const *kv = kafka; kv && kv[0] && kv[1]; kv += 2) {
                 const char *key = kv[0];
                 if (!strncmp(key, other, strlen(other)))
                         continue;
@@ -908,8 +902,29 @@ static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_option
                 if (!strcmp(key, "group.id") && !consumer)
                         continue;
                 if (worker_conf_set(conf, key, kv[1], errstr, errstr_size))
+                        return -1;
+        }
+        return 0;
+}
+
+/* Our defaults, then the user's kafka.* keys, then what the guarantees need. */
+static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_options *o, int consumer,
+                                    char *errstr, size_t errstr_size)
+{
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char txid[256], host[128];
+
+        rd_kafka_conf_set_opaque(conf, w);
+        rd_kafka_conf_set_error_cb(conf, worker_on_error);
+        if (o->metrics) {
+                /* lag, queue depth and broker state for /metrics (before the
+                 * user's keys, which may override the interval) */
+                rd_kafka_conf_set_stats_cb(conf, worker_on_stats);
+                if (worker_conf_set(conf, "statistics.interval.ms", "5000", errstr, errstr_size))
                         goto fail;
         }
+        if (worker_kafka_conf_apply(conf, o->kafka, consumer, errstr, errstr_size))
+                goto fail;
         if (consumer) {
                 rd_kafka_conf_set_rebalance_cb(conf, worker_on_rebalance);
                 rd_kafka_conf_set_offset_commit_cb(conf, worker_on_commit);
@@ -1019,8 +1034,13 @@ struct worker *worker_new(const struct worker_options *o, struct pipeline_model 
                 snprintf(errstr, errstr_size, "input.topics: no input topic given");
                 goto fail;
         }
-        if (route_templates_parse(&w->routes, o->output_topics, errstr, errstr_size))
-                goto fail;
+        {
+                char why[384];
+                if (topic_templates_parse(&w->routes, o->output_topics, why, sizeof(why))) {
+                        snprintf(errstr, errstr_size, "output.topics: %s", why);
+                        goto fail;
+                }
+        }
         if (!worker_has_kafka_key(o, "bootstrap.servers") &&
             !worker_has_kafka_key(o, "metadata.broker.list")) {
                 snprintf(errstr, errstr_size, "kafka.bootstrap.servers is not set");
@@ -1378,7 +1398,7 @@ void worker_destroy(struct worker *w)
         otrack_destroy(w->track);
         if (w->txn_offsets)
                 rd_kafka_topic_partition_list_destroy(w->txn_offsets);
-        route_templates_clear(&w->routes);
+        topic_templates_clear(&w->routes);
         for (int i = 0; i < w->input_count; i++)
                 free(w->input_topics[i]);
         free(w->dlq_topic);

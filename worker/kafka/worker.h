@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "pipeline.h"
 #include "worker_stats.h"
 
@@ -85,5 +87,16 @@ void worker_destroy(struct worker *w);
  * @returns 0, or -1 when @p i is past the end.
  */
 int worker_kafka_default(size_t i, const char **client, const char **key, const char **value);
+
+/**
+ * @brief What worker_new sets on each client before its own needs: the
+ * defaults above (worker_kafka_default), then the user's kafka.* pairs
+ * @p kafka (key0, value0, ..., NULL, prefix stripped; "consumer.X" /
+ * "producer.X" to one client only, group.id to the consumer only). Other
+ * Kafka tools (`stemtag replay`, `stemtag diff --topic`) connect the same way.
+ * @returns 0, or -1 with @p errstr naming the kafka.* key.
+ */
+int worker_kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *kafka, int consumer,
+                            char *errstr, size_t errstr_size);
 
 #endif

@@ -1,5 +1,6 @@
 /* config: defaults, file, environment and -X; see config.h for the rules. */
 #include "config.h"
+#include "topic_template.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -650,6 +651,81 @@ int config_env_key(const char *env_name, char *key, size_t key_size)
         return 0;
 }
 
+/* STEMTAG_* variables that are not config keys but belong to the project's
+ * own scripts (build, tests, CI, image): present in those environments, so
+ * never reported. docs/configuration.md "Environment" lists them. */
+static const char *const config_env_tool_vars[] = {
+    "STEMTAG_CONFIG",
+    "STEMTAG_SOURCE_DIR",
+    "STEMTAG_BUILD_DIR",
+    "STEMTAG_BIN",
+    "STEMTAG_KT",
+    "STEMTAG_TEST_DATA",
+    "STEMTAG_TEST_PIDS_DIR",
+    "STEMTAG_SHARED_DIR",
+    "STEMTAG_CACHE",
+    "STEMTAG_GIT_REV",
+    "STEMTAG_DEBIAN_MIRROR",
+    "STEMTAG_CI_FUZZ_SECONDS",
+    "STEMTAG_LIBRDKAFKA_VERSION",
+    "STEMTAG_RUN_UNIT_TESTS",
+    "STEMTAG_KAFKA_DIR",
+};
+
+/* Levenshtein distance of @p a and @p b, capped at 3 (enough for "did you mean"). */
+static int config_edit_distance(const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = strlen(b);
+        int row[128];
+
+        if (lb >= sizeof(row) / sizeof(row[0]) || (la > lb ? la - lb : lb - la) > 3)
+                return 3;
+        for (size_t j = 0; j <= lb; j++)
+                row[j] = (int)j;
+        for (size_t i = 1; i <= la; i++) {
+                int diag = row[0];
+                row[0] = (int)i;
+                for (size_t j = 1; j <= lb; j++) {
+                        int up = row[j];
+                        int best = diag + (a[i - 1] != b[j - 1]);
+                        if (row[j] + 1 < best)
+                                best = row[j] + 1;
+                        if (row[j - 1] + 1 < best)
+                                best = row[j - 1] + 1;
+                        row[j] = best;
+                        diag = up;
+                }
+        }
+        return row[lb] < 3 ? row[lb] : 3;
+}
+
+/* An unknown STEMTAG_* name: a misspelt key would otherwise change nothing
+ * and say nothing. Logged once per variable, with the nearest key's name. */
+static void config_env_report_unknown(const char *name)
+{
+        char env[256], best[256] = "";
+        int best_d = 3;
+
+        for (size_t i = 0; i < sizeof(config_env_tool_vars) / sizeof(config_env_tool_vars[0]); i++)
+                if (!strcmp(name, config_env_tool_vars[i]))
+                        return;
+        for (size_t i = 0; i < CONFIG_NKEYS; i++) {
+                if (config_env_name(config_keys[i].name, env, sizeof(env)) < 0)
+                        continue;
+                int d = config_edit_distance(name, env);
+                if (d < best_d) {
+                        best_d = d;
+                        snprintf(best, sizeof(best), "%s", env);
+                }
+        }
+        if (*best)
+                log_event(LOG_WARN, "config_env_unknown",
+                          "%s is not a config variable (did you mean %s?); ignored", name, best);
+        else
+                log_event(LOG_WARN, "config_env_unknown",
+                          "%s is not a config variable (docs/configuration.md); ignored", name);
+}
+
 int config_load_env(struct config *c, char **envp, char *errstr, size_t errstr_size)
 {
         if (!envp)
@@ -668,6 +744,8 @@ int config_load_env(struct config *c, char **envp, char *errstr, size_t errstr_s
                 memcpy(name, *e, nlen);
                 name[nlen] = '\0';
                 r = config_env_key(name, key, sizeof(key));
+                if (r == 0)
+                        config_env_report_unknown(name);
                 if (r <= 0)
                         continue;
                 /* Environments carry unrelated STEMTAG_KAFKA_* variables (the
@@ -768,7 +846,8 @@ static int file_readable(const char *path, int allow_dir, char *why, size_t why_
                 return 0;
         }
         if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || (allow_dir && S_ISDIR(st.st_mode)))) {
-                snprintf(why, why_size, allow_dir ? "not a file or directory" : "not a regular file");
+                snprintf(why, why_size,
+                         allow_dir ? "not a file or directory" : "not a regular file");
                 close(fd);
                 return 0;
         }
@@ -793,35 +872,6 @@ static int listen_valid(const char *s)
         return colon[1] && !*end && errno == 0 && port >= 0 && port <= 65535;
 }
 
-/* Topic template: only {section} and {language} placeholders, balanced. */
-static int template_valid(const char *t, char *why, size_t why_size)
-{
-        for (const char *p = t; *p; p++) {
-                if (*p == '{') {
-                        const char *close = strchr(p, '}');
-                        size_t n = close ? (size_t)(close - p - 1) : 0;
-
-                        if (!close) {
-                                snprintf(why, why_size, "unclosed '{' in '%s'", t);
-                                return 0;
-                        }
-                        if (!((n == 7 && !memcmp(p + 1, "section", 7)) ||
-                              (n == 8 && !memcmp(p + 1, "language", 8)))) {
-                                snprintf(why, why_size,
-                                         "unknown placeholder '%.*s' in '%s' (known: {section}, "
-                                         "{language})",
-                                         (int)n + 2, p, t);
-                                return 0;
-                        }
-                        p = close;
-                } else if (*p == '}') {
-                        snprintf(why, why_size, "stray '}' in '%s'", t);
-                        return 0;
-                }
-        }
-        return 1;
-}
-
 int config_validate(const struct config *c, char *errstr, size_t errstr_size)
 {
         char why[512];
@@ -837,8 +887,7 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size)
                 }
                 if (k->type == CONFIG_PATH || k->type == CONFIG_PATHS) {
                         for (char **p = v->list; *p; p++)
-                                if (!file_readable(*p, k->type == CONFIG_PATHS, why,
-                                                   sizeof(why))) {
+                                if (!file_readable(*p, k->type == CONFIG_PATHS, why, sizeof(why))) {
                                         config_err(errstr, errstr_size,
                                                    "%s: key '%s': cannot read '%s': %s", v->source,
                                                    k->name, *p, why);
@@ -869,13 +918,15 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size)
                 }
         }
         {
+                /* the router's own parser, so what passes here routes */
+                struct topic_templates tt;
                 int idx = key_index("output.topics");
-                for (char **p = c->known[idx].list; *p; p++)
-                        if (!template_valid(*p, why, sizeof(why))) {
-                                config_err(errstr, errstr_size, "%s: key 'output.topics': %s",
-                                           c->known[idx].source, why);
-                                return -1;
-                        }
+                if (topic_templates_parse(&tt, c->known[idx].value, why, sizeof(why))) {
+                        config_err(errstr, errstr_size, "%s: key 'output.topics': %s",
+                                   c->known[idx].source, why);
+                        return -1;
+                }
+                topic_templates_clear(&tt);
                 idx = key_index("dlq.topic");
                 if (strchr(c->known[idx].value, '{') || strchr(c->known[idx].value, ',')) {
                         config_err(errstr, errstr_size,
@@ -910,8 +961,7 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size)
                         const struct config_value *v = &c->kafka[i];
 
                         if (rd_kafka_conf_set(conf, kafka_client_name(v->key), v->value, why,
-                                              sizeof(why)) !=
-                            RD_KAFKA_CONF_OK) {
+                                              sizeof(why)) != RD_KAFKA_CONF_OK) {
                                 config_err(errstr, errstr_size, "%s: key 'kafka.%s': %s", v->source,
                                            v->key, why);
                                 rd_kafka_conf_destroy(conf);

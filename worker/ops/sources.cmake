@@ -5,4 +5,5 @@ set(STEMTAG_OPS_SOURCES
   ops/metrics.c
   ops/http.c
   ops/reload.c
+  ops/topic_template.c
 )

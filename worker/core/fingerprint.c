@@ -1,0 +1,163 @@
+/* fingerprint: SimHash v1 (the algorithm is in fingerprint.h). Per token it
+ * costs one 64-bit mix per 8 stem bytes, one per shingle and a 24-operation
+ * vote, so that the record's fingerprint stays a few per cent of the pure path. */
+#include "fingerprint.h"
+
+#include <string.h>
+
+#include "hash.h"
+
+_Static_assert(FINGERPRINT_SHINGLE == 3, "fingerprint_simhash keeps three stem hashes");
+
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+        return (x << r) | (x >> (64 - r));
+}
+
+/* One multiply and a shift: enough to tell stems apart (a bijection of the
+ * word), because every shingle hash gets the full splitmix64 finaliser. */
+static inline uint64_t word_mix(uint64_t x)
+{
+        x *= 0xff51afd7ed558ccdULL;
+        return x ^ (x >> 32);
+}
+
+static inline uint64_t load64_le(const unsigned char *s)
+{
+        uint64_t w;
+        memcpy(&w, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
+        return w;
+}
+
+/* Step 1 of fingerprint.h: the hash of a token's stem, its bytes read as
+ * little-endian 64-bit words (the last one zero-padded) whatever the host.
+ * Most stems are shorter than 8 bytes and the token buffer has room after
+ * them: one whole-word read, masked, instead of a byte loop whose trip count
+ * the branch predictor cannot guess. */
+static inline uint64_t stem_hash(const struct text_tokens *t, const struct text_token *tk)
+{
+        const unsigned char *s = (const unsigned char *)t->buf + tk->stem_off;
+        size_t len = tk->stem_len;
+        uint64_t h = FINGERPRINT_SEED ^ (uint64_t)len * 0x9e3779b97f4a7c15ULL;
+        size_t i = 0;
+        for (; i + 8 <= len; i += 8)
+                h = word_mix(h ^ load64_le(s + i));
+        size_t rest = len - i;
+        if (!rest)
+                return h;
+        uint64_t w;
+        if (tk->stem_off + i + 8 <= t->buf_cap) {
+                w = load64_le(s + i) & ((1ULL << (8 * rest)) - 1);
+        } else {
+                w = 0;
+                for (size_t k = 0; k < rest; k++)
+                        w |= (uint64_t)s[i + k] << (8 * k);
+        }
+        return word_mix(h ^ w);
+}
+
+/* One shingle's hash from its stem hashes in order; positions are told apart
+ * by rotation so "a b c" and "c b a" differ. */
+static inline uint64_t shingle_hash(uint64_t h0, uint64_t h1, uint64_t h2)
+{
+        return hash_mix64(h0 ^ rotl64(h1, 21) ^ rotl64(h2, 42));
+}
+
+/* Two 64-bit lanes; GCC/Clang vector extension (SSE2 on x86-64, NEON on arm64,
+ * plain code elsewhere). */
+typedef uint64_t fp_v2 __attribute__((vector_size(16)));
+
+#define LANE_ONES 0x0101010101010101ULL
+
+/* Vote counters: byte k of lane j (j = 0..7: lane[j / 2][j % 2]) counts the
+ * shingles whose hash has bit 8k + j set, eight counters per word, so a vote
+ * is a dozen vector operations instead of 64 adds. The lanes are locals of
+ * fingerprint_simhash (kept in registers) and are emptied into ones[] before
+ * a byte can overflow. */
+#define VOTE(h)                                                                                    \
+        do {                                                                                       \
+                fp_v2 x_ = {(h), (h) >> 1};                                                        \
+                l0 += x_ & lane_ones;                                                              \
+                l1 += (x_ >> 2) & lane_ones;                                                       \
+                l2 += (x_ >> 4) & lane_ones;                                                       \
+                l3 += (x_ >> 6) & lane_ones;                                                       \
+                n++;                                                                               \
+                if (++pending == 255) {                                                            \
+                        lanes_empty(ones, l0, l1, l2, l3);                                         \
+                        l0 = l1 = l2 = l3 = zero;                                                  \
+                        pending = 0;                                                               \
+                }                                                                                  \
+        } while (0)
+
+static void lanes_empty(uint32_t ones[64], fp_v2 l0, fp_v2 l1, fp_v2 l2, fp_v2 l3)
+{
+        const fp_v2 lane[4] = {l0, l1, l2, l3};
+        for (int j = 0; j < 8; j++) {
+                uint64_t w = lane[j / 2][j % 2];
+                for (int k = 0; k < 8; k++)
+                        ones[8 * k + j] += (uint32_t)(w >> (8 * k)) & 0xffu;
+        }
+}
+
+int fingerprint_simhash(const struct text_tokens *t, uint64_t *out)
+{
+        const fp_v2 lane_ones = {LANE_ONES, LANE_ONES}, zero = {0, 0};
+        fp_v2 l0 = zero, l1 = zero, l2 = zero, l3 = zero;
+        uint32_t ones[64] = {0}, n = 0, pending = 0;
+        /* the last stem hashes of the current field run; run counts them */
+        uint64_t h0 = 0, h1 = 0, h2 = 0, sh;
+        size_t run = 0;
+        *out = 0;
+        if (!t->n)
+                return -1;
+        for (size_t i = 0; i < t->n; i++) {
+                const struct text_token *tk = &t->v[i];
+                if (i && tk->field != t->v[i - 1].field) {
+                        if (run < FINGERPRINT_SHINGLE) { /* a short run: one shingle */
+                                sh = shingle_hash(h0, h1, h2);
+                                VOTE(sh);
+                        }
+                        run = 0;
+                        h0 = h1 = h2 = 0;
+                }
+                uint64_t h = stem_hash(t, tk);
+                /* the run's first stems fill h0, h1, h2 in order; then the window slides */
+                if (run == 0) {
+                        h0 = h;
+                } else if (run == 1) {
+                        h1 = h;
+                } else if (run == 2) {
+                        h2 = h;
+                } else {
+                        h0 = h1;
+                        h1 = h2;
+                        h2 = h;
+                }
+                if (++run >= FINGERPRINT_SHINGLE) {
+                        sh = shingle_hash(h0, h1, h2);
+                        VOTE(sh);
+                }
+        }
+        if (run < FINGERPRINT_SHINGLE) {
+                sh = shingle_hash(h0, h1, h2);
+                VOTE(sh);
+        }
+        lanes_empty(ones, l0, l1, l2, l3);
+        uint64_t fp = 0;
+        for (int b = 0; b < 64; b++)
+                if (2 * (uint64_t)ones[b] > n)
+                        fp |= 1ULL << b;
+        *out = fp;
+        return 0;
+}
+
+void fingerprint_hex(uint64_t fp, char out[17])
+{
+        static const char hex[] = "0123456789abcdef";
+        for (int i = 15; i >= 0; i--, fp >>= 4)
+                out[i] = hex[fp & 15];
+        out[16] = '\0';
+}
