@@ -119,6 +119,9 @@ rel_failed=$(metric 'stemtag_model_reloads_total{result="failed"}')
 [ "$rel_failed" -eq 1 ] || fail "reloads failed = $rel_failed, expected 1"
 grep -q '^stemtag_build_info{version="[0-9]' "$TMP/metrics.txt" || fail "no stemtag_build_info with a version"
 grep -q "^stemtag_assigned_partitions 3$" "$TMP/metrics.txt" || fail "assigned partitions: $(grep ^stemtag_assigned "$TMP/metrics.txt")"
+# The operators' alert rules and dashboard name only metrics a worker exports.
+python3 "$STEMTAG_SOURCE_DIR/deploy/monitoring/check_metrics.py" "$TMP/metrics.txt" ||
+	fail "deploy/monitoring/ uses a metric name /metrics does not export"
 
 # Lag per input partition comes from librdkafka statistics and drains to 0.
 lag_zero() {

@@ -18,12 +18,13 @@ static void check_config_usage(FILE *out)
 {
         fprintf(out,
                 "Usage: stemtag check-config [-c FILE] [-X key=value]... [--dump]\n\n"
-                "Loads the config like `stemtag run` (defaults, FILE or $STEMTAG_CONFIG,\n"
+                "Loads the config like `stemtag run` (defaults, FILE or the config search,\n"
                 "STEMTAG_* environment, -X) and validates every key: known names, types,\n"
                 "enum values, ranges, readable files, kafka.* keys accepted by librdkafka;\n"
                 "then loads the language model and taxonomy like `run`. Never connects.\n\n"
                 "Options:\n"
-                "  -c, --config FILE   config file (default: $STEMTAG_CONFIG, else none)\n"
+                "  -c, --config FILE   config file (default: the config search, see\n"
+                "                      `stemtag --help`; none found: defaults only)\n"
                 "  -X key=value        set one key (repeatable); kafka.* go to librdkafka\n"
                 "  -d, --dump          print the effective config, secrets redacted, once\n"
                 "                      it loads (also when a value then fails validation;\n"

@@ -53,9 +53,10 @@ static void usage(FILE *out)
                 "Options:\n"
                 "  -c, --config FILE         read settings (input.*, langid.*, taxonomy.files,\n"
                 "                            classify.*, stem.*) from FILE, then STEMTAG_* env;\n"
-                "                            without -c/-X: built-in defaults; the default\n"
-                "                            language model and taxonomy (config/...) are\n"
-                "                            used when readable from the working directory\n"
+                "                            default: the config search (`stemtag --help`);\n"
+                "                            none found: built-in defaults, with the default\n"
+                "                            language model and taxonomy (config/...) when\n"
+                "                            readable from the working directory\n"
                 "  -X key=value              set one config key (repeatable; implies the config)\n"
                 "  --format auto|jsonl|text|html\n"
                 "                            jsonl: one JSON article per line; text: each FILE\n"
@@ -356,8 +357,10 @@ int cmd_classify(int argc, char **argv)
         struct pipeline_options opts;
         char errstr[512];
         pipeline_options_default(&opts);
+        if (!config_path)
+                config_path = config_default_path(environ);
         if (!config_path && !nx) {
-                /* No config named: the built-in defaults, with the default language
+                /* No config named or found: the built-in defaults, with the default language
                  * model and taxonomy (paths relative to the working directory) when
                  * they are there, so `stemtag classify FILE` run from the repository
                  * tags sections like the worker does. */

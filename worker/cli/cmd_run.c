@@ -45,8 +45,8 @@ static void run_usage(FILE *out)
 {
         fprintf(out, "Usage: stemtag run [-c FILE] [-X key=value]...\n\n"
                      "Consumes raw articles from Kafka, tags them and produces enriched records\n"
-                     "(docs/worker.md). Config sources, later wins: defaults, FILE (or\n"
-                     "$STEMTAG_CONFIG), STEMTAG_* environment, -X. kafka.* keys go to librdkafka\n"
+                     "(docs/worker.md). Config sources, later wins: defaults, FILE (or the\n"
+                     "config search, `stemtag --help`), STEMTAG_* environment, -X. kafka.* keys go to librdkafka\n"
                      "(both clients; kafka.consumer.* / kafka.producer.* to one of them).\n\n"
                      "Options:\n"
                      "  -c, --config FILE   config file\n"

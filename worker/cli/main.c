@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "commands.h"
+#include "config.h"
 
 struct command {
         const char *name;
@@ -38,8 +39,10 @@ static void usage(FILE *out)
         fprintf(out, "\nOptions:\n"
                      "  -h, --help     this help; `stemtag <command> --help` for a command\n"
                      "  -V, --version  version, git revision and library versions\n\n"
-                     "Config (later wins): defaults, -c FILE or $STEMTAG_CONFIG, STEMTAG_<KEY>\n"
-                     "environment, -X key=value. `stemtag check-config --dump` shows the result.\n"
+                     "Config (later wins): defaults, the config file, STEMTAG_<KEY> environment,\n"
+                     "-X key=value. `stemtag check-config --dump` shows the result. The config\n"
+                     "file (run, classify, check-config): -c FILE, else the first that exists of\n"
+                     "$STEMTAG_CONFIG, ./config/stemtag.conf, " STEMTAG_SYSCONF_FILE ".\n"
                      "Signals (run): SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the model.\n"
                      "Exit status: 0 ok, 1 fatal runtime (Kafka) error, 2 usage or config error,\n"
                      "3 language model or taxonomy cannot be loaded.\n");

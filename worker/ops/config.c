@@ -801,13 +801,28 @@ int config_set_arg(struct config *c, const char *arg, char *errstr, size_t errst
         return config_set_from(c, trim(key), eq + 1, "-X", NULL, errstr, errstr_size);
 }
 
+const char *config_default_path(char **envp)
+{
+        /* One search for every command, so `classify`, `check-config` and `run`
+         * started the same way read the same file (the image's classify used
+         * to ignore STEMTAG_CONFIG and tag nothing). */
+        static const char *const candidates[] = {"config/stemtag.conf", STEMTAG_SYSCONF_FILE};
+        struct stat st;
+
+        for (char **e = envp; e && *e; e++)
+                if (!strncmp(*e, "STEMTAG_CONFIG=", 15) && (*e)[15])
+                        return *e + 15;
+        for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+                if (stat(candidates[i], &st) == 0 && S_ISREG(st.st_mode))
+                        return candidates[i];
+        return NULL;
+}
+
 int config_load(struct config *c, const char *path, char **envp, const char *const *args,
                 size_t n_args, char *errstr, size_t errstr_size)
 {
-        if (!path && envp)
-                for (char **e = envp; *e; e++)
-                        if (!strncmp(*e, "STEMTAG_CONFIG=", 15) && (*e)[15])
-                                path = *e + 15;
+        if (!path)
+                path = config_default_path(envp);
         if (path && config_load_file(c, path, errstr, errstr_size) < 0)
                 return -1;
         if (config_load_env(c, envp, errstr, errstr_size) < 0)

@@ -54,13 +54,27 @@ int config_validate(const struct config *c, char *errstr, size_t errstr_size);
 
 /**
  * @brief The standard load order used by every command: defaults, then
- * @p path (NULL: the file named by STEMTAG_CONFIG in @p envp, if any; no
- * file at all is fine), then STEMTAG_* from @p envp (may be NULL), then the
+ * @p path (NULL: config_default_path(@p envp); no file at all is fine),
+ * then STEMTAG_* from @p envp (may be NULL), then the
  * @p n_args `key=value` strings of @p args (the -X options). Does not call
  * config_validate. 0 / -1 with @p errstr naming the source and key.
  */
 int config_load(struct config *c, const char *path, char **envp, const char *const *args,
                 size_t n_args, char *errstr, size_t errstr_size);
+
+/** Where the config installed with the binary lives (the image's file). */
+#ifndef STEMTAG_SYSCONF_FILE
+#define STEMTAG_SYSCONF_FILE "/etc/stemtag/stemtag.conf"
+#endif
+
+/**
+ * @brief The config file a command reads when none is named with -c: the
+ * first of $STEMTAG_CONFIG (non-empty; taken as given, so a wrong path is an
+ * error when loaded, never silently skipped), `config/stemtag.conf` in the
+ * working directory (a checkout), STEMTAG_SYSCONF_FILE (an install, the
+ * image) that exists. NULL when none does. Borrowed from @p envp or static.
+ */
+const char *config_default_path(char **envp);
 
 /** Value of a known key (borrowed; valid until the config changes or dies).
  *  kafka.* keys: the value set, or NULL when unset. Unknown keys: NULL. */
