@@ -26,7 +26,6 @@
 extern char **environ;
 
 /* Exit status when more articles changed than --tolerance allows. */
-#define EXIT_DIFF_CHANGED 4
 #define DIFF_MAX_EXAMPLES 20
 #define DIFF_TITLE_MAX    80
 
@@ -786,7 +785,7 @@ int cmd_diff(int argc, char **argv)
                 fprintf(stderr, "stemtag diff: write error on stdout: %s\n", strerror(errno));
                 r.failed = 1;
         }
-        rc = r.failed ? EXIT_FAILURE_RUNTIME : exceeded ? EXIT_DIFF_CHANGED : EXIT_OK;
+        rc = r.failed ? EXIT_FAILURE_RUNTIME : exceeded ? EXIT_CHANGED : EXIT_OK;
 out:
         diff_free(&r);
         config_destroy(cfg);

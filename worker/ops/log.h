@@ -7,12 +7,14 @@
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
-/** Exit codes (docs/configuration.md "Exit codes"). */
+/** Exit codes of every command (docs/configuration.md "Exit codes"); a
+ *  command returns one of these, never a bare number. */
 enum stemtag_exit {
         EXIT_OK = 0,
-        EXIT_FAILURE_RUNTIME = 1, /* fatal Kafka error: auth, unknown topic, ... */
+        EXIT_FAILURE_RUNTIME = 1, /* I/O error, fatal Kafka error (auth, unknown topic), OOM */
         EXIT_USAGE = 2,           /* bad command line or config */
         EXIT_MODEL = 3,           /* language model or taxonomy cannot be loaded */
+        EXIT_CHANGED = 4,         /* diff: more changed than --tolerance allows */
 };
 
 void log_set_level(enum log_level lvl);
