@@ -25,7 +25,6 @@
 
 extern char **environ;
 
-/* Exit status when more articles changed than --tolerance allows. */
 #define DIFF_MAX_EXAMPLES 20
 #define DIFF_TITLE_MAX    80
 
