@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_config.h"
 #include "commands.h"
 #include "config.h"
 #include "config_pipeline.h"
 #include "pipeline.h"
 #include "log.h"
 
-extern char **environ;
 
 static void check_config_usage(FILE *out)
 {
@@ -44,28 +44,17 @@ int cmd_check_config(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        const char *path = NULL;
-        const char **xs;
-        size_t n_x = 0;
+        struct cli_config_args args;
         int dump = 0, quiet = 0, opt, rc = EXIT_USAGE;
         struct config *c = NULL;
         char err[1024];
 
-        /* -X arguments are at most argc; keep them in order. */
-        xs = calloc((size_t)argc + 1, sizeof(*xs));
-        if (!xs) {
-                fprintf(stderr, "stemtag check-config: out of memory\n");
-                return EXIT_FAILURE_RUNTIME;
-        }
+        cli_config_args_init(&args, argc);
         optind = 1;
         while ((opt = getopt_long(argc, argv, "c:X:dqh", longopts, NULL)) != -1) {
+                if (cli_config_args_take(&args, opt, optarg))
+                        continue;
                 switch (opt) {
-                case 'c':
-                        path = optarg;
-                        break;
-                case 'X':
-                        xs[n_x++] = optarg;
-                        break;
                 case 'd':
                         dump = 1;
                         break;
@@ -74,7 +63,7 @@ int cmd_check_config(int argc, char **argv)
                         break;
                 case 'h':
                         check_config_usage(stdout);
-                        free(xs);
+                        cli_config_args_free(&args);
                         return EXIT_OK;
                 default:
                         check_config_usage(stderr);
@@ -86,13 +75,10 @@ int cmd_check_config(int argc, char **argv)
                 check_config_usage(stderr);
                 goto out;
         }
-        c = config_new();
+        /* validated below, after --dump: an operator debugging an invalid
+         * value wants to see the config that holds it */
+        c = cli_config_load(&args, 0, err, sizeof(err));
         if (!c) {
-                fprintf(stderr, "stemtag check-config: out of memory\n");
-                rc = EXIT_FAILURE_RUNTIME;
-                goto out;
-        }
-        if (config_load(c, path, environ, xs, n_x, err, sizeof(err)) < 0) {
                 fprintf(stderr, "stemtag check-config: %s\n", err);
                 goto out;
         }
@@ -127,6 +113,6 @@ int cmd_check_config(int argc, char **argv)
         rc = EXIT_OK;
 out:
         config_destroy(c);
-        free(xs);
+        cli_config_args_free(&args);
         return rc;
 }

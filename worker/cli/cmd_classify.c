@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_config.h"
 #include "cli_input.h"
 #include "commands.h"
 #include "config.h"
@@ -291,26 +292,23 @@ int cmd_classify(int argc, char **argv)
         };
         enum input_format fmt = FORMAT_AUTO;
         int explain = 0, fmt_given = 0;
-        const char *config_path = NULL;
+        const char *config_path;
         const char *langid_model = NULL;
         int langid_given = 0;
         const char **taxonomies = calloc((size_t)argc + 1, sizeof(*taxonomies));
-        const char **xs = calloc((size_t)argc + 1, sizeof(*xs));
-        size_t ntax = 0, nx = 0;
+        struct cli_config_args args;
+        size_t ntax = 0;
         struct config *cfg = NULL;
-        if (!taxonomies || !xs)
+        if (!taxonomies)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        cli_config_args_init(&args, argc);
 
         optind = 1;
         int c;
         while ((c = getopt_long(argc, argv, "hc:X:", longopts, NULL)) != -1) {
+                if (cli_config_args_take(&args, c, optarg))
+                        continue;
                 switch (c) {
-                case 'c':
-                        config_path = optarg;
-                        break;
-                case 'X':
-                        xs[nx++] = optarg;
-                        break;
                 case 'f':
                         fmt_given = 1;
                         if (!strcmp(optarg, "auto"))
@@ -327,7 +325,7 @@ int cmd_classify(int argc, char **argv)
                                         "html, not '%s'\n",
                                         optarg);
                                 free(taxonomies);
-                                free(xs);
+                                cli_config_args_free(&args);
                                 return EXIT_USAGE;
                         }
                         break;
@@ -344,12 +342,12 @@ int cmd_classify(int argc, char **argv)
                 case 'h':
                         usage(stdout);
                         free(taxonomies);
-                        free(xs);
+                        cli_config_args_free(&args);
                         return 0;
                 default:
                         usage(stderr);
                         free(taxonomies);
-                        free(xs);
+                        cli_config_args_free(&args);
                         return EXIT_USAGE;
                 }
         }
@@ -357,9 +355,8 @@ int cmd_classify(int argc, char **argv)
         struct pipeline_options opts;
         char errstr[512];
         pipeline_options_default(&opts);
-        if (!config_path)
-                config_path = config_default_path(environ);
-        if (!config_path && !nx) {
+        config_path = args.path ? args.path : config_default_path(environ);
+        if (!config_path && !args.n_x) {
                 /* No config named or found: the built-in defaults, with the default language
                  * model and taxonomy (paths relative to the working directory) when
                  * they are there, so `stemtag classify FILE` run from the repository
@@ -377,12 +374,13 @@ int cmd_classify(int argc, char **argv)
                 cfg = config_new();
                 if (!cfg)
                         LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
-                if (config_load(cfg, config_path, environ, xs, nx, errstr, sizeof(errstr)) < 0 ||
+                if (config_load(cfg, config_path, environ, args.xs, args.n_x, errstr,
+                                sizeof(errstr)) < 0 ||
                     config_to_pipeline_options(cfg, &opts, errstr, sizeof(errstr)) < 0) {
                         fprintf(stderr, "stemtag classify: %s\n", errstr);
                         config_destroy(cfg);
                         free(taxonomies);
-                        free(xs);
+                        cli_config_args_free(&args);
                         return EXIT_USAGE;
                 }
                 if (!fmt_given)
@@ -403,7 +401,7 @@ int cmd_classify(int argc, char **argv)
                 fprintf(stderr, "stemtag classify: %s\n", errstr);
                 config_destroy(cfg);
                 free(taxonomies);
-                free(xs);
+                cli_config_args_free(&args);
                 return EXIT_MODEL;
         }
         /* The article format is fixed per stream (auto decides per input), so
@@ -450,6 +448,6 @@ int cmd_classify(int argc, char **argv)
         free(run.in);
         config_destroy(cfg); /* after the model and contexts: they borrow its strings */
         free(taxonomies);
-        free(xs);
+        cli_config_args_free(&args);
         return run.failed ? EXIT_FAILURE_RUNTIME : 0;
 }

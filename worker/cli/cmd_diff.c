@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "cli_config.h"
 #include "cli_input.h"
 #include "cli_kafka.h"
 #include "commands.h"
@@ -595,25 +596,27 @@ int cmd_diff(int argc, char **argv)
             {NULL, 0, NULL, 0},
         };
         struct diff_run r = {0};
-        const char *config_path = NULL, *langid = NULL, *topic = NULL, *tolerance = "0";
+        const char *langid = NULL, *topic = NULL, *tolerance = "0";
         int langid_given = 0, json = 0, rc = EXIT_USAGE, opt, tol_percent = 0;
         double tol_value = 0;
         long long limit = 0;
-        char *brokers_arg = NULL, err[1024];
-        const char **xs = calloc((size_t)argc + 2, sizeof(*xs));
+        char err[1024];
+        struct cli_config_args args;
         const char **kafka = NULL;
         struct config *cfg = NULL;
-        size_t nx = 0;
         r.side[0].name = "old";
         r.side[1].name = "new";
         r.max_examples = 3;
         r.side[0].paths = calloc((size_t)argc + 1, sizeof(char *));
         r.side[1].paths = calloc((size_t)argc + 1, sizeof(char *));
-        if (!xs || !r.side[0].paths || !r.side[1].paths)
+        if (!r.side[0].paths || !r.side[1].paths)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        cli_config_args_init(&args, argc);
 
         optind = 1;
         while ((opt = getopt_long(argc, argv, "c:X:b:h", longopts, NULL)) != -1) {
+                if (cli_config_args_take(&args, opt, optarg))
+                        continue;
                 switch (opt) {
                 case O_OLD:
                 case O_NEW: {
@@ -621,12 +624,6 @@ int cmd_diff(int argc, char **argv)
                         s->paths[s->n_paths++] = optarg;
                         break;
                 }
-                case 'c':
-                        config_path = optarg;
-                        break;
-                case 'X':
-                        xs[nx++] = optarg;
-                        break;
                 case O_LANGID:
                         langid_given = 1;
                         langid = strcmp(optarg, "none") ? optarg : NULL;
@@ -653,10 +650,6 @@ int cmd_diff(int argc, char **argv)
                 }
                 case O_JSON:
                         json = 1;
-                        break;
-                case 'b':
-                        free(brokers_arg);
-                        brokers_arg = cli_kafka_brokers_arg(optarg);
                         break;
                 case O_TOPIC:
                         topic = optarg;
@@ -690,8 +683,7 @@ int cmd_diff(int argc, char **argv)
                 fprintf(stderr, "stemtag diff: FILEs and --topic exclude each other\n");
                 goto out;
         }
-        if (brokers_arg)
-                xs[nx++] = brokers_arg;
+        cli_config_args_finish(&args);
 
         /* Shared settings as classify takes them: the built-in defaults (with the
          * default language model when readable) unless -c/-X name a config. */
@@ -699,8 +691,8 @@ int cmd_diff(int argc, char **argv)
         pipeline_options_default(&base);
         if (!(cfg = config_new()))
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
-        if ((config_path || nx) &&
-            config_load(cfg, config_path, environ, xs, nx, err, sizeof(err)) < 0) {
+        if ((args.path || args.n_x) &&
+            config_load(cfg, args.path, environ, args.xs, args.n_x, err, sizeof(err)) < 0) {
                 fprintf(stderr, "stemtag diff: %s\n", err);
                 goto out;
         }
@@ -708,14 +700,14 @@ int cmd_diff(int argc, char **argv)
                 fprintf(stderr, "stemtag diff: %s\n", err);
                 goto out;
         }
-        if (!config_path && !nx && base.langid_model_path &&
+        if (!args.path && !args.n_x && base.langid_model_path &&
             access(base.langid_model_path, R_OK) != 0)
                 base.langid_model_path = NULL;
         if (!topic)
                 base.article.format = ARTICLE_FORMAT_JSON; /* FILEs are JSON lines */
         base.explain = 0;
         for (int s = 0; s < 2; s++) {
-                if (diff_side_options(&r.side[s], &base, xs, nx, err, sizeof(err))) {
+                if (diff_side_options(&r.side[s], &base, args.xs, args.n_x, err, sizeof(err))) {
                         fprintf(stderr, "stemtag diff: --%s: %s\n", r.side[s].name, err);
                         goto out;
                 }
@@ -789,7 +781,6 @@ out:
         diff_free(&r);
         config_destroy(cfg);
         free(kafka);
-        free(xs);
-        free(brokers_arg);
+        cli_config_args_free(&args);
         return rc;
 }

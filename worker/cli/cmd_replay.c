@@ -10,13 +10,13 @@
 
 #include <jansson.h>
 
+#include "cli_config.h"
 #include "cli_kafka.h"
 #include "commands.h"
 #include "config.h"
 #include "log.h"
 #include "replay.h"
 
-extern char **environ;
 
 static void replay_usage(FILE *out)
 {
@@ -189,33 +189,23 @@ int cmd_replay(int argc, char **argv)
             .batch = 1000,
             .timeout_ms = 30000,
         };
-        const char *config_path = NULL;
-        char *brokers_arg = NULL;
+        struct cli_config_args args;
         int json = 0, rc = EXIT_USAGE, opt;
         long long v;
-        /* at most one -X or --reason entry per argument */
-        const char **xs = calloc((size_t)argc + 2, sizeof(*xs));
         char **reasons = calloc((size_t)argc * 8 + 1, sizeof(*reasons));
-        size_t nx = 0, nreasons = 0;
+        size_t nreasons = 0;
         struct config *cfg = NULL;
         const char **kafka = NULL;
         char err[1024];
-        if (!xs || !reasons)
+        if (!reasons)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        cli_config_args_init(&args, argc);
 
         optind = 1;
         while ((opt = getopt_long(argc, argv, "c:X:b:g:h", longopts, NULL)) != -1) {
+                if (cli_config_args_take(&args, opt, optarg))
+                        continue;
                 switch (opt) {
-                case 'c':
-                        config_path = optarg;
-                        break;
-                case 'X':
-                        xs[nx++] = optarg;
-                        break;
-                case 'b':
-                        free(brokers_arg);
-                        brokers_arg = cli_kafka_brokers_arg(optarg);
-                        break;
                 case 'g':
                         o.group = optarg;
                         break;
@@ -299,8 +289,6 @@ int cmd_replay(int argc, char **argv)
                 replay_usage(stderr);
                 goto out;
         }
-        if (brokers_arg)
-                xs[nx++] = brokers_arg; /* after the -X options: --brokers wins */
         if (o.from_offset >= 0 && o.to_offset >= 0 && o.to_offset < o.from_offset) {
                 fprintf(stderr, "stemtag replay: --to-offset is before --from-offset\n");
                 goto out;
@@ -311,10 +299,8 @@ int cmd_replay(int argc, char **argv)
         }
         reasons[nreasons] = NULL;
         o.reasons = nreasons ? (const char *const *)reasons : NULL;
-        cfg = config_new();
-        if (!cfg)
-                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
-        if (config_load(cfg, config_path, environ, xs, nx, err, sizeof(err)) < 0) {
+        cfg = cli_config_load(&args, 0, err, sizeof(err));
+        if (!cfg) {
                 fprintf(stderr, "stemtag replay: %s\n", err);
                 goto out;
         }
@@ -349,7 +335,6 @@ out:
         for (size_t i = 0; i < nreasons; i++)
                 free(reasons[i]);
         free(reasons);
-        free(xs);
-        free(brokers_arg);
+        cli_config_args_free(&args);
         return rc;
 }

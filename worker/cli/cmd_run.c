@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli_kafka.h"
+#include "cli_config.h"
 #include "commands.h"
 #include "config.h"
 #include "config_pipeline.h"
@@ -64,9 +65,7 @@ int cmd_run(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        const char *path = NULL;
-        const char **xs;
-        size_t n_x = 0;
+        struct cli_config_args args;
         int opt, rc;
         struct config *c;
         struct pipeline_options popts;
@@ -82,32 +81,19 @@ int cmd_run(int argc, char **argv)
         const char *guarantee, *level, *listen;
         char err[1024];
 
-        xs = calloc((size_t)argc + 1, sizeof(*xs));
-        if (!xs)
-                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+        cli_config_args_init(&args, argc);
         optind = 1;
         while ((opt = getopt_long(argc, argv, "c:X:h", longopts, NULL)) != -1) {
-                switch (opt) {
-                case 'c':
-                        path = optarg;
-                        break;
-                case 'X':
-                        xs[n_x++] = optarg;
-                        break;
-                case 'h':
-                        run_usage(stdout);
-                        free(xs);
-                        return EXIT_OK;
-                default:
-                        run_usage(stderr);
-                        free(xs);
-                        return EXIT_USAGE;
-                }
+                if (cli_config_args_take(&args, opt, optarg))
+                        continue;
+                run_usage(opt == 'h' ? stdout : stderr);
+                cli_config_args_free(&args);
+                return opt == 'h' ? EXIT_OK : EXIT_USAGE;
         }
         if (optind < argc) {
                 fprintf(stderr, "stemtag run: unexpected argument '%s'\n", argv[optind]);
                 run_usage(stderr);
-                free(xs);
+                cli_config_args_free(&args);
                 return EXIT_USAGE;
         }
 
@@ -120,11 +106,8 @@ int cmd_run(int argc, char **argv)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);
-        c = config_new();
+        c = cli_config_load(&args, 1, err, sizeof(err));
         if (!c)
-                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
-        if (config_load(c, path, environ, xs, n_x, err, sizeof(err)) < 0 ||
-            config_validate(c, err, sizeof(err)) < 0)
                 LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
         level = config_get(c, "log.level");
         if (level && log_level_parse(level) >= 0)
@@ -183,10 +166,10 @@ int cmd_run(int argc, char **argv)
 
         metrics_set_pull(metrics, worker_metrics_pull, w);
         memset(&ro, 0, sizeof(ro));
-        ro.config_path = path;
+        ro.config_path = args.path;
         ro.envp = environ;
-        ro.args = xs;
-        ro.n_args = n_x;
+        ro.args = args.xs;
+        ro.n_args = args.n_x;
         ro.load = config_load_model;
         ro.swap = run_swap_model;
         ro.swap_opaque = w;
@@ -210,7 +193,7 @@ int cmd_run(int argc, char **argv)
         if (rc < 0)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "worker_failed", "%s", err);
         free(kafka);
-        free(xs);
+        cli_config_args_free(&args);
         config_destroy(c);
         return EXIT_OK;
 }

@@ -10,6 +10,7 @@ set(STEMTAG_CLI_SOURCES
   cli/labelled.c
   cli/cli_kafka.c
   cli/cli_input.c
+  cli/cli_config.c
   cli/cmd_diff.c
   cli/cmd_replay.c
 )
