@@ -47,7 +47,8 @@ static void run_usage(FILE *out)
         fprintf(out, "Usage: stemtag run [-c FILE] [-X key=value]...\n\n"
                      "Consumes raw articles from Kafka, tags them and produces enriched records\n"
                      "(docs/worker.md). Config sources, later wins: defaults, FILE (or the\n"
-                     "config search, `stemtag --help`), STEMTAG_* environment, -X. kafka.* keys go to librdkafka\n"
+                     "config search, `stemtag --help`), STEMTAG_* environment, -X. kafka.* keys go "
+                     "to librdkafka\n"
                      "(both clients; kafka.consumer.* / kafka.producer.* to one of them).\n\n"
                      "Options:\n"
                      "  -c, --config FILE   config file\n"
@@ -56,6 +57,89 @@ static void run_usage(FILE *out)
                      "SIGTERM/SIGINT: stop fetching, finish in-flight work, commit, leave the\n"
                      "group, flush, exit 0. Exit status: 0 clean stop, 1 fatal Kafka error,\n"
                      "2 bad usage or config, 3 model cannot be loaded.\n");
+}
+
+/* The worker's options from the loaded config (borrowing its strings). */
+static void run_worker_options(const struct config *c, const char **kafka,
+                               struct pipeline_options *popts, struct metrics *metrics,
+                               struct worker_options *wo)
+{
+        const char *guarantee = config_get(c, "processing.guarantee");
+
+        memset(wo, 0, sizeof(*wo));
+        wo->input_topics = config_get(c, "input.topics");
+        wo->output_topics = config_get(c, "output.topics");
+        wo->dlq_topic = config_get(c, "dlq.topic");
+        wo->dlq_max_bytes = config_get_int(c, "dlq.max.bytes");
+        wo->exactly_once = guarantee && !strcmp(guarantee, "exactly_once");
+        wo->pipelines = (int)config_get_int(c, "pipelines");
+        wo->max_inflight = config_get_int(c, "max.inflight");
+        wo->shutdown_timeout_ms = config_get_int(c, "shutdown.timeout.ms");
+        wo->txn_max_messages = config_get_int(c, "transaction.max.messages");
+        wo->txn_max_ms = config_get_int(c, "transaction.max.ms");
+        wo->commit_interval_ms = config_get_int(c, "commit.interval.ms");
+        wo->kafka = kafka;
+        wo->pipeline = popts;
+        wo->metrics = metrics;
+}
+
+/* SIGHUP's default action kills: until the reloader owns it (after
+ * worker_new, which may wait for brokers) it is ignored. SIGTERM and SIGINT
+ * are ours from the start. */
+static void run_install_signals(void)
+{
+        struct sigaction sa;
+
+        signal(SIGHUP, SIG_IGN);
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = run_on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+}
+
+/* The metrics endpoints first, so a port clash fails before connecting and
+ * the probes answer while worker_new waits for brokers (/readyz: not ready;
+ * /healthz: healthy for health.stall.ms). NULL when metrics.listen is empty. */
+static struct http_server *run_start_http(const struct config *c, struct metrics *metrics)
+{
+        const char *listen = config_get(c, "metrics.listen");
+        struct http_server *http;
+        char err[512];
+
+        if (!listen || !*listen)
+                return NULL;
+        http = http_start(listen, metrics, config_get_int(c, "health.stall.ms"), err, sizeof(err));
+        if (!http)
+                LOG_FATAL(EXIT_USAGE, "metrics_listen_failed", "metrics.listen: %s", err);
+        log_event(LOG_INFO, "http_listening", "metrics, healthz, readyz on %s (port %d)", listen,
+                  http_port(http));
+        return http;
+}
+
+/* The SIGHUP reloader, re-reading the config the way this process did. */
+static struct reloader *run_start_reloader(const struct cli_config_args *args,
+                                           const struct config *c, struct metrics *metrics,
+                                           struct worker *w)
+{
+        struct reload_options ro;
+        struct reloader *reloader;
+        char err[512];
+
+        memset(&ro, 0, sizeof(ro));
+        ro.config_path = args->path;
+        ro.envp = environ;
+        ro.args = args->xs;
+        ro.n_args = args->n_x;
+        ro.load = config_load_model;
+        ro.swap = run_swap_model;
+        ro.swap_opaque = w;
+        ro.metrics = metrics;
+        ro.current = c;
+        reloader = reloader_start(&ro, err, sizeof(err));
+        if (!reloader)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "reload_start_failed", "%s", err);
+        return reloader;
 }
 
 int cmd_run(int argc, char **argv)
@@ -73,14 +157,13 @@ int cmd_run(int argc, char **argv)
         struct worker_options wo;
         const char **kafka;
         struct worker *w;
-        struct sigaction sa;
         struct metrics *metrics;
-        struct http_server *http = NULL;
+        struct http_server *http;
         struct reloader *reloader;
-        struct reload_options ro;
-        const char *guarantee, *level, *listen;
+        const char *level;
         char err[1024];
 
+        /* 1. arguments */
         cli_config_args_init(&args, argc);
         optind = 1;
         while ((opt = getopt_long(argc, argv, "c:X:h", longopts, NULL)) != -1) {
@@ -96,16 +179,9 @@ int cmd_run(int argc, char **argv)
                 cli_config_args_free(&args);
                 return EXIT_USAGE;
         }
+        run_install_signals();
 
-        /* ops: SIGHUP's default action kills; until the reloader owns it
-         * (after worker_new, which may wait for brokers) ignore it. SIGTERM and
-         * SIGINT are ours from the start. */
-        signal(SIGHUP, SIG_IGN);
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = run_on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
+        /* 2. config and model: every config error exits 2 before connecting */
         c = cli_config_load(&args, 1, err, sizeof(err));
         if (!c)
                 LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
@@ -113,51 +189,20 @@ int cmd_run(int argc, char **argv)
         if (level && log_level_parse(level) >= 0)
                 log_set_level((enum log_level)log_level_parse(level));
         config_log_effective(c); /* ops: one startup line, secrets redacted */
-
         if (config_to_pipeline_options(c, &popts, err, sizeof(err)) < 0)
                 LOG_FATAL(EXIT_USAGE, "bad_config", "%s", err);
         model = config_load_model(c, err, sizeof(err));
         if (!model)
                 LOG_FATAL(EXIT_MODEL, "model_load_failed", "%s", err);
 
+        /* 3. operations endpoints, then the worker (which waits for brokers) */
         kafka = cli_kafka_pairs(c);
-        if (!kafka)
-                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
-
-        memset(&wo, 0, sizeof(wo));
-        wo.input_topics = config_get(c, "input.topics");
-        wo.output_topics = config_get(c, "output.topics");
-        wo.dlq_topic = config_get(c, "dlq.topic");
-        wo.dlq_max_bytes = config_get_int(c, "dlq.max.bytes");
-        guarantee = config_get(c, "processing.guarantee");
-        wo.exactly_once = guarantee && !strcmp(guarantee, "exactly_once");
-        wo.pipelines = (int)config_get_int(c, "pipelines");
-        wo.max_inflight = config_get_int(c, "max.inflight");
-        wo.shutdown_timeout_ms = config_get_int(c, "shutdown.timeout.ms");
-        wo.txn_max_messages = config_get_int(c, "transaction.max.messages");
-        wo.txn_max_ms = config_get_int(c, "transaction.max.ms");
-        wo.commit_interval_ms = config_get_int(c, "commit.interval.ms");
-        wo.kafka = kafka;
-        wo.pipeline = &popts;
         metrics = metrics_new();
-        if (!metrics)
+        if (!kafka || !metrics)
                 LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
         metrics_set_build_info(metrics, STEMTAG_VERSION, STEMTAG_GIT_REV); /* ops: build_info */
-        wo.metrics = metrics;
-
-        /* ops: HTTP first, so a port clash fails before connecting and the
-         * probes answer while worker_new waits for brokers (/readyz: not
-         * ready; /healthz: healthy for health.stall.ms). */
-        listen = config_get(c, "metrics.listen");
-        if (listen && *listen) {
-                http = http_start(listen, metrics, config_get_int(c, "health.stall.ms"), err,
-                                  sizeof(err));
-                if (!http)
-                        LOG_FATAL(EXIT_USAGE, "metrics_listen_failed", "metrics.listen: %s", err);
-                log_event(LOG_INFO, "http_listening", "metrics, healthz, readyz on %s (port %d)",
-                          listen, http_port(http));
-        }
-
+        http = run_start_http(c, metrics);
+        run_worker_options(c, kafka, &popts, metrics, &wo);
         w = worker_new(&wo, model, err, sizeof(err));
         if (!w) {
                 http_stop(http);
@@ -165,19 +210,9 @@ int cmd_run(int argc, char **argv)
         }
 
         metrics_set_pull(metrics, worker_metrics_pull, w);
-        memset(&ro, 0, sizeof(ro));
-        ro.config_path = args.path;
-        ro.envp = environ;
-        ro.args = args.xs;
-        ro.n_args = args.n_x;
-        ro.load = config_load_model;
-        ro.swap = run_swap_model;
-        ro.swap_opaque = w;
-        ro.metrics = metrics;
-        ro.current = c;
-        reloader = reloader_start(&ro, err, sizeof(err));
-        if (!reloader)
-                LOG_FATAL(EXIT_FAILURE_RUNTIME, "reload_start_failed", "%s", err);
+
+        /* 4. run until stopped */
+        reloader = run_start_reloader(&args, c, metrics, w);
 
         run_worker = w;
         if (run_stop_pending) /* a stop asked for while starting */
