@@ -39,7 +39,7 @@ struct classify_run {
         char *in; /* JSON lines: block read buffer (CLASSIFY_READ_BLOCK bytes) */
         size_t in_pos, in_len;
         int read_errno; /* read(2) failed on the current stream */
-        int failed; /* the tool itself failed (I/O): exit 1 at the end */
+        int failed;     /* the tool itself failed (I/O): exit 1 at the end */
 };
 
 static void usage(FILE *out)
@@ -280,6 +280,60 @@ static void run_stream(struct classify_run *run, FILE *in, const char *name, enu
         }
 }
 
+/* One pipeline context per article format (auto decides per input, the
+ * others are fixed per stream) over one model, and the read buffers. */
+static void classify_run_open(struct classify_run *run, const struct pipeline_options *opts)
+{
+        struct pipeline_options json_opts = *opts, text_opts = *opts, html_opts = *opts,
+                                auto_opts = *opts;
+
+        json_opts.article.format = ARTICLE_FORMAT_JSON;
+        text_opts.article.format = ARTICLE_FORMAT_TEXT;
+        html_opts.article.format = ARTICLE_FORMAT_HTML;
+        auto_opts.article.format = ARTICLE_FORMAT_AUTO;
+        run->ctx_json = pipeline_ctx_new(&json_opts);
+        run->ctx_text = pipeline_ctx_new(&text_opts);
+        run->ctx_html = pipeline_ctx_new(&html_opts);
+        run->ctx_auto = pipeline_ctx_new(&auto_opts);
+        record_buf_init(&run->err);
+        run->in = malloc(CLASSIFY_READ_BLOCK);
+        if (!run->ctx_json || !run->ctx_text || !run->ctx_html || !run->ctx_auto || !run->in)
+                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
+}
+
+/* Every FILE in order ('-' or none: stdin), then stdout flushed; a file that
+ * cannot be opened or a write error marks the run failed (exit 1). */
+static void classify_inputs(struct classify_run *run, int nfiles, char **files,
+                            enum input_format fmt)
+{
+        for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
+                const char *name = nfiles ? files[i] : "-";
+                FILE *in = cli_input_open("classify", name);
+                if (!in) {
+                        run->failed = 1;
+                        continue;
+                }
+                run_stream(run, in, name, fmt);
+                cli_input_close(in);
+        }
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                fprintf(stderr, "stemtag classify: write error on stdout: %s\n", strerror(errno));
+                run->failed = 1;
+        }
+}
+
+static void classify_run_close(struct classify_run *run)
+{
+        pipeline_ctx_destroy(run->ctx_json);
+        pipeline_ctx_destroy(run->ctx_text);
+        pipeline_ctx_destroy(run->ctx_html);
+        pipeline_ctx_destroy(run->ctx_auto);
+        pipeline_model_unref(run->model);
+        record_buf_free(&run->err);
+        free(run->buf);
+        free(run->in);
+}
+
 int cmd_classify(int argc, char **argv)
 {
         static const struct option longopts[] = {
@@ -404,48 +458,9 @@ int cmd_classify(int argc, char **argv)
                 cli_config_args_free(&args);
                 return EXIT_MODEL;
         }
-        /* The article format is fixed per stream (auto decides per input), so
-         * there is one context per format rather than one per stream. */
-        struct pipeline_options json_opts = opts, text_opts = opts, html_opts = opts;
-        json_opts.article.format = ARTICLE_FORMAT_JSON;
-        text_opts.article.format = ARTICLE_FORMAT_TEXT;
-        html_opts.article.format = ARTICLE_FORMAT_HTML;
-        run.ctx_json = pipeline_ctx_new(&json_opts);
-        run.ctx_text = pipeline_ctx_new(&text_opts);
-        run.ctx_html = pipeline_ctx_new(&html_opts);
-        struct pipeline_options auto_opts = opts;
-        auto_opts.article.format = ARTICLE_FORMAT_AUTO;
-        run.ctx_auto = pipeline_ctx_new(&auto_opts);
-        if (!run.ctx_json || !run.ctx_text || !run.ctx_html || !run.ctx_auto)
-                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
-        record_buf_init(&run.err);
-        run.in = malloc(CLASSIFY_READ_BLOCK);
-        if (!run.in)
-                LOG_FATAL(EXIT_FAILURE_RUNTIME, "oom", "out of memory");
-
-        int nfiles = argc - optind;
-        for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
-                const char *name = nfiles ? argv[optind + i] : "-";
-                FILE *in = cli_input_open("classify", name);
-                if (!in) {
-                        run.failed = 1;
-                        continue;
-                }
-                run_stream(&run, in, name, fmt);
-                cli_input_close(in);
-        }
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-                fprintf(stderr, "stemtag classify: write error on stdout: %s\n", strerror(errno));
-                run.failed = 1;
-        }
-        pipeline_ctx_destroy(run.ctx_json);
-        pipeline_ctx_destroy(run.ctx_text);
-        pipeline_ctx_destroy(run.ctx_html);
-        pipeline_ctx_destroy(run.ctx_auto);
-        pipeline_model_unref(run.model);
-        record_buf_free(&run.err);
-        free(run.buf);
-        free(run.in);
+        classify_run_open(&run, &opts);
+        classify_inputs(&run, argc - optind, argv + optind, fmt);
+        classify_run_close(&run);
         config_destroy(cfg); /* after the model and contexts: they borrow its strings */
         free(taxonomies);
         cli_config_args_free(&args);
