@@ -174,6 +174,21 @@ static size_t json_string_scan(const char *s, size_t n, size_t i, char *out, siz
         return i + 1;
 }
 
+/* Decodes the JSON string at s[i] into the arena (NUL-terminated) as *v, *vlen;
+ * returns the index after it, or FAST_BAIL. */
+static size_t json_string_to_arena(struct article *a, const char *s, size_t n, size_t i,
+                                   const char **v, size_t *vlen)
+{
+        char *d = a->arena + a->arena_len;
+        i = json_string_scan(s, n, i, d, vlen);
+        if (i == FAST_BAIL)
+                return FAST_BAIL;
+        d[*vlen] = '\0';
+        a->arena_len += *vlen + 1;
+        *v = d;
+        return i;
+}
+
 static size_t json_number_scan(const char *s, size_t n, size_t i)
 {
         if (i < n && s[i] == '-')
@@ -329,13 +344,11 @@ static int parse_json_fast(struct article *a, const struct article_options *o, c
                                         }
                                 i += 4;
                         } else if (s[i] == '"') {
-                                char *v = a->arena + a->arena_len;
+                                const char *v;
                                 size_t vlen;
-                                i = json_string_scan(s, n, i, v, &vlen);
+                                i = json_string_to_arena(a, s, n, i, &v, &vlen);
                                 if (i == FAST_BAIL)
                                         goto bail;
-                                v[vlen] = '\0';
-                                a->arena_len += vlen + 1;
                                 for (int k = 0; k < FAST_SLOTS; k++)
                                         if (known & (1 << k)) {
                                                 val[k] = v;
@@ -348,15 +361,9 @@ static int parse_json_fast(struct article *a, const struct article_options *o, c
                         struct article_unknown u = {.key = key};
                         a->arena_len += klen + 1;
                         if (s[i] == '"') {
-                                char *v = a->arena + a->arena_len;
-                                size_t vlen;
-                                i = json_string_scan(s, n, i, v, &vlen);
+                                i = json_string_to_arena(a, s, n, i, &u.value, &u.value_len);
                                 if (i == FAST_BAIL)
                                         goto bail;
-                                v[vlen] = '\0';
-                                a->arena_len += vlen + 1;
-                                u.value = v;
-                                u.value_len = vlen;
                                 u.is_string = 1;
                         } else {
                                 size_t st = i;

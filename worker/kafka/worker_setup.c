@@ -260,29 +260,31 @@ static int worker_settings(struct worker *w, const struct worker_options *o, cha
         return 0;
 }
 
+/* One client (producer: consumer = 0) of @p o's configuration, or NULL. */
+static rd_kafka_t *worker_client_new(struct worker *w, const struct worker_options *o, int consumer,
+                                     char *errstr, size_t errstr_size)
+{
+        rd_kafka_conf_t *conf;
+        rd_kafka_t *rk;
+        char err[512];
+
+        if (!(conf = worker_conf(w, o, consumer, errstr, errstr_size)))
+                return NULL;
+        rk = rd_kafka_new(consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+        if (!rk) {
+                rd_kafka_conf_destroy(conf);
+                snprintf(errstr, errstr_size, "%s: %s", consumer ? "consumer" : "producer", err);
+        }
+        return rk;
+}
+
 /* The producer, the consumer and the producer's topic registry. */
 static int worker_clients(struct worker *w, const struct worker_options *o, char *errstr,
                           size_t errstr_size)
 {
-        rd_kafka_conf_t *conf;
-        char err[512];
-
-        if (!(conf = worker_conf(w, o, 0, errstr, errstr_size)))
+        if (!(w->producer = worker_client_new(w, o, 0, errstr, errstr_size)) ||
+            !(w->consumer = worker_client_new(w, o, 1, errstr, errstr_size)))
                 return -1;
-        w->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-        if (!w->producer) {
-                rd_kafka_conf_destroy(conf);
-                snprintf(errstr, errstr_size, "producer: %s", err);
-                return -1;
-        }
-        if (!(conf = worker_conf(w, o, 1, errstr, errstr_size)))
-                return -1;
-        w->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
-        if (!w->consumer) {
-                rd_kafka_conf_destroy(conf);
-                snprintf(errstr, errstr_size, "consumer: %s", err);
-                return -1;
-        }
         rd_kafka_poll_set_consumer(w->consumer);
         w->registry = route_registry_new(w->producer);
         if (!w->registry) {
