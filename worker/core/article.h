@@ -8,7 +8,7 @@
  * A raw NUL byte is never text: invalid_utf8 (with the replace policy, U+FFFD).
  * Plain text: blocks separated by blank lines; an optional first block that is
  * a date, an optional short section label, a one-line title, then the body
- * (see parse_text in article.c). Unrecognised layout: all of it is body.
+ * (see article_parse_text in article_text.c). Unrecognised layout: all of it is body.
  * HTML: a whole page (auto: when the message opens like one) gives the main
  * text and the page's metadata where the message has no field for it; a JSON
  * body with markup is an HTML fragment (html.h).

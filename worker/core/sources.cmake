@@ -3,6 +3,9 @@ set(STEMTAG_CORE_SOURCES
   core/hash.c
   core/mem.c
   core/article.c
+  core/article_json.c
+  core/article_text.c
+  core/article_date.c
   core/html.c
   core/text.c
   core/stem.c

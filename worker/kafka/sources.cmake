@@ -1,5 +1,8 @@
 set(STEMTAG_KAFKA_SOURCES
   kafka/worker.c
+  kafka/worker_produce.c
+  kafka/worker_offsets.c
+  kafka/worker_setup.c
   kafka/worker_stats.c
   kafka/offset_tracker.c
   kafka/route.c

@@ -3,7 +3,7 @@
  * balanced braces, how many a list may hold, and how a template expands into
  * a topic name Kafka accepts. Pure (no Kafka, no config types), so config
  * validation (config.c) checks templates with the same code that the Kafka
- * router (worker/kafka/route.c, worker.c) expands them with. docs/worker.md
+ * router (worker/kafka/route.c, worker_produce.c) expands them with. docs/worker.md
  * "Routing" describes the rules for users. */
 #ifndef STEMTAG_TOPIC_TEMPLATE_H
 #define STEMTAG_TOPIC_TEMPLATE_H
