@@ -96,7 +96,7 @@ static int section_of(const struct taxonomy *tx, const char *label)
                         if (!strcmp(tx->labels[k].id, folded))
                                 i = (int)k;
         free(folded);
-        return i >= 0 && tx->labels[i].kind == TX_KIND_SECTION ? i : -1;
+        return i >= 0 && tx->labels[i].kind == TAXONOMY_SECTION ? i : -1;
 }
 
 /* --labels-from source-section: replaces each document's source label by the
