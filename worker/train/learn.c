@@ -53,7 +53,7 @@ struct learn {
 void learn_options_default(struct learn_options *o)
 {
         memset(o, 0, sizeof(*o));
-        o->kind = 0;
+        o->kind = TAXONOMY_SECTION;
         o->c = 1.0;
         o->epochs = 40;
         o->seed = 1;
@@ -493,8 +493,8 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
 
         /* 3. Topic thresholds from out-of-fold scores. */
         for (size_t k = 0; k < L; k++)
-                thr[k] = o->kind == 0 ? -1000.0 : 0.0;
-        if (o->kind == 1 && o->folds >= 2 && n >= (size_t)o->folds * 2) {
+                thr[k] = o->kind == TAXONOMY_SECTION ? -1000.0 : 0.0;
+        if (o->kind == TAXONOMY_TOPIC && o->folds >= 2 && n >= (size_t)o->folds * 2) {
                 if (L > SIZE_MAX / sizeof(float) / n)
                         goto oom;
                 oof = malloc(n * L * sizeof(float));
@@ -572,8 +572,8 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
             "learner", "one-vs-rest linear SVM (L2, squared hinge, dual coordinate descent)",
             "articles", (json_int_t)n, "features", (json_int_t)nf, "c", o->c, "epochs",
             (json_int_t)o->epochs, "seed", (json_int_t)o->seed, "folds",
-            (json_int_t)(o->kind == 1 ? o->folds : 0), "title_weight", o->title_weight, "kind",
-            o->kind == 0 ? "section" : "topic");
+            (json_int_t)(o->kind == TAXONOMY_TOPIC ? o->folds : 0), "title_weight", o->title_weight,
+            "kind", o->kind == TAXONOMY_SECTION ? "section" : "topic");
         if (!root || !trained || json_object_set_new(root, "trained", trained))
                 goto oom;
         json_t *labels = json_object_get(root, "labels");
@@ -582,10 +582,10 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
                 goto oom;
         for (size_t k = 0; k < L; k++) {
                 stems[k] = json_object();
-                json_t *lab =
-                    json_pack("{s:s, s:s, s:s, s:f, s:f, s:O}", "id", l->labels[k], "kind",
-                              o->kind == 0 ? "section" : "topic", "name", l->labels[k], "threshold",
-                              thr[k], "bias", bias[k], "stems", stems[k]);
+                json_t *lab = json_pack("{s:s, s:s, s:s, s:f, s:f, s:O}", "id", l->labels[k],
+                                        "kind", o->kind == TAXONOMY_SECTION ? "section" : "topic",
+                                        "name", l->labels[k], "threshold", thr[k], "bias", bias[k],
+                                        "stems", stems[k]);
                 if (!stems[k] || !lab || json_array_append_new(labels, lab)) {
                         for (size_t j = 0; j <= k; j++)
                                 json_decref(stems[j]);
