@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "lang_corpus.h"
 #include "langid.h"
+#include "log.h"
 
 static void usage(FILE *out)
 {
@@ -46,7 +47,7 @@ int cmd_train_lang(int argc, char **argv)
         int calib = 1;
         struct langid_build_params p;
         struct lang_corpus c;
-        int rc = 1;
+        int rc = EXIT_FAILURE_RUNTIME;
 
         memset(&c, 0, sizeof(c));
         langid_build_params_default(&p);
@@ -54,7 +55,7 @@ int cmd_train_lang(int argc, char **argv)
                 const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
                 if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
                         usage(stdout);
-                        return 0;
+                        return EXIT_OK;
                 } else if (!strcmp(a, "--no-calibrate")) {
                         calib = 0;
                         continue;
@@ -62,13 +63,13 @@ int cmd_train_lang(int argc, char **argv)
                 if (!v) {
                         fprintf(stderr, "train-lang: %s needs a value\n", a);
                         usage(stderr);
-                        return 2;
+                        return EXIT_USAGE;
                 }
                 i++;
                 if (!strcmp(a, "--input")) {
                         if (ninput == sizeof(input) / sizeof(input[0])) {
                                 fprintf(stderr, "train-lang: at most 8 --input\n");
-                                return 2;
+                                return EXIT_USAGE;
                         }
                         input[ninput++] = v;
                 } else if (!strcmp(a, "--out"))
@@ -99,12 +100,12 @@ int cmd_train_lang(int argc, char **argv)
                 else {
                         fprintf(stderr, "train-lang: unknown option %s\n", a);
                         usage(stderr);
-                        return 2;
+                        return EXIT_USAGE;
                 }
         }
         if (!ninput || !out || dev_every < 2 || !(p.alpha > 0)) {
                 usage(stderr);
-                return 2;
+                return EXIT_USAGE;
         }
 
         for (unsigned k = 0; k < ninput; k++) {
@@ -149,7 +150,7 @@ int cmd_train_lang(int argc, char **argv)
         fprintf(stderr, "train-lang: %s: %s, %zu training bytes, %lld bytes\n", out,
                 langid_model_describe(m), bytes, stat(out, &sb) ? -1LL : (long long)sb.st_size);
         langid_model_destroy(m);
-        rc = 0;
+        rc = EXIT_OK;
 out:
         lang_corpus_free(&c);
         return rc;
