@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
+#include <utf8proc.h>
 
 #include "hash.h"
 #include "lang_corpus.h"
@@ -145,42 +146,23 @@ out:
 
 /* ---- Serbian transliteration (1:1 apart from the digraphs lj, nj, dž) ---- */
 
-static size_t put_utf8(char *o, uint32_t c)
-{
-        if (c < 0x80) {
-                o[0] = (char)c;
-                return 1;
-        }
-        if (c < 0x800) {
-                o[0] = (char)(0xc0 | c >> 6);
-                o[1] = (char)(0x80 | (c & 0x3f));
-                return 2;
-        }
-        o[0] = (char)(0xe0 | c >> 12);
-        o[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        o[2] = (char)(0x80 | (c & 0x3f));
-        return 3;
-}
-
+/* UTF-8 through utf8proc, as everywhere else: one code point at s[*i], *i
+ * moved past it; an ill-formed byte is skipped as U+FFFD. */
 static uint32_t get_utf8(const unsigned char *s, size_t len, size_t *i)
 {
-        uint32_t c = s[*i];
-        if (c < 0x80 || *i + 1 >= len) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t n = utf8proc_iterate(s + *i, (utf8proc_ssize_t)(len - *i), &c);
+        if (n <= 0) {
                 (*i)++;
-                return c;
+                return 0xfffd;
         }
-        if (c < 0xe0) {
-                c = ((c & 0x1f) << 6) | (s[*i + 1] & 0x3f);
-                *i += 2;
-                return c;
-        }
-        if (c < 0xf0 && *i + 2 < len) {
-                c = ((c & 0x0f) << 12) | ((uint32_t)(s[*i + 1] & 0x3f) << 6) | (s[*i + 2] & 0x3f);
-                *i += 3;
-                return c;
-        }
-        (*i)++;
-        return 0xfffd;
+        *i += (size_t)n;
+        return (uint32_t)c;
+}
+
+static size_t put_utf8(char *o, uint32_t c)
+{
+        return (size_t)utf8proc_encode_char((utf8proc_int32_t)c, (utf8proc_uint8_t *)o);
 }
 
 /* Serbian Cyrillic alphabet in Gaj's Latin order; index = Cyrillic lowercase. */
