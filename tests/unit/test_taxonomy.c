@@ -44,7 +44,7 @@ static void test_load_combined(void **state)
         assert_int_equal(taxonomy_label_count(tx), 8);
         int sections = 0, topics = 0;
         for (size_t i = 0; i < taxonomy_label_count(tx); i++) {
-                if (taxonomy_label_kind(tx, i) == 0)
+                if (taxonomy_label_kind(tx, i) == TAXONOMY_SECTION)
                         sections++;
                 else
                         topics++;

@@ -62,7 +62,7 @@ static enum label_group group_of(const struct taxonomy *tx, size_t i)
 {
         if (!strncmp(taxonomy_label_id(tx, i), "geo:", 4))
                 return GROUP_GEO;
-        return taxonomy_label_kind(tx, i) == 0 ? GROUP_SECTION : GROUP_TOPIC;
+        return taxonomy_label_kind(tx, i) == TAXONOMY_SECTION ? GROUP_SECTION : GROUP_TOPIC;
 }
 
 static unsigned count_of(const struct taxonomy *tx, size_t i, int lang)
@@ -236,7 +236,7 @@ static int audit_feature(const struct taxonomy_feature *f, void *ud)
         struct audit *a = ud;
         if (f->weight <= 0)
                 return 0;
-        if (taxonomy_label_kind(a->tx, f->label) == 0) {
+        if (taxonomy_label_kind(a->tx, f->label) == TAXONOMY_SECTION) {
                 if (mem_grow((void **)&a->sec, &a->cap_sec, a->n_sec + 1, sizeof(*a->sec)))
                         return -1;
                 a->sec[a->n_sec].stems = f->stems;

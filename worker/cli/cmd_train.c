@@ -12,6 +12,7 @@
 #include "hash.h"
 #include "labelled.h"
 #include "learn.h"
+#include "log.h"
 #include "stem.h"
 #include "taxonomy.h"
 #include "text.h"
@@ -96,12 +97,13 @@ static int section_of(const struct taxonomy *tx, const char *label)
                         if (!strcmp(tx->labels[k].id, folded))
                                 i = (int)k;
         free(folded);
-        return i >= 0 && tx->labels[i].kind == TX_KIND_SECTION ? i : -1;
+        return i >= 0 && tx->labels[i].kind == TAXONOMY_SECTION ? i : -1;
 }
 
 /* --labels-from source-section: replaces each document's source label by the
  * section it maps to, drops the documents whose label maps to none (and
- * those without one), and reports the counts on stderr. 0, or an exit code. */
+ * those without one), and reports the counts on stderr. 0, or an exit code
+ * (EXIT_MODEL: the taxonomy does not load). */
 static int map_source_sections(struct labelled_set *set, const char *const *tx_paths,
                                const char *input, const char *field)
 {
@@ -111,7 +113,7 @@ static int map_source_sections(struct labelled_set *set, const char *const *tx_p
         stem_pool_destroy(pool);
         if (!tx) {
                 fprintf(stderr, "stemtag train: %s\n", pool ? err : "out of memory");
-                return 1;
+                return pool ? EXIT_MODEL : EXIT_FAILURE_RUNTIME;
         }
         struct label_count *counts = NULL;
         size_t n_counts = 0, cap = 0, kept = 0, none = 0, mapped_n = 0, lists = 0;
@@ -180,7 +182,7 @@ static int map_source_sections(struct labelled_set *set, const char *const *tx_p
                         "stemtag train: %s: no article's \"%s\" maps to a section of the "
                         "taxonomy (add the labels as aliases, or check --section-field)\n",
                         input, field);
-                rc = 1;
+                rc = EXIT_FAILURE_RUNTIME;
         }
         goto out;
 oom:
@@ -189,7 +191,7 @@ oom:
                 labelled_doc_free(&set->docs[j]);
         set->n = kept;
         fprintf(stderr, "stemtag train: out of memory\n");
-        rc = 1;
+        rc = EXIT_FAILURE_RUNTIME;
 out:
         for (size_t c = 0; c < n_counts; c++)
                 free(counts[c].label);
@@ -198,7 +200,17 @@ out:
         return rc;
 }
 
-int cmd_train(int argc, char **argv)
+/* What the command line asked for. */
+struct train_args {
+        struct learn_options lo;
+        const char *input, *out, *label_field, *lang, *name, *section_field;
+        const char *tx_paths[17]; /* NULL-terminated */
+        size_t n_tx;
+        int from_sections;
+};
+
+/* Fills @p a from the command line: -1 to go on, else the exit code. */
+static int train_parse(int argc, char **argv, struct train_args *a)
 {
         static const struct option longopts[] = {
             {"input", required_argument, NULL, 'i'},
@@ -221,85 +233,84 @@ int cmd_train(int argc, char **argv)
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
-        struct learn_options lo;
-        learn_options_default(&lo);
-        const char *input = NULL, *out = NULL, *label_field = "label", *lang = NULL, *name = NULL;
-        const char *section_field = "section";
-        const char *tx_paths[17] = {NULL};
-        size_t n_tx = 0;
-        int from_sections = 0, kind_given = 0;
+        memset(a, 0, sizeof(*a));
+        learn_options_default(&a->lo);
+        a->label_field = "label";
+        a->section_field = "section";
+        struct learn_options *lo = &a->lo;
+        int kind_given = 0;
         double v;
         int opt;
         optind = 1;
         while ((opt = getopt_long(argc, argv, "i:o:k:h", longopts, NULL)) != -1) {
                 switch (opt) {
                 case 'i':
-                        input = optarg;
+                        a->input = optarg;
                         break;
                 case 'o':
-                        out = optarg;
+                        a->out = optarg;
                         break;
                 case 'k':
                         kind_given = !!strcmp(optarg, "section");
                         if (!strcmp(optarg, "section")) {
-                                lo.kind = 0;
+                                lo->kind = TAXONOMY_SECTION;
                         } else if (!strcmp(optarg, "topic")) {
-                                lo.kind = 1;
+                                lo->kind = TAXONOMY_TOPIC;
                         } else {
                                 fprintf(stderr, "stemtag train: --kind must be section or topic\n");
-                                return 2;
+                                return EXIT_USAGE;
                         }
                         break;
                 case 'L':
-                        label_field = optarg;
+                        a->label_field = optarg;
                         break;
                 case 'l':
                         if (stem_lang_from_iso(optarg) < 0) {
                                 fprintf(stderr, "stemtag train: --lang %s: no stemmer\n", optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
-                        lang = optarg;
+                        a->lang = optarg;
                         break;
                 case 's':
                         if (parse_num("--seed", optarg, 0, 4294967295.0, &v))
-                                return 2;
-                        lo.seed = (uint64_t)v;
+                                return EXIT_USAGE;
+                        lo->seed = (uint64_t)v;
                         break;
                 case 'e':
                         if (parse_num("--epochs", optarg, 1, 10000, &v))
-                                return 2;
-                        lo.epochs = (int)v;
+                                return EXIT_USAGE;
+                        lo->epochs = (int)v;
                         break;
                 case 'c':
-                        if (parse_num("--c", optarg, 1e-6, 1e6, &lo.c))
-                                return 2;
+                        if (parse_num("--c", optarg, 1e-6, 1e6, &lo->c))
+                                return EXIT_USAGE;
                         break;
                 case 'm':
                         if (parse_num("--min-df", optarg, 1, 1e9, &v))
-                                return 2;
-                        lo.min_df = (int)v;
+                                return EXIT_USAGE;
+                        lo->min_df = (int)v;
                         break;
                 case 'F':
                         if (parse_num("--max-features", optarg, 1, 1e8, &v))
-                                return 2;
-                        lo.max_features = (size_t)v;
+                                return EXIT_USAGE;
+                        lo->max_features = (size_t)v;
                         break;
                 case 'W':
                         if (parse_num("--max-weights", optarg, 1, 1e8, &v))
-                                return 2;
-                        lo.max_postings = (size_t)v;
+                                return EXIT_USAGE;
+                        lo->max_postings = (size_t)v;
                         break;
                 case 'f':
                         if (parse_num("--folds", optarg, 0, 100, &v))
-                                return 2;
-                        lo.folds = (int)v;
+                                return EXIT_USAGE;
+                        lo->folds = (int)v;
                         break;
                 case 't':
-                        if (parse_num("--title-weight", optarg, 0, 100, &lo.title_weight))
-                                return 2;
+                        if (parse_num("--title-weight", optarg, 0, 100, &lo->title_weight))
+                                return EXIT_USAGE;
                         break;
                 case 'n':
-                        name = optarg;
+                        a->name = optarg;
                         break;
                 case 'S':
                         if (strcmp(optarg, "source-section")) {
@@ -307,120 +318,133 @@ int cmd_train(int argc, char **argv)
                                         "stemtag train: --labels-from: only "
                                         "source-section is known, got \"%s\"\n",
                                         optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
-                        from_sections = 1;
+                        a->from_sections = 1;
                         break;
                 case 'E':
-                        section_field = optarg;
+                        a->section_field = optarg;
                         break;
                 case 'T':
-                        if (n_tx == sizeof(tx_paths) / sizeof(tx_paths[0]) - 1) {
+                        if (a->n_tx == sizeof(a->tx_paths) / sizeof(a->tx_paths[0]) - 1) {
                                 fprintf(stderr, "stemtag train: --taxonomy: at most 16\n");
-                                return 2;
+                                return EXIT_USAGE;
                         }
-                        tx_paths[n_tx++] = optarg;
+                        a->tx_paths[a->n_tx++] = optarg;
                         break;
                 case 'h':
                         usage(stdout);
-                        return 0;
+                        return EXIT_OK;
                 default:
                         usage(stderr);
-                        return 2;
+                        return EXIT_USAGE;
                 }
         }
-        if (!input || !out || optind != argc) {
+        if (!a->input || !a->out || optind != argc) {
                 usage(stderr);
-                return 2;
+                return EXIT_USAGE;
         }
-        if (from_sections && kind_given) {
+        if (a->from_sections && kind_given) {
                 fprintf(stderr, "stemtag train: --labels-from source-section learns sections "
                                 "(one per article): --kind topic does not apply\n");
-                return 2;
+                return EXIT_USAGE;
         }
-        char err[512];
-        struct labelled_set set;
-        if (labelled_read_ex(input, from_sections ? section_field : label_field, from_sections,
-                             &set, err, sizeof(err))) {
-                fprintf(stderr, "stemtag train: %s\n", err);
-                return 1;
+        return -1;
+}
+
+/* The file's version names what was learned from what, and nothing else, so
+ * the same input and options give a byte-identical file. */
+static uint64_t train_hash_doc(const struct labelled_doc *d, uint64_t h)
+{
+        h = hash_fnv1a(d->title, strlen(d->title), h);
+        h = hash_fnv1a(d->body, strlen(d->body), h);
+        for (size_t k = 0; k < d->n_labels; k++)
+                h = hash_fnv1a(d->labels[k], strlen(d->labels[k]) + 1, h);
+        return h;
+}
+
+static void train_version(const struct train_args *a, uint64_t h, char *version, size_t size)
+{
+        const struct learn_options *lo = &a->lo;
+        char opts[256];
+        snprintf(opts, sizeof(opts), "%s/%d/%g/%d/%llu/%d/%zu/%zu/%d/%g/%s", LEARN_REVISION,
+                 (int)lo->kind, lo->c, lo->epochs, (unsigned long long)lo->seed, lo->min_df,
+                 lo->max_features, lo->max_postings, lo->folds, lo->title_weight,
+                 a->lang ? a->lang : "");
+        h = hash_fnv1a(opts, strlen(opts), h);
+        snprintf(version, size, "learned-%016llx", (unsigned long long)h);
+}
+
+/* Default taxonomy name: learned-<dataset> for <dataset>/train.jsonl, else
+ * learned-<file name>. */
+static void train_default_name(const char *input, char *name, size_t size)
+{
+        const char *base = strrchr(input, '/');
+        base = base ? base + 1 : input;
+        const char *dir = base;
+        if (base != input) {
+                const char *p = base - 1;
+                while (p > input && p[-1] != '/')
+                        p--;
+                dir = p;
         }
-        if (from_sections) {
-                if (!n_tx)
-                        tx_paths[n_tx++] = "config/taxonomy";
-                int mrc = map_source_sections(&set, tx_paths, input, section_field);
-                if (mrc) {
-                        labelled_free(&set);
-                        return mrc;
-                }
-        }
+        snprintf(name, size, "learned-%.*s",
+                 (int)(base != input ? (size_t)(base - 1 - dir) : strlen(base)), dir);
+}
+
+/* Tokenises, stems and adds every article of @p set, learns, writes the file
+ * and reports it. An exit code. */
+static int train_run(const struct train_args *a, const struct labelled_set *set)
+{
+        const struct learn_options *lo = &a->lo;
         struct stem_pool *pool = stem_pool_new(1 << 16);
         struct classify_ctx *ctx = classify_ctx_new();
         struct learn *l = learn_new();
         struct text_tokens toks;
         text_tokens_init(&toks);
-        int rc = 1;
+        int rc = EXIT_FAILURE_RUNTIME;
         json_t *model = NULL;
+        char err[512];
         if (!pool || !ctx || !l)
                 goto oom;
-        /* The version names what was learned from what, and nothing else, so
-         * the same input and options give a byte-identical file. */
         uint64_t h = HASH_FNV_SEED;
-        for (size_t i = 0; i < set.n; i++) {
-                const struct labelled_doc *d = &set.docs[i];
-                if (lo.kind == 0 && d->n_labels != 1) {
+        for (size_t i = 0; i < set->n; i++) {
+                const struct labelled_doc *d = &set->docs[i];
+                if (lo->kind == TAXONOMY_SECTION && d->n_labels != 1) {
                         fprintf(stderr,
                                 "stemtag train: %s: article %zu has %zu labels; --kind section "
                                 "needs exactly one (use --kind topic)\n",
-                                input, i + 1, d->n_labels);
+                                a->input, i + 1, d->n_labels);
                         goto out;
                 }
-                int lg = labelled_tokenize(d, lang, pool, &toks);
-                if (lg == -2 || learn_add(l, ctx, lg, &toks, lo.title_weight,
+                int lg = labelled_tokenize(d, a->lang, pool, &toks);
+                if (lg == -2 || learn_add(l, ctx, lg, &toks, lo->title_weight,
                                           (const char *const *)d->labels, d->n_labels))
                         goto oom;
-                h = hash_fnv1a(d->title, strlen(d->title), h);
-                h = hash_fnv1a(d->body, strlen(d->body), h);
-                for (size_t k = 0; k < d->n_labels; k++)
-                        h = hash_fnv1a(d->labels[k], strlen(d->labels[k]) + 1, h);
+                h = train_hash_doc(d, h);
         }
-        char opts[256];
-        snprintf(opts, sizeof(opts), "%s/%d/%g/%d/%llu/%d/%zu/%zu/%d/%g/%s", LEARN_REVISION,
-                 lo.kind, lo.c, lo.epochs, (unsigned long long)lo.seed, lo.min_df, lo.max_features,
-                 lo.max_postings, lo.folds, lo.title_weight, lang ? lang : "");
-        h = hash_fnv1a(opts, strlen(opts), h);
         char version[64], defname[256];
-        snprintf(version, sizeof(version), "learned-%016llx", (unsigned long long)h);
+        train_version(a, h, version, sizeof(version));
+        const char *name = a->name;
         if (!name) {
-                const char *base = strrchr(input, '/');
-                base = base ? base + 1 : input;
-                const char *dir = base;
-                /* corpora are <dataset>/train.jsonl: name it after the dataset */
-                if (base != input) {
-                        const char *p = base - 1;
-                        while (p > input && p[-1] != '/')
-                                p--;
-                        dir = p;
-                }
-                snprintf(defname, sizeof(defname), "learned-%.*s",
-                         (int)(base != input ? (size_t)(base - 1 - dir) : strlen(base)), dir);
+                train_default_name(a->input, defname, sizeof(defname));
                 name = defname;
         }
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        model = learn_train(l, &lo, name, version, log_line, err, sizeof(err));
+        model = learn_train(l, lo, name, version, log_line, err, sizeof(err));
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (!model) {
                 fprintf(stderr, "stemtag train: %s\n", err);
                 goto out;
         }
-        if (json_dump_file(model, out, JSON_INDENT(1) | JSON_REAL_PRECISION(6))) {
-                fprintf(stderr, "stemtag train: %s: cannot write\n", out);
+        if (json_dump_file(model, a->out, JSON_INDENT(1) | JSON_REAL_PRECISION(6))) {
+                fprintf(stderr, "stemtag train: %s: cannot write\n", a->out);
                 goto out;
         }
-        fprintf(stderr, "stemtag train: wrote %s (%zu articles, %.1f s)\n", out, set.n,
+        fprintf(stderr, "stemtag train: wrote %s (%zu articles, %.1f s)\n", a->out, set->n,
                 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-        rc = 0;
+        rc = EXIT_OK;
         goto out;
 oom:
         fprintf(stderr, "stemtag train: out of memory\n");
@@ -430,6 +454,30 @@ out:
         learn_destroy(l);
         classify_ctx_destroy(ctx);
         stem_pool_destroy(pool);
+        return rc;
+}
+
+int cmd_train(int argc, char **argv)
+{
+        struct train_args a;
+        int rc = train_parse(argc, argv, &a);
+        if (rc >= 0)
+                return rc;
+        rc = EXIT_OK;
+        char err[512];
+        struct labelled_set set;
+        if (labelled_read_ex(a.input, a.from_sections ? a.section_field : a.label_field,
+                             a.from_sections, &set, err, sizeof(err))) {
+                fprintf(stderr, "stemtag train: %s\n", err);
+                return EXIT_FAILURE_RUNTIME;
+        }
+        if (a.from_sections) {
+                if (!a.n_tx)
+                        a.tx_paths[a.n_tx++] = "config/taxonomy";
+                rc = map_source_sections(&set, a.tx_paths, a.input, a.section_field);
+        }
+        if (!rc)
+                rc = train_run(&a, &set);
         labelled_free(&set);
         return rc;
 }

@@ -7,7 +7,6 @@ set(STEMTAG_CLI_SOURCES
   cli/cmd_train_lang.c
   cli/cmd_check_config.c
   cli/cmd_taxonomy.c
-  cli/labelled.c
   cli/cli_kafka.c
   cli/cli_input.c
   cli/cli_config.c

@@ -86,21 +86,6 @@ void classify_options_default(struct classify_options *o)
         o->min_confidence = 0.0;
 }
 
-size_t taxonomy_label_count(const struct taxonomy *tx)
-{
-        return tx ? tx->n_labels : 0;
-}
-
-const char *taxonomy_label_id(const struct taxonomy *tx, size_t i)
-{
-        return tx->labels[i].id;
-}
-
-int taxonomy_label_kind(const struct taxonomy *tx, size_t i)
-{
-        return tx->labels[i].kind == TX_KIND_SECTION ? 0 : 1;
-}
-
 struct classify_ctx *classify_ctx_new(void)
 {
         return calloc(1, sizeof(struct classify_ctx));
@@ -300,7 +285,7 @@ static int extract(struct classify_ctx *c, const struct taxonomy *tx, unsigned l
                 const struct doc_feat *f = &c->feats[i];
                 if (f->entry >= 0) {
                         if (mem_grow((void **)&c->matched, &c->matched_cap, c->n_matched + 1,
-                                    sizeof(uint32_t)))
+                                     sizeof(uint32_t)))
                                 return -1;
                         c->matched[c->n_matched++] = (uint32_t)i;
                 }
@@ -338,7 +323,7 @@ static double label_threshold(const struct taxonomy *tx, const struct classify_o
         const struct tx_label *L = &tx->labels[l];
         if (L->has_threshold)
                 return L->threshold;
-        return L->kind == TX_KIND_SECTION ? o->section_min_score : o->topic_min_score;
+        return L->kind == TAXONOMY_SECTION ? o->section_min_score : o->topic_min_score;
 }
 
 /* Better = higher score, then smaller id. */
@@ -378,7 +363,7 @@ static size_t collect(struct classify_ctx *c, const struct taxonomy *tx, uint32_
                         if (positive_only && v <= 0.0)
                                 continue;
                         if (mem_grow((void **)&c->contrib, &c->contrib_cap, n + 1,
-                                    sizeof(*c->contrib)))
+                                     sizeof(*c->contrib)))
                                 return (size_t)-1;
                         c->contrib[n].feat = c->matched[m];
                         c->contrib[n].value = v;
@@ -614,7 +599,7 @@ static json_t *explain_label(struct classify_ctx *c, const struct taxonomy *tx,
         if (!contribs)
                 return NULL;
         return json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:o}", "id", L->id, "kind",
-                         L->kind == TX_KIND_SECTION ? "section" : "topic", "score",
+                         L->kind == TAXONOMY_SECTION ? "section" : "topic", "score",
                          round4(c->score[l]), "threshold", label_threshold(tx, o, l), "bias",
                          L->bias, "prior", (int)l == prior_label ? o->alias_prior : 0.0, "assigned",
                          assigned, "contributions", contribs);
@@ -671,11 +656,11 @@ static inline int keyword_strong(const struct tx_entry *e, float weight)
  * keyword; sections may also rest on one keyword of weight >=
  * CLASSIFY_SECTION_SINGLE_WEIGHT. Learned models are exempt (their weights
  * and thresholds were fitted together). */
-static int evidence_ok(const struct label_evidence *ev, enum tx_kind kind)
+static int evidence_ok(const struct label_evidence *ev, enum taxonomy_label_kind kind)
 {
         if (ev->learned || ev->n >= 2 || ev->strong)
                 return 1;
-        return kind == TX_KIND_SECTION && ev->n == 1 &&
+        return kind == TAXONOMY_SECTION && ev->n == 1 &&
                ev->max_weight >= CLASSIFY_SECTION_SINGLE_WEIGHT;
 }
 
@@ -703,7 +688,9 @@ static double topic_confidence(double score, double threshold, double best,
         double over = threshold > 0.0 ? score / threshold : score;
         double x = CONF_TOPIC_B0 + CONF_TOPIC_B_SCORE * log(over > 1e-9 ? over : 1e-9) +
                    CONF_TOPIC_B_REL * rel +
-                   CONF_TOPIC_B_EVIDENCE * (ev->n >= 3 ? 2.0 : ev->n >= 2 ? 1.0 : 0.0);
+                   CONF_TOPIC_B_EVIDENCE * (ev->n >= 3   ? 2.0
+                                            : ev->n >= 2 ? 1.0
+                                                         : 0.0);
         return sigmoid(x);
 }
 
@@ -778,11 +765,9 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                     (!opts->any_evidence && !evidence_ok(&c->ev[l], L->kind) &&
                      (int)l != prior_label))
                         continue;
-                struct classify_tag tg = {.label = l,
-                                          .id = L->id,
-                                          .score = c->score[l],
-                                          .kind = L->kind == TX_KIND_SECTION ? 0 : 1};
-                if (L->kind == TX_KIND_TOPIC)
+                struct classify_tag tg = {
+                    .label = l, .id = L->id, .score = c->score[l], .kind = L->kind};
+                if (L->kind == TAXONOMY_TOPIC)
                         c->tags[n_topics++] = tg;
                 else if (section_label < 0 ||
                          tag_better(&tg,
@@ -794,7 +779,7 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
         if (section_label >= 0) {
                 for (size_t i = 0; i < c->n_touched; i++) {
                         uint32_t l = c->touched[i];
-                        if ((int)l != section_label && tx->labels[l].kind == TX_KIND_SECTION &&
+                        if ((int)l != section_label && tx->labels[l].kind == TAXONOMY_SECTION &&
                             c->score[l] > runner_up)
                                 runner_up = c->score[l];
                 }
@@ -813,8 +798,8 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                         if (!c->ev[c->tags[i].label].learned && c->tags[i].score < margin * best)
                                 continue;
                         struct classify_tag tg = c->tags[i];
-                        tg.confidence = topic_confidence(tg.score, label_threshold(tx, opts, tg.label),
-                                                         best, &c->ev[tg.label]);
+                        tg.confidence = topic_confidence(
+                            tg.score, label_threshold(tx, opts, tg.label), best, &c->ev[tg.label]);
                         if (tg.confidence < opts->min_confidence)
                                 continue;
                         c->tags[w++] = tg;
@@ -833,11 +818,10 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                                 c->score[l] = L->bias;
                         if (c->hit[l] == 2) /* an assigned topic, already listed */
                                 continue;
-                        c->tags[w++] =
-                            (struct classify_tag){.label = (uint32_t)l,
-                                                  .id = L->id,
-                                                  .score = c->score[l],
-                                                  .kind = L->kind == TX_KIND_SECTION ? 0 : 1};
+                        c->tags[w++] = (struct classify_tag){.label = (uint32_t)l,
+                                                             .id = L->id,
+                                                             .score = c->score[l],
+                                                             .kind = L->kind};
                 }
                 qsort(c->tags + n_topics, w - n_topics, sizeof(*c->tags), cmp_tag);
         }
@@ -877,11 +861,11 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 goto oom;
         for (size_t i = 0; i < n_topics; i++) {
                 json_t *ev = evidence_json(c, tx, c->tags[i].label);
-                json_t *t = ev ? json_pack("{s:s, s:f, s:f, s:o}", "id", c->tags[i].id, "score",
-                                           round4(c->tags[i].score), "confidence",
-                                           round(c->tags[i].confidence * 1000.0) / 1000.0,
-                                           "evidence", ev)
-                               : NULL;
+                json_t *t =
+                    ev ? json_pack("{s:s, s:f, s:f, s:o}", "id", c->tags[i].id, "score",
+                                   round4(c->tags[i].score), "confidence",
+                                   round(c->tags[i].confidence * 1000.0) / 1000.0, "evidence", ev)
+                       : NULL;
                 if (!t || json_array_append_new(out->topics, t))
                         goto oom;
         }

@@ -1,13 +1,15 @@
+// clang-format off
 /* classify: stemmed tokens -> one section + many topics, each with a score and
- * the stems that earned it. Owns the compiled taxonomy (taxonomy.c loads the
- * JSON format) and the per-thread score accumulators.
+ * the stems that earned it. Owns the scoring and the per-thread score
+ * accumulators; the compiled taxonomy it scores against is taxonomy.h's.
  *
  * Scoring (the same function `stemtag train` learns for, so learned and
  * hand-written taxonomies are interchangeable):
  *   c_f   = occurrences of stem n-gram f, a title occurrence counting
  *           title_weight times
- *   x_f   = tf(c_f) * s, tf(c) = c for c <= 1, else 1 + ln c *   s     = 1 / max(1, sqrt(N /
- * CLASSIFY_NORM_REF)), N = the article's tokens, a title token counting title_weight times (length
+ *   x_f   = tf(c_f) * s,  tf(c) = c for c <= 1, else 1 + ln c
+ *   s     = 1 / max(1, sqrt(N / CLASSIFY_NORM_REF)), N = the article's tokens,
+ *           a title token counting title_weight times (length
  *           normalisation: long articles are scaled to the same length, short
  *           ones keep raw counts; a token count, not the norm of the vector,
  *           so that words in no taxonomy cost one hash and one bit test)
@@ -19,6 +21,7 @@
  * a bias alone never assigns a tag.
  * Ties go to the smaller label id (strcmp), so results never depend on file
  * or hash order. */
+// clang-format on
 #ifndef STEMTAG_CLASSIFY_H
 #define STEMTAG_CLASSIFY_H
 
@@ -28,9 +31,9 @@
 #include <jansson.h>
 
 #include "stem.h"
+#include "taxonomy.h"
 #include "text.h"
 
-struct taxonomy;     /* compiled, immutable after load, shared by threads */
 struct classify_ctx; /* per-thread scratch */
 
 /* Articles with more (title-weighted) tokens than this are normalised. */
@@ -83,57 +86,19 @@ struct classify_options {
         int explain;
         /* Added after the first contract; zero-initialised callers get the
          * documented behaviour noted on each field. */
-        double alias_prior; /**< added to the label the source section maps to (0: no prior) */
-        int skip_json;      /**< 1: fill tags only, no JSON (eval, benchmarks) */
-        int json_text;      /**< 1: section/topics as compact JSON text (section_text,
-                                 topics_text) instead of json_t trees: the hot path */
+        double alias_prior;    /**< added to the label the source section maps to (0: no prior) */
+        int skip_json;         /**< 1: fill tags only, no JSON (eval, benchmarks) */
+        int json_text;         /**< 1: section/topics as compact JSON text (section_text,
+                                    topics_text) instead of json_t trees: the hot path */
         double topic_margin;   /**< drop topics below this fraction of the best topic (0: none) */
         int any_evidence;      /**< 1: one matched keyword of any weight may carry a tag (the
                                     evidence standard off; tests of raw scoring) */
         double min_confidence; /**< drop tags whose confidence is below this (0: none) */
 };
 
-/** Fills @p o with the defaults of the config table in docs/configuration.md (title 3, thresholds 1,
- *  top-k 8, alias prior 2). */
+/** Fills @p o with the defaults of the config table in docs/configuration.md (title 3, thresholds
+ * 1, top-k 8, alias prior 2). */
 void classify_options_default(struct classify_options *o);
-
-/**
- * @brief Loads and compiles one or more taxonomy files (NULL-terminated list);
- * keywords are stemmed at load time with @p pool.
- * @returns new taxonomy or NULL with @p errstr naming file, label and keyword.
- */
-struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool, char *errstr,
-                               size_t errstr_size);
-void taxonomy_destroy(struct taxonomy *tx); /* NULL is a no-op */
-/** Version string for the record's "classifier.taxonomy" (borrowed). */
-const char *taxonomy_version(const struct taxonomy *tx);
-/** Number of labels, and label @p i's id / kind (0 section, 1 topic); borrowed. */
-size_t taxonomy_label_count(const struct taxonomy *tx);
-const char *taxonomy_label_id(const struct taxonomy *tx, size_t i);
-int taxonomy_label_kind(const struct taxonomy *tx, size_t i);
-
-/** Keywords (positive weight, as written in the files) of label @p i for
- *  language @p lang (a stem_lang index, or -1 for "*"). */
-unsigned taxonomy_keyword_count(const struct taxonomy *tx, size_t i, int lang);
-
-/** Bytes held by the compiled taxonomy (tables, strings, labels), and its
- *  entry (stem n-gram per language) count in @p entries when not NULL. */
-size_t taxonomy_memory(const struct taxonomy *tx, size_t *entries);
-
-/** One compiled (stem n-gram, label) pair, for inspection tools. */
-struct taxonomy_feature {
-        const char *stems; /**< the n-gram's stems joined by one space (borrowed) */
-        size_t stems_len;
-        unsigned ntok;
-        size_t label;
-        double weight;
-        const char *keyword; /**< the keyword as written, or NULL for learned stems */
-};
-
-/** Calls @p fn for every feature of language slot @p lang (stem_lang index);
- *  stops at and returns the first non-zero value @p fn returns, else 0. */
-int taxonomy_foreach_feature(const struct taxonomy *tx, int lang,
-                             int (*fn)(const struct taxonomy_feature *f, void *ud), void *ud);
 
 struct classify_ctx *classify_ctx_new(void);
 void classify_ctx_destroy(struct classify_ctx *c); /* NULL is a no-op */
@@ -143,7 +108,7 @@ struct classify_tag {
         uint32_t label; /**< index in the taxonomy */
         const char *id; /**< borrowed from the taxonomy */
         double score;
-        int kind;          /**< 0 section, 1 topic */
+        enum taxonomy_label_kind kind;
         double confidence; /**< topics: calibrated probability of being right */
 };
 

@@ -86,8 +86,8 @@ struct pipeline_model *pipeline_model_load(const struct pipeline_options *opts, 
          * belong to one thread; this one lives only for the load). */
         if (opts->taxonomy_paths && opts->taxonomy_paths[0]) {
                 struct stem_pool *pool = stem_pool_new(0);
-                m->taxonomy = pool ? taxonomy_load(opts->taxonomy_paths, pool, errstr, errstr_size)
-                                   : NULL;
+                m->taxonomy =
+                    pool ? taxonomy_load(opts->taxonomy_paths, pool, errstr, errstr_size) : NULL;
                 if (!pool)
                         snprintf(errstr, errstr_size, "out of memory loading the taxonomy");
                 stem_pool_destroy(pool);
@@ -196,6 +196,21 @@ static const char *now_iso(struct pipeline_ctx *c)
         return buf;
 }
 
+int pipeline_tokenize_stem(struct stem_pool *stems, int lang, const char *title, size_t title_len,
+                           const char *body, size_t body_len, struct text_tokens *toks)
+{
+        const char *lang_code = lang >= 0 ? stem_lang_iso(lang) : NULL;
+
+        /* 3. tokenize: NFC + casefold, words with byte offsets */
+        text_tokens_reset(toks);
+        if ((title && text_tokenize(toks, title, title_len, TEXT_FIELD_TITLE, lang_code) < 0) ||
+            (body && text_tokenize(toks, body, body_len, TEXT_FIELD_BODY, lang_code) < 0))
+                return -1;
+
+        /* 4. stem with the language's Snowball stemmer (-1: tokens keep their form) */
+        return stem_tokens(stems, lang, toks) < 0 ? -1 : 0;
+}
+
 int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model, const char *data,
                      size_t len, const struct pipeline_source *src, struct pipeline_result *out)
 {
@@ -230,18 +245,10 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
         }
         if (lang < 0)
                 lang = stem_lang_from_iso(a->language);
-        const char *lang_code = lang >= 0 ? stem_lang_iso(lang) : NULL;
 
-        /* 3. tokenize: NFC + casefold, words with byte offsets */
-        text_tokens_reset(&c->toks);
-        if ((a->title &&
-             text_tokenize(&c->toks, a->title, a->title_len, TEXT_FIELD_TITLE, lang_code) < 0) ||
-            (a->body &&
-             text_tokenize(&c->toks, a->body, a->body_len, TEXT_FIELD_BODY, lang_code) < 0))
-                return -1;
-
-        /* 4. stem with the language's Snowball stemmer (-1: tokens keep their form) */
-        if (stem_tokens(c->stems, lang, &c->toks) < 0)
+        /* 3, 4. tokenize and stem */
+        if (pipeline_tokenize_stem(c->stems, lang, a->title, a->title_len, a->body, a->body_len,
+                                   &c->toks) < 0)
                 return -1;
         out->tokens = &c->toks;
         uint64_t fp; /* 4b. near-duplicate fingerprint of the same stems */
@@ -272,8 +279,7 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
             .topics = cr.topics,
             .explain = cr.explain,
             .classifier_version = PIPELINE_CLASSIFIER_VERSION,
-            .taxonomy_version = model && model->taxonomy ? taxonomy_version(model->taxonomy)
-                                                         : NULL,
+            .taxonomy_version = model && model->taxonomy ? taxonomy_version(model->taxonomy) : NULL,
             .section_text = cr.section_text,
             .section_text_len = cr.section_text_len,
             .topics_text = cr.topics_text,

@@ -31,12 +31,12 @@ struct pipeline_options {
         double section_min_score;          /**< below this the section is null */
         double topic_min_score;            /**< topics below this are dropped */
         int topics_top_k;                  /**< at most this many topics */
-        double topic_margin;               /**< topics below this fraction of the best are dropped */
-        double min_confidence;             /**< tags less confident than this are dropped */
-        size_t stem_cache_entries;         /**< per-thread token->stem cache; 0 = off */
-        int explain;                       /**< add per-keyword contributions to records */
-        int record_body;                   /**< 1: the classified text goes into the record */
-        const char *processed_at;          /**< fixed "processed_at" (tests); NULL: wall clock */
+        double topic_margin;       /**< topics below this fraction of the best are dropped */
+        double min_confidence;     /**< tags less confident than this are dropped */
+        size_t stem_cache_entries; /**< per-thread token->stem cache; 0 = off */
+        int explain;               /**< add per-keyword contributions to records */
+        int record_body;           /**< 1: the classified text goes into the record */
+        const char *processed_at;  /**< fixed "processed_at" (tests); NULL: wall clock */
 };
 
 /** Fills @p opts with the documented defaults (see docs/configuration.md). */
@@ -102,5 +102,19 @@ void pipeline_ctx_stats(const struct pipeline_ctx *ctx, struct pipeline_stats *o
  */
 int pipeline_process(struct pipeline_ctx *ctx, const struct pipeline_model *model, const char *data,
                      size_t len, const struct pipeline_source *src, struct pipeline_result *out);
+
+struct stem_pool;
+
+/**
+ * @brief Steps 3 and 4 of pipeline_process, the one tokenise + stem path that
+ * serving and training (worker/train) share so they cannot drift: NFC +
+ * casefold + word segmentation of @p title then @p body (either may be NULL)
+ * into @p toks (reset first) under the rules of language @p lang, then the
+ * stems of its Snowball stemmer.
+ * @param lang a stem_lang index, or -1: tokens keep their form
+ * @returns 0, or -1 when out of memory.
+ */
+int pipeline_tokenize_stem(struct stem_pool *stems, int lang, const char *title, size_t title_len,
+                           const char *body, size_t body_len, struct text_tokens *toks);
 
 #endif

@@ -13,8 +13,6 @@ set(STEMTAG_CORE_SOURCES
   core/fingerprint.c
   core/pipeline.c
   core/langid.c
-  core/langid_train.c
   core/taxonomy.c
   core/classify.c
-  core/learn.c
 )

@@ -21,7 +21,6 @@
 #include <jansson.h>
 #include <utf8proc.h>
 
-#include "classify.h"
 #include "mem.h"
 #include "taxonomy.h"
 #include "text.h"
@@ -488,9 +487,9 @@ static int parse_label(struct builder *b, json_t *lj, size_t idx)
         json_t *kind = json_object_get(lj, "kind");
         const char *ks = json_string_value(kind);
         if (ks && !strcmp(ks, "section")) {
-                L->kind = TX_KIND_SECTION;
+                L->kind = TAXONOMY_SECTION;
         } else if (ks && !strcmp(ks, "topic")) {
-                L->kind = TX_KIND_TOPIC;
+                L->kind = TAXONOMY_TOPIC;
         } else {
                 fail(b, "\"kind\" must be \"section\" or \"topic\"");
                 return -1;
@@ -548,7 +547,7 @@ static int parse_aliases(struct builder *b, json_t *aj)
                                 return -1;
                         }
                         if (mem_grow((void **)&b->alias, &b->cap_alias, b->n_alias + 1,
-                                 sizeof(*b->alias))) {
+                                     sizeof(*b->alias))) {
                                 free(folded);
                                 fail(b, "out of memory");
                                 return -1;
@@ -1214,6 +1213,21 @@ int taxonomy_foreach_feature(const struct taxonomy *tx, int lang,
                 }
         }
         return 0;
+}
+
+size_t taxonomy_label_count(const struct taxonomy *tx)
+{
+        return tx ? tx->n_labels : 0;
+}
+
+const char *taxonomy_label_id(const struct taxonomy *tx, size_t i)
+{
+        return tx->labels[i].id;
+}
+
+enum taxonomy_label_kind taxonomy_label_kind(const struct taxonomy *tx, size_t i)
+{
+        return tx->labels[i].kind;
 }
 
 const char *taxonomy_version(const struct taxonomy *tx)

@@ -2,8 +2,10 @@
  * "stemtag.taxonomy.v1", see docs/classifier.md). Owns the flat layout
  * that classify.c scores against: an open-addressing hash of
  * (language, stem n-gram) -> postings (label, weight), the label table and the
- * casefolded alias table. Immutable after taxonomy_load (declared in
- * classify.h), so any number of threads may read it at once. */
+ * casefolded alias table. Immutable after taxonomy_load, so any
+ * number of threads may read it at once.
+ * The public API (load, destroy, labels, inspection) comes first; the layout
+ * below it is for classify.c, the learner and inspection tools. */
 #ifndef STEMTAG_TAXONOMY_H
 #define STEMTAG_TAXONOMY_H
 
@@ -13,6 +15,49 @@
 
 #include "hash.h"
 #include "stem.h"
+
+struct taxonomy; /* compiled, immutable after load, shared by threads */
+
+/** What a label tags: the one section of an article, or one of its topics. */
+enum taxonomy_label_kind { TAXONOMY_SECTION = 0, TAXONOMY_TOPIC = 1 };
+
+/**
+ * @brief Loads and compiles one or more taxonomy files (NULL-terminated list);
+ * keywords are stemmed at load time with @p pool.
+ * @returns new taxonomy or NULL with @p errstr naming file, label and keyword.
+ */
+struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool, char *errstr,
+                               size_t errstr_size);
+void taxonomy_destroy(struct taxonomy *tx); /* NULL is a no-op */
+/** Version string for the record's "classifier.taxonomy" (borrowed). */
+const char *taxonomy_version(const struct taxonomy *tx);
+/** Number of labels, and label @p i's id / kind; borrowed. */
+size_t taxonomy_label_count(const struct taxonomy *tx);
+const char *taxonomy_label_id(const struct taxonomy *tx, size_t i);
+enum taxonomy_label_kind taxonomy_label_kind(const struct taxonomy *tx, size_t i);
+
+/** Keywords (positive weight, as written in the files) of label @p i for
+ *  language @p lang (a stem_lang index, or -1 for "*"). */
+unsigned taxonomy_keyword_count(const struct taxonomy *tx, size_t i, int lang);
+
+/** Bytes held by the compiled taxonomy (tables, strings, labels), and its
+ *  entry (stem n-gram per language) count in @p entries when not NULL. */
+size_t taxonomy_memory(const struct taxonomy *tx, size_t *entries);
+
+/** One compiled (stem n-gram, label) pair, for inspection tools. */
+struct taxonomy_feature {
+        const char *stems; /**< the n-gram's stems joined by one space (borrowed) */
+        size_t stems_len;
+        unsigned ntok;
+        size_t label;
+        double weight;
+        const char *keyword; /**< the keyword as written, or NULL for learned stems */
+};
+
+/** Calls @p fn for every feature of language slot @p lang (stem_lang index);
+ *  stops at and returns the first non-zero value @p fn returns, else 0. */
+int taxonomy_foreach_feature(const struct taxonomy *tx, int lang,
+                             int (*fn)(const struct taxonomy_feature *f, void *ud), void *ud);
 
 /* Language slot of entries that apply when the article language is unknown
  * (lang -1): the `*` entries under their normalised, unstemmed form. */
@@ -30,11 +75,9 @@
 #define TX_COUNT_ANY  STEM_LANG_COUNT
 #define TX_COUNT_COLS (STEM_LANG_COUNT + 1)
 
-enum tx_kind { TX_KIND_SECTION = 0, TX_KIND_TOPIC = 1 };
-
 struct tx_label {
         char *id, *name, *iptc; /* owned; iptc may be NULL */
-        enum tx_kind kind;
+        enum taxonomy_label_kind kind;
         int has_threshold; /* else the classify option's default applies */
         double threshold;
         double bias;
@@ -52,11 +95,11 @@ struct tx_posting {
 
 /* 24 bytes: 29 languages of keywords make ~100k entries. */
 struct tx_entry {
-        uint64_t hash;     /* n-gram hash (tx_hash_stem / tx_hash_combine), language-free */
-        uint32_t key_off;  /* stems joined by one space, in strs */
-        uint32_t post_off; /* postings[post_off .. post_off + post_n) */
-        uint16_t key_len;  /* keywords are at most 1 KB */
-        uint16_t post_n;   /* labels sharing the n-gram (compile() checks the bound) */
+        uint64_t hash;      /* n-gram hash (tx_hash_stem / tx_hash_combine), language-free */
+        uint32_t key_off;   /* stems joined by one space, in strs */
+        uint32_t post_off;  /* postings[post_off .. post_off + post_n) */
+        uint16_t key_len;   /* keywords are at most 1 KB */
+        uint16_t post_n;    /* labels sharing the n-gram (compile() checks the bound) */
         uint8_t lang;       /* stem_lang index or TX_LANG_UNKNOWN */
         uint8_t ntok;       /* stems in the key */
         uint8_t max_follow; /* longest n-gram (>= 2) starting with this unigram, else 0/1 */
@@ -141,8 +184,7 @@ static inline uint64_t tx_filter_bits(uint64_t key)
         return (1ULL << ((key >> 16) & 63)) | (1ULL << ((key >> 22) & 63));
 }
 
-static inline int tx_filter_test(const struct taxonomy *tx, const struct tx_region *r,
-                                 uint64_t key)
+static inline int tx_filter_test(const struct taxonomy *tx, const struct tx_region *r, uint64_t key)
 {
         uint64_t b = tx_filter_bits(key);
         return (tx->filter[tx_filter_word(r, key)] & b) == b;

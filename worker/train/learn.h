@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 
+#include "taxonomy.h"
+
 #include "classify.h"
 #include "text.h"
 
@@ -24,9 +26,9 @@
 struct learn;
 
 struct learn_options {
-        int kind;            /**< 0: section (one label per article), 1: topic (label lists) */
-        double c;            /**< SVM cost (inverse regularisation) */
-        int epochs;          /**< max passes of coordinate descent per label */
+        enum taxonomy_label_kind kind; /**< section: one label per article; topic: label lists */
+        double c;                      /**< SVM cost (inverse regularisation) */
+        int epochs;                    /**< max passes of coordinate descent per label */
         uint64_t seed;       /**< order of coordinate descent and of cross-validation folds */
         int min_df;          /**< features in fewer training articles are dropped */
         size_t max_features; /**< keep at most this many features (most frequent) */

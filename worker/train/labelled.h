@@ -40,7 +40,8 @@ void labelled_doc_free(struct labelled_doc *d);
 
 /**
  * @brief Tokenises title + body of @p d into @p toks (reset first) and stems
- * them in @p lang_override, else the document's "lang", else und.
+ * them in @p lang_override, else the document's "lang", else und, through
+ * pipeline_tokenize_stem: the same steps serving runs.
  * @returns the stem_lang index used (-1 for und), or -2 when out of memory.
  */
 int labelled_tokenize(const struct labelled_doc *d, const char *lang_override,

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "hash.h"
-#include "langid.h"
+#include "langid_train.h"
 
 struct langid_builder {
         unsigned nlang;

@@ -53,7 +53,7 @@ struct learn {
 void learn_options_default(struct learn_options *o)
 {
         memset(o, 0, sizeof(*o));
-        o->kind = 0;
+        o->kind = TAXONOMY_SECTION;
         o->c = 1.0;
         o->epochs = 40;
         o->seed = 1;
@@ -414,55 +414,45 @@ static int doc_has_label(const struct learn *l, size_t d, uint32_t label)
         return 0;
 }
 
-json_t *learn_train(struct learn *l, const struct learn_options *o, const char *name,
-                    const char *version, void (*log)(const char *), char *errstr,
-                    size_t errstr_size)
+/* 1. Feature selection: df >= min_df, then the most frequent. *feats (kept
+ * vocabulary slots, most frequent first) and *slot2feat (slot -> feature id or
+ * UINT32_MAX) are the caller's to free. 0, or -1 out of memory. */
+static int learn_select_features(const struct learn *l, const struct learn_options *o,
+                                 uint32_t **feats, uint32_t **slot2feat, size_t *n_feat)
 {
-        json_t *root = NULL;
-        uint32_t *feats = NULL, *slot2feat = NULL, *docs = NULL, *order = NULL;
-        uint32_t *fold = NULL;
-        int8_t *y = NULL;
-        double *w = NULL, *alpha = NULL, *thr = NULL, *bias = NULL;
-        float *oof = NULL;
-        struct weight *ws = NULL;
-        struct scored *sc = NULL;
-        struct matrix m = {0};
-        size_t n_ws = 0, ws_cap = 0;
-        if (!l->n_docs || !l->n_labels) {
-                snprintf(errstr, errstr_size, "no labelled articles");
-                return NULL;
-        }
-        /* 1. Feature selection: df >= min_df, then the most frequent. */
         size_t nv = l->vocab_mask + 1, nf = 0;
-        feats = malloc(l->n_vocab * sizeof(uint32_t) + 1);
-        slot2feat = malloc(nv * sizeof(uint32_t));
-        if (!feats || !slot2feat)
-                goto oom;
+        uint32_t *fs = *feats = malloc(l->n_vocab * sizeof(uint32_t) + 1);
+        uint32_t *s2f = *slot2feat = malloc(nv * sizeof(uint32_t));
+        if (!fs || !s2f)
+                return -1;
         for (size_t s = 0; s < nv; s++) {
-                slot2feat[s] = UINT32_MAX;
+                s2f[s] = UINT32_MAX;
                 if (l->vocab[s].key && l->vocab[s].df >= (uint32_t)o->min_df)
-                        feats[nf++] = (uint32_t)s;
+                        fs[nf++] = (uint32_t)s;
         }
-        qsort_r(feats, nf, sizeof(uint32_t), cmp_u32_by_df, l);
+        qsort_r(fs, nf, sizeof(uint32_t), cmp_u32_by_df, (void *)l);
         if (nf > o->max_features)
                 nf = o->max_features;
         for (size_t f = 0; f < nf; f++)
-                slot2feat[feats[f]] = (uint32_t)f;
-        logf_(log, "%zu articles, %zu labels, %zu features seen, %zu kept (df >= %d)", l->n_docs,
-              l->n_labels, l->n_vocab, nf, o->min_df);
+                s2f[fs[f]] = (uint32_t)f;
+        *n_feat = nf;
+        return 0;
+}
 
-        /* 2. The pruned matrix (features not kept still counted in the norm,
-         * exactly as classify_run sees them). */
-        m.n_docs = l->n_docs;
-        m.n_feat = nf;
-        m.row = NULL;
+/* 2. The pruned matrix (features not kept still counted in the norm, exactly
+ * as classify_run sees them). Freed with matrix_free. 0, or -1. */
+static int learn_build_matrix(const struct learn *l, const uint32_t *slot2feat, size_t nf,
+                              struct matrix *m)
+{
+        m->n_docs = l->n_docs;
+        m->n_feat = nf;
         size_t *row = malloc((l->n_docs + 1) * sizeof(size_t));
-        m.col = malloc((l->nnz + 1) * sizeof(uint32_t));
-        m.val = malloc((l->nnz + 1) * sizeof(float));
-        m.sqnorm = malloc(l->n_docs * sizeof(double));
-        m.row = row;
-        if (!row || !m.col || !m.val || !m.sqnorm)
-                goto oom;
+        m->col = malloc((l->nnz + 1) * sizeof(uint32_t));
+        m->val = malloc((l->nnz + 1) * sizeof(float));
+        m->sqnorm = malloc(l->n_docs * sizeof(double));
+        m->row = row;
+        if (!row || !m->col || !m->val || !m->sqnorm)
+                return -1;
         size_t nnz = 0;
         row[0] = 0;
         for (size_t d = 0; d < l->n_docs; d++) {
@@ -472,108 +462,162 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
                         if (f == UINT32_MAX)
                                 continue;
                         float v = (float)(l->val[p] * VALUE_SCALE);
-                        m.col[nnz] = f;
-                        m.val[nnz++] = v;
+                        m->col[nnz] = f;
+                        m->val[nnz++] = v;
                         sq += (double)v * v;
                 }
                 row[d + 1] = nnz;
-                m.sqnorm[d] = sq;
+                m->sqnorm[d] = sq;
         }
+        return 0;
+}
 
+static void matrix_free(struct matrix *m)
+{
+        free((void *)m->row);
+        free(m->col);
+        free(m->val);
+        free(m->sqnorm);
+}
+
+/* Buffers svm_train works in, sized for every article and feature. */
+struct svm_scratch {
+        uint32_t *docs, *order;
+        int8_t *y;
+        double *w, *alpha;
+};
+
+static int svm_scratch_init(struct svm_scratch *s, size_t n, size_t nf)
+{
+        s->docs = malloc(n * sizeof(uint32_t));
+        s->order = malloc(n * sizeof(uint32_t));
+        s->y = malloc(n);
+        s->w = malloc((nf + 1) * sizeof(double));
+        s->alpha = malloc(n * sizeof(double));
+        return s->docs && s->order && s->y && s->w && s->alpha ? 0 : -1;
+}
+
+static void svm_scratch_free(struct svm_scratch *s)
+{
+        free(s->docs);
+        free(s->order);
+        free(s->y);
+        free(s->w);
+        free(s->alpha);
+}
+
+/* 3. Topic thresholds from out-of-fold scores into @p thr (sections: -1000,
+ * i.e. the best label wins). 0, or -1 out of memory. */
+static int learn_tune_thresholds(const struct learn *l, const struct learn_options *o,
+                                 const struct matrix *m, struct svm_scratch *s, double *thr,
+                                 void (*log)(const char *))
+{
         size_t n = l->n_docs, L = l->n_labels;
-        docs = malloc(n * sizeof(uint32_t));
-        order = malloc(n * sizeof(uint32_t));
-        y = malloc(n);
-        w = malloc((nf + 1) * sizeof(double));
-        alpha = malloc(n * sizeof(double));
-        thr = malloc(L * sizeof(double));
-        bias = malloc(L * sizeof(double));
-        if (!docs || !order || !y || !w || !alpha || !thr || !bias)
-                goto oom;
-
-        /* 3. Topic thresholds from out-of-fold scores. */
         for (size_t k = 0; k < L; k++)
-                thr[k] = o->kind == 0 ? -1000.0 : 0.0;
-        if (o->kind == 1 && o->folds >= 2 && n >= (size_t)o->folds * 2) {
-                if (L > SIZE_MAX / sizeof(float) / n)
-                        goto oom;
-                oof = malloc(n * L * sizeof(float));
-                fold = malloc(n * sizeof(uint32_t));
-                sc = malloc(n * sizeof(*sc));
-                if (!oof || !fold || !sc)
-                        goto oom;
-                for (size_t i = 0; i < n; i++)
-                        fold[i] = (uint32_t)i;
-                uint64_t rng = o->seed ^ 0x5eedf01dULL;
-                shuffle(fold, n, &rng);
-                /* fold[i] is now a permutation; article fold[i] goes to fold i % K. */
-                uint32_t *fold_of = order; /* reuse as scratch */
-                for (size_t i = 0; i < n; i++)
-                        fold_of[fold[i]] = (uint32_t)(i % (size_t)o->folds);
-                memcpy(fold, fold_of, n * sizeof(uint32_t));
-                for (int f = 0; f < o->folds; f++) {
-                        size_t nd = 0;
-                        for (size_t d = 0; d < n; d++)
-                                if (fold[d] != (uint32_t)f)
-                                        docs[nd++] = (uint32_t)d;
-                        for (size_t k = 0; k < L; k++) {
-                                for (size_t i = 0; i < nd; i++)
-                                        y[i] = doc_has_label(l, docs[i], (uint32_t)k) ? 1 : -1;
-                                svm_train(&m, docs, nd, y, o->c, o->epochs, o->seed + k, w, alpha,
-                                          order);
-                                for (size_t d = 0; d < n; d++)
-                                        if (fold[d] == (uint32_t)f)
-                                                oof[d * L + k] =
-                                                    (float)svm_score(&m, w, (uint32_t)d);
-                        }
-                        logf_(log, "cross-validation fold %d/%d done", f + 1, o->folds);
-                }
+                thr[k] = o->kind == TAXONOMY_SECTION ? -1000.0 : 0.0;
+        if (o->kind != TAXONOMY_TOPIC || o->folds < 2 || n < (size_t)o->folds * 2)
+                return 0;
+        if (L > SIZE_MAX / sizeof(float) / n)
+                return -1;
+        float *oof = malloc(n * L * sizeof(float));
+        uint32_t *fold = malloc(n * sizeof(uint32_t));
+        struct scored *sc = malloc(n * sizeof(*sc));
+        int rc = -1;
+        if (!oof || !fold || !sc)
+                goto out;
+        for (size_t i = 0; i < n; i++)
+                fold[i] = (uint32_t)i;
+        uint64_t rng = o->seed ^ 0x5eedf01dULL;
+        shuffle(fold, n, &rng);
+        /* fold[i] is now a permutation; article fold[i] goes to fold i % K. */
+        uint32_t *fold_of = s->order; /* reuse as scratch */
+        for (size_t i = 0; i < n; i++)
+                fold_of[fold[i]] = (uint32_t)(i % (size_t)o->folds);
+        memcpy(fold, fold_of, n * sizeof(uint32_t));
+        for (int f = 0; f < o->folds; f++) {
+                size_t nd = 0;
+                for (size_t d = 0; d < n; d++)
+                        if (fold[d] != (uint32_t)f)
+                                s->docs[nd++] = (uint32_t)d;
                 for (size_t k = 0; k < L; k++) {
-                        size_t pos = 0;
-                        for (size_t d = 0; d < n; d++) {
-                                sc[d].score = oof[d * L + k];
-                                sc[d].pos = (int8_t)doc_has_label(l, d, (uint32_t)k);
-                                pos += (size_t)sc[d].pos;
-                        }
-                        thr[k] = tune_threshold(sc, n, pos);
+                        for (size_t i = 0; i < nd; i++)
+                                s->y[i] = doc_has_label(l, s->docs[i], (uint32_t)k) ? 1 : -1;
+                        svm_train(m, s->docs, nd, s->y, o->c, o->epochs, o->seed + k, s->w,
+                                  s->alpha, s->order);
+                        for (size_t d = 0; d < n; d++)
+                                if (fold[d] == (uint32_t)f)
+                                        oof[d * L + k] = (float)svm_score(m, s->w, (uint32_t)d);
                 }
+                logf_(log, "cross-validation fold %d/%d done", f + 1, o->folds);
         }
+        for (size_t k = 0; k < L; k++) {
+                size_t pos = 0;
+                for (size_t d = 0; d < n; d++) {
+                        sc[d].score = oof[d * L + k];
+                        sc[d].pos = (int8_t)doc_has_label(l, d, (uint32_t)k);
+                        pos += (size_t)sc[d].pos;
+                }
+                thr[k] = tune_threshold(sc, n, pos);
+        }
+        rc = 0;
+out:
+        free(oof);
+        free(fold);
+        free(sc);
+        return rc;
+}
 
-        /* 4. Final models on all articles. */
+/* 4. Final models on all articles: @p bias per label and the non-zero weights
+ * (*ws, *n_ws; the caller frees *ws), at most max_postings of the largest.
+ * 0, or -1 out of memory. */
+static int learn_fit(const struct learn *l, const struct learn_options *o, const struct matrix *m,
+                     struct svm_scratch *s, double *bias, struct weight **ws, size_t *n_ws,
+                     void (*log)(const char *))
+{
+        size_t n = l->n_docs, L = l->n_labels, nf = m->n_feat, cap = 0;
         for (size_t d = 0; d < n; d++)
-                docs[d] = (uint32_t)d;
+                s->docs[d] = (uint32_t)d;
         for (size_t k = 0; k < L; k++) {
                 for (size_t d = 0; d < n; d++)
-                        y[d] = doc_has_label(l, d, (uint32_t)k) ? 1 : -1;
-                svm_train(&m, docs, n, y, o->c, o->epochs, o->seed + k, w, alpha, order);
-                bias[k] = w[nf];
+                        s->y[d] = doc_has_label(l, d, (uint32_t)k) ? 1 : -1;
+                svm_train(m, s->docs, n, s->y, o->c, o->epochs, o->seed + k, s->w, s->alpha,
+                          s->order);
+                bias[k] = s->w[nf];
                 for (size_t f = 0; f < nf; f++) {
-                        double v = w[f] * VALUE_SCALE;
+                        double v = s->w[f] * VALUE_SCALE;
                         if (fabs(v) < 1e-5)
                                 continue;
-                        if (mem_grow((void **)&ws, &ws_cap, n_ws + 1, sizeof(*ws)))
-                                goto oom;
-                        ws[n_ws++] = (struct weight){
+                        if (mem_grow((void **)ws, &cap, *n_ws + 1, sizeof(**ws)))
+                                return -1;
+                        (*ws)[(*n_ws)++] = (struct weight){
                             .label = (uint32_t)k, .feat = (uint32_t)f, .w = (float)v};
                 }
         }
-        size_t before = n_ws;
-        if (n_ws > o->max_postings) {
-                qsort(ws, n_ws, sizeof(*ws), cmp_weight_mag);
-                n_ws = o->max_postings;
+        size_t before = *n_ws;
+        if (*n_ws > o->max_postings) {
+                qsort(*ws, *n_ws, sizeof(**ws), cmp_weight_mag);
+                *n_ws = o->max_postings;
         }
-        logf_(log, "%zu labels trained, %zu weights, %zu kept", L, before, n_ws);
+        logf_(log, "%zu labels trained, %zu weights, %zu kept", L, before, *n_ws);
+        return 0;
+}
 
-        /* 5. The taxonomy document. */
-        root = json_pack("{s:s, s:s, s:s, s:o}", "format", "stemtag.taxonomy.v1", "name", name,
-                         "version", version, "labels", json_array());
+/* 5. The taxonomy document; NULL when out of memory. */
+static json_t *learn_document(const struct learn *l, const struct learn_options *o,
+                              const char *name, const char *version, size_t nf,
+                              const uint32_t *feats, const double *thr, const double *bias,
+                              const struct weight *ws, size_t n_ws)
+{
+        size_t L = l->n_labels;
+        json_t *root = json_pack("{s:s, s:s, s:s, s:o}", "format", "stemtag.taxonomy.v1", "name",
+                                 name, "version", version, "labels", json_array());
         json_t *trained = json_pack(
             "{s:s, s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:f, s:s}", "revision", LEARN_REVISION,
             "learner", "one-vs-rest linear SVM (L2, squared hinge, dual coordinate descent)",
-            "articles", (json_int_t)n, "features", (json_int_t)nf, "c", o->c, "epochs",
+            "articles", (json_int_t)l->n_docs, "features", (json_int_t)nf, "c", o->c, "epochs",
             (json_int_t)o->epochs, "seed", (json_int_t)o->seed, "folds",
-            (json_int_t)(o->kind == 1 ? o->folds : 0), "title_weight", o->title_weight, "kind",
-            o->kind == 0 ? "section" : "topic");
+            (json_int_t)(o->kind == TAXONOMY_TOPIC ? o->folds : 0), "title_weight", o->title_weight,
+            "kind", o->kind == TAXONOMY_SECTION ? "section" : "topic");
         if (!root || !trained || json_object_set_new(root, "trained", trained))
                 goto oom;
         json_t *labels = json_object_get(root, "labels");
@@ -582,10 +626,10 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
                 goto oom;
         for (size_t k = 0; k < L; k++) {
                 stems[k] = json_object();
-                json_t *lab =
-                    json_pack("{s:s, s:s, s:s, s:f, s:f, s:O}", "id", l->labels[k], "kind",
-                              o->kind == 0 ? "section" : "topic", "name", l->labels[k], "threshold",
-                              thr[k], "bias", bias[k], "stems", stems[k]);
+                json_t *lab = json_pack("{s:s, s:s, s:s, s:f, s:f, s:O}", "id", l->labels[k],
+                                        "kind", o->kind == TAXONOMY_SECTION ? "section" : "topic",
+                                        "name", l->labels[k], "threshold", thr[k], "bias", bias[k],
+                                        "stems", stems[k]);
                 if (!stems[k] || !lab || json_array_append_new(labels, lab)) {
                         for (size_t j = 0; j <= k; j++)
                                 json_decref(stems[j]);
@@ -607,28 +651,48 @@ json_t *learn_train(struct learn *l, const struct learn_options *o, const char *
         for (size_t k = 0; k < L; k++)
                 json_decref(stems[k]);
         free(stems);
+        return root;
+oom:
+        json_decref(root);
+        return NULL;
+}
+
+json_t *learn_train(struct learn *l, const struct learn_options *o, const char *name,
+                    const char *version, void (*log)(const char *), char *errstr,
+                    size_t errstr_size)
+{
+        json_t *root = NULL;
+        uint32_t *feats = NULL, *slot2feat = NULL;
+        double *thr = NULL, *bias = NULL;
+        struct weight *ws = NULL;
+        struct matrix m = {0};
+        struct svm_scratch s = {0};
+        size_t nf = 0, n_ws = 0;
+        if (!l->n_docs || !l->n_labels) {
+                snprintf(errstr, errstr_size, "no labelled articles");
+                return NULL;
+        }
+        if (learn_select_features(l, o, &feats, &slot2feat, &nf))
+                goto oom;
+        logf_(log, "%zu articles, %zu labels, %zu features seen, %zu kept (df >= %d)", l->n_docs,
+              l->n_labels, l->n_vocab, nf, o->min_df);
+        thr = malloc(l->n_labels * sizeof(double));
+        bias = malloc(l->n_labels * sizeof(double));
+        if (!thr || !bias || learn_build_matrix(l, slot2feat, nf, &m) ||
+            svm_scratch_init(&s, l->n_docs, nf) || learn_tune_thresholds(l, o, &m, &s, thr, log) ||
+            learn_fit(l, o, &m, &s, bias, &ws, &n_ws, log) ||
+            !(root = learn_document(l, o, name, version, nf, feats, thr, bias, ws, n_ws)))
+                goto oom;
         goto done;
 oom:
         snprintf(errstr, errstr_size, "out of memory");
-        json_decref(root);
-        root = NULL;
 done:
         free(feats);
         free(slot2feat);
-        free((void *)m.row);
-        free(m.col);
-        free(m.val);
-        free(m.sqnorm);
-        free(docs);
-        free(order);
-        free(y);
-        free(w);
-        free(alpha);
+        matrix_free(&m);
+        svm_scratch_free(&s);
         free(thr);
         free(bias);
-        free(oof);
-        free(fold);
-        free(sc);
         free(ws);
         return root;
 }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "labelled.h"
+#include "pipeline.h"
 
 static char *dup_field(json_t *o, const char *k)
 {
@@ -142,12 +143,8 @@ int labelled_tokenize(const struct labelled_doc *d, const char *lang_override,
 {
         const char *iso = lang_override ? lang_override : d->lang;
         int lang = iso ? stem_lang_from_iso(iso) : -1;
-        if (lang < 0)
-                iso = NULL;
-        text_tokens_reset(toks);
-        if (text_tokenize(toks, d->title, strlen(d->title), TEXT_FIELD_TITLE, iso) ||
-            text_tokenize(toks, d->body, strlen(d->body), TEXT_FIELD_BODY, iso) ||
-            stem_tokens(pool, lang, toks))
+        if (pipeline_tokenize_stem(pool, lang, d->title, strlen(d->title), d->body, strlen(d->body),
+                                   toks))
                 return -2;
         return lang;
 }
