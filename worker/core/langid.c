@@ -582,6 +582,7 @@ static void flush_batch(struct detect_state *d)
         for (unsigned i = 0; i < nb; i++) {
                 val[i] = (uint32_t)((uint64_t)d->kb[i] * m->nhome >> 32);
                 __builtin_prefetch(&slots[val[i]]);
+                __builtin_prefetch(&slots[val[i] + 3]); /* the run may cross a line */
         }
         for (unsigned i = 0; i < nb; i++) {
                 uint32_t key = d->kb[i], j = val[i] + slot_skip(slots + val[i], key);
