@@ -952,7 +952,8 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
         {
                 uint32_t pos = 0;
                 for (uint32_t i = 0; i < m->nfeat; i++) {
-                        uint32_t h = (uint32_t)((uint64_t)rd32(keys + 4 * (size_t)i) * m->nhome >> 32);
+                        uint32_t h =
+                            (uint32_t)((uint64_t)rd32(keys + 4 * (size_t)i) * m->nhome >> 32);
                         pos = (i && pos + 1 > h ? pos + 1 : h);
                 }
                 if (m->nfeat && pos + 5 > nslots)
