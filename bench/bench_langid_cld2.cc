@@ -15,7 +15,8 @@ extern "C" {
 }
 #include "langid_eval.h"
 
-namespace CLD2 {
+namespace CLD2
+{
 const char *LanguageCode(Language lang); // lang_script.h (internal header)
 }
 
@@ -31,8 +32,8 @@ static const char *detect_cld2(void *ud, const char *s, size_t len)
         int percent3[3], text_bytes;
         double score3[3];
         bool reliable;
-        CLD2::ExtDetectLanguageSummary(s, (int)len, true, nullptr, CLD2::kCLDFlagBestEffort,
-                                       lang3, percent3, score3, nullptr, &text_bytes, &reliable);
+        CLD2::ExtDetectLanguageSummary(s, (int)len, true, nullptr, CLD2::kCLDFlagBestEffort, lang3,
+                                       percent3, score3, nullptr, &text_bytes, &reliable);
         for (int k = 0; k < 3; k++) {
                 const char *code = CLD2::LanguageCode(lang3[k]);
                 if (!code)
@@ -80,8 +81,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "bench_langid_cld2: cannot read %s\n", dir);
                 return 1;
         }
-        printf("CLD2 %s vs %s\ndata: %s, %d languages, %zu lines\n",
-               CLD2::DetectLanguageVersion(), langid_model_describe(m), dir, c.nlang, c.lines.n);
+        printf("CLD2 %s vs %s\ndata: %s, %d languages, %zu lines\n", CLD2::DetectLanguageVersion(),
+               langid_model_describe(m), dir, c.nlang, c.lines.n);
 
         cld2_ctx cx = {&c, {0}};
         ours_ctx ox = {m, {{0}, 0}};
@@ -93,8 +94,8 @@ int main(int argc, char **argv)
                 ev_run(&c, sets[k], detect_cld2, &cx, secs, &cld[k]);
         }
         printf("\n%-4s | %-21s | %-21s | %-21s\n", "", "sentences", "word pairs", "articles");
-        printf("%-4s | %6s %6s %7s | %6s %6s %7s | %6s %6s %7s\n", "lang", "n", "ours", "CLD2",
-               "n", "ours", "CLD2", "n", "ours", "CLD2");
+        printf("%-4s | %6s %6s %7s | %6s %6s %7s | %6s %6s %7s\n", "lang", "n", "ours", "CLD2", "n",
+               "ours", "CLD2", "n", "ours", "CLD2");
         int worse[3] = {0, 0, 0};
         for (int l = 0; l < c.nlang; l++) {
                 printf("%-4s |", c.code[l]);

@@ -82,8 +82,7 @@ static void fz_check(const struct pipeline_result *res)
         rec = json_loadb(res->json, res->json_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!rec)
                 fz_die("record is not valid JSON", jerr.text);
-        if (!json_is_object(rec) ||
-            !json_is_string(json_object_get(rec, "schema")) ||
+        if (!json_is_object(rec) || !json_is_string(json_object_get(rec, "schema")) ||
             strcmp(json_string_value(json_object_get(rec, "schema")), "stemtag.article.v1") != 0)
                 fz_die("record", "not an object of schema stemtag.article.v1");
         json_decref(rec);
@@ -91,7 +90,7 @@ static void fz_check(const struct pipeline_result *res)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        struct pipeline_source src = { .topic = "fuzz", .partition = 0, .offset = 0, .line = -1 };
+        struct pipeline_source src = {.topic = "fuzz", .partition = 0, .offset = 0, .line = -1};
         struct pipeline_result res;
 
         if (!fz_model)

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         fuzz_memfile_set(&fz_file, data, size);
 
-        const char *one[] = { fz_file.path, NULL };
+        const char *one[] = {fz_file.path, NULL};
         errstr[0] = '\0';
         tx = taxonomy_load(one, fz_pool, errstr, sizeof(errstr));
         if (!tx) {
@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         taxonomy_destroy(tx);
 
-        const char *two[] = { fz_file.path, fz_file.path, NULL };
+        const char *two[] = {fz_file.path, fz_file.path, NULL};
         tx = taxonomy_load(two, fz_pool, errstr, sizeof(errstr));
         taxonomy_destroy(tx);
         return 0;

@@ -35,13 +35,14 @@ static rd_kafka_t *kt_client(rd_kafka_type_t type, const char *brokers, const ch
         return rk;
 }
 
-static int kt_create(const char *brokers, const char *topic, int partitions,
-                     char *const *configs, int n_configs)
+static int kt_create(const char *brokers, const char *topic, int partitions, char *const *configs,
+                     int n_configs)
 {
         char errstr[512];
         rd_kafka_t *rk = kt_client(RD_KAFKA_PRODUCER, brokers, NULL);
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-        rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, errstr, sizeof(errstr));
+        rd_kafka_NewTopic_t *nt =
+            rd_kafka_NewTopic_new(topic, partitions, 1, errstr, sizeof(errstr));
         rd_kafka_event_t *ev;
         const rd_kafka_topic_result_t **res;
         size_t n;
@@ -66,7 +67,8 @@ static int kt_create(const char *brokers, const char *topic, int partitions,
         res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
         for (size_t i = 0; i < n; i++)
                 if (rd_kafka_topic_result_error(res[i])) {
-                        fprintf(stderr, "kt: create topic %s: %s\n", rd_kafka_topic_result_name(res[i]),
+                        fprintf(stderr, "kt: create topic %s: %s\n",
+                                rd_kafka_topic_result_name(res[i]),
                                 rd_kafka_topic_result_error_string(res[i]));
                         rc = 1;
                 }
@@ -135,7 +137,7 @@ static int kt_sum(const char *brokers, const char *group, const char *topic)
                 for (int p = 0; p < n; p++) {
                         int64_t lo, hi;
                         rd_kafka_resp_err_t err =
-                                rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, KT_TIMEOUT_MS);
+                            rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, KT_TIMEOUT_MS);
                         if (err)
                                 kt_die("watermarks", rd_kafka_err2str(err));
                         sum += hi;

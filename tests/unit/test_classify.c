@@ -241,15 +241,13 @@ static void test_evidence_standard(void **state)
         /* the margin: with a high margin only the best topic stays */
         f->o.any_evidence = 1;
         f->o.topic_margin = 0.0;
-        run(f, "en", NULL, "The election, the vote and the ballot in Germany.",
-            NULL);
+        run(f, "en", NULL, "The election, the vote and the ballot in Germany.", NULL);
         size_t all = f->r.n_topics;
         double best = all ? f->r.topic_tags[0].score : 0.0;
         assert_true(all >= 2); /* the text earns topics of different strength */
         assert_true(f->r.topic_tags[all - 1].score < 0.99 * best);
         f->o.topic_margin = 0.99;
-        run(f, "en", NULL, "The election, the vote and the ballot in Germany.",
-            NULL);
+        run(f, "en", NULL, "The election, the vote and the ballot in Germany.", NULL);
         assert_true(f->r.n_topics >= 1 && f->r.n_topics < all);
         for (size_t i = 0; i < f->r.n_topics; i++)
                 assert_true(f->r.topic_tags[i].score >= 0.99 * best);
@@ -351,7 +349,8 @@ static void test_bias_alone_assigns_nothing(void **state)
         /* low-bias: -0.5 + 0.3 x + 0.4 x < high-bias's 0.5, yet high-bias has no evidence */
         assert_non_null(f->r.section_id);
         assert_string_equal(f->r.section_id, "low-bias");
-        assert_true(f->r.section_score < 0.5);        run_tx(f, tx, "en", NULL, "The bank rate and a goal.", NULL);
+        assert_true(f->r.section_score < 0.5);
+        run_tx(f, tx, "en", NULL, "The bank rate and a goal.", NULL);
         assert_string_equal(f->r.section_id, "high-bias");
         /* Negative scores print as the json_t path would: -0.5 + 0.3 = -0.2. */
         f->o.json_text = 1;

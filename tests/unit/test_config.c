@@ -326,7 +326,8 @@ static void test_validate(void **state)
                 char err[256];
                 struct config *c = config_new();
                 assert_non_null(c);
-                assert_int_equal(config_set(c, "classify.title.weight", "1e40", err, sizeof(err)), 0);
+                assert_int_equal(config_set(c, "classify.title.weight", "1e40", err, sizeof(err)),
+                                 0);
                 assert_true(config_get_double(c, "classify.title.weight") > 9e39);
                 config_destroy(c);
         }

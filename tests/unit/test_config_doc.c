@@ -86,11 +86,12 @@ static void check_kafka_default(const char *key, const char *value)
                     (!client) != (!want_client))
                         continue;
                 if (strcmp(v, value))
-                        fail_msg("docs/worker.md gives kafka %s default '%s', the worker sets '%s'", key,
-                                 value, v);
+                        fail_msg("docs/worker.md gives kafka %s default '%s', the worker sets '%s'",
+                                 key, value, v);
                 return;
         }
-        fail_msg("docs/worker.md documents a kafka default '%s=%s' the worker does not set", key, value);
+        fail_msg("docs/worker.md documents a kafka default '%s=%s' the worker does not set", key,
+                 value);
 }
 
 /* The "Worker defaults that `kafka.*` may override:" sentence lists every
@@ -128,8 +129,8 @@ static void test_readme_kafka_defaults(void **state)
                 p = q;
         }
         if (listed != known)
-                fail_msg("docs/worker.md lists %d worker defaults of kafka.*, the worker sets %d", listed,
-                         known);
+                fail_msg("docs/worker.md lists %d worker defaults of kafka.*, the worker sets %d",
+                         listed, known);
         free(readme);
 }
 
@@ -154,7 +155,8 @@ static void test_readme_table_matches_keys(void **state)
          * it ends at the first line that is not a table row. */
         start = strstr(start, "\n| Key | Default |");
         if (!start)
-                fail_msg("docs/configuration.md operations section has no '| Key | Default |' table");
+                fail_msg(
+                    "docs/configuration.md operations section has no '| Key | Default |' table");
         for (line = strtok(start, "\n"); line; line = strtok(NULL, "\n")) {
                 char key[128], def[512];
                 const char *second;
@@ -173,13 +175,16 @@ static void test_readme_table_matches_keys(void **state)
                         const char *second_cell = strchr(line + 1, '|');
                         assert_non_null(second_cell);
                         if (cell_code(second_cell + 1, def, sizeof(def)) < 0)
-                                fail_msg("docs/configuration.md row of '%s' has no `default` cell", key);
+                                fail_msg("docs/configuration.md row of '%s' has no `default` cell",
+                                         key);
                         check_kafka_default(key + 6, def);
                         continue;
                 }
                 idx = known_index(key);
                 if (idx < 0)
-                        fail_msg("docs/configuration.md documents '%s', which config_keys.def does not know", key);
+                        fail_msg("docs/configuration.md documents '%s', which config_keys.def does "
+                                 "not know",
+                                 key);
                 if (seen[idx])
                         fail_msg("docs/configuration.md documents '%s' twice", key);
                 seen[idx] = 1;
@@ -188,29 +193,34 @@ static void test_readme_table_matches_keys(void **state)
                 config_key_info((size_t)idx, &name, NULL, &want, NULL);
                 if (!*want) {
                         if (!strstr(second, "(empty)"))
-                                fail_msg("docs/configuration.md default of '%s' should be (empty)", key);
+                                fail_msg("docs/configuration.md default of '%s' should be (empty)",
+                                         key);
                         continue;
                 }
                 if (cell_code(second + 1, def, sizeof(def)) < 0)
                         fail_msg("docs/configuration.md row of '%s' has no `default` cell", key);
                 if (strcmp(def, want))
-                        fail_msg("docs/configuration.md default of '%s' is '%s', config_keys.def says '%s'", key,
-                                 def, want);
+                        fail_msg("docs/configuration.md default of '%s' is '%s', config_keys.def "
+                                 "says '%s'",
+                                 key, def, want);
                 {
                         /* The Environment column is the variable config_load_env reads. */
                         char env[200], want_env[160];
                         assert_int_equal(config_env_name(key, want_env, sizeof(want_env)), 0);
                         snprintf(env, sizeof(env), "| `%s` |", want_env);
                         if (!strstr(line, env))
-                                fail_msg("docs/configuration.md row of '%s' does not give its variable %s", key,
-                                         want_env);
+                                fail_msg("docs/configuration.md row of '%s' does not give its "
+                                         "variable %s",
+                                         key, want_env);
                 }
         }
         for (size_t i = 0; i < n_keys; i++) {
                 const char *name;
                 config_key_info(i, &name, NULL, NULL, NULL);
                 if (!seen[i])
-                        fail_msg("config key '%s' is missing from docs/configuration.md's config table", name);
+                        fail_msg(
+                            "config key '%s' is missing from docs/configuration.md's config table",
+                            name);
         }
         free(seen);
         free(readme);

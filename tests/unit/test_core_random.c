@@ -29,13 +29,73 @@ static uint32_t next_u32(void)
 
 /* Pieces that exercise the tokenizer's special cases and the parsers. */
 static const char *const pieces[] = {
-        "a", "Z", "I", "İ", "ß", "é", "e\xCC\x81", "ς", "Σ", "ё", "ж", "ա", "ש", "״", "ع", "\xD9\x8E",
-        "क", "\xE0\xA5\x8D", "\xE0\xA4\xBE", "த", "\xE0\xAF\x8D", "'", "\xE2\x80\x99", "-", ".", ",",
-        "@", " ", "\n", "\n\n", "\t", "\xC2\xA0", "\xC2\xAD", "\xE2\x80\x8D", "·", "0", "7", "٣",
-        "http://x.y/z", "www.a.b", "x@y.z", "{", "}", "\"", ":", "[", "]", "\\", "\\u00e9",
-        "\\ud83d\\ude00", "28. April, 2025", "Politik", "{\"title\":\"", "\"body\":\"",
-        "\"language\":\"tr\"", "\"language\":\"fr\"", "\"id\":1", "null", "\xFF", "\xC3", "\xED\xA0\x80",
-        "\xF0\x9F\x98\x80", "\x01", "\x7F", "l'", "qu'", "'da",
+    "a",
+    "Z",
+    "I",
+    "İ",
+    "ß",
+    "é",
+    "e\xCC\x81",
+    "ς",
+    "Σ",
+    "ё",
+    "ж",
+    "ա",
+    "ש",
+    "״",
+    "ع",
+    "\xD9\x8E",
+    "क",
+    "\xE0\xA5\x8D",
+    "\xE0\xA4\xBE",
+    "த",
+    "\xE0\xAF\x8D",
+    "'",
+    "\xE2\x80\x99",
+    "-",
+    ".",
+    ",",
+    "@",
+    " ",
+    "\n",
+    "\n\n",
+    "\t",
+    "\xC2\xA0",
+    "\xC2\xAD",
+    "\xE2\x80\x8D",
+    "·",
+    "0",
+    "7",
+    "٣",
+    "http://x.y/z",
+    "www.a.b",
+    "x@y.z",
+    "{",
+    "}",
+    "\"",
+    ":",
+    "[",
+    "]",
+    "\\",
+    "\\u00e9",
+    "\\ud83d\\ude00",
+    "28. April, 2025",
+    "Politik",
+    "{\"title\":\"",
+    "\"body\":\"",
+    "\"language\":\"tr\"",
+    "\"language\":\"fr\"",
+    "\"id\":1",
+    "null",
+    "\xFF",
+    "\xC3",
+    "\xED\xA0\x80",
+    "\xF0\x9F\x98\x80",
+    "\x01",
+    "\x7F",
+    "l'",
+    "qu'",
+    "'da",
 };
 
 static size_t gen(char *buf, size_t cap)
@@ -87,8 +147,9 @@ static void run(enum article_utf8_policy policy, enum article_format fmt, int it
         struct pipeline_ctx *c = pipeline_ctx_new(&o);
         assert_non_null(m);
         assert_non_null(c);
-        static const char *reasons[] = {"empty", "too_large", "invalid_utf8", "json_syntax",
-                                        "json_not_object", "field_type", "no_text"};
+        static const char *reasons[] = {"empty",       "too_large",       "invalid_utf8",
+                                        "json_syntax", "json_not_object", "field_type",
+                                        "no_text"};
         char buf[2048];
         int ok = 0, rejected = 0;
         for (int it = 0; it < iterations; it++) {
@@ -143,9 +204,9 @@ static void test_text_replace(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_auto_reject),
-                cmocka_unit_test(test_auto_replace),
-                cmocka_unit_test(test_text_replace),
+            cmocka_unit_test(test_auto_reject),
+            cmocka_unit_test(test_auto_replace),
+            cmocka_unit_test(test_text_replace),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

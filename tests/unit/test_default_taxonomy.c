@@ -302,9 +302,11 @@ static void test_multilingual_articles(void **state)
                 int ok = got_lang && !strcmp(got_lang, lang) && sec_ok &&
                          find_topic(topics, topic) && find_topic(topics, country);
                 if (!ok) {
-                        fprintf(stderr, "%s: want section %s, topic %s, country %s; record: %.*s\n",
-                                lang, json_string_value(json_array_get(json_object_get(want, "sections"), 0)),
-                                topic, country, (int)r.json_len, r.json);
+                        fprintf(
+                            stderr, "%s: want section %s, topic %s, country %s; record: %.*s\n",
+                            lang,
+                            json_string_value(json_array_get(json_object_get(want, "sections"), 0)),
+                            topic, country, (int)r.json_len, r.json);
                         failures++;
                 }
                 cases_run++;

@@ -28,8 +28,8 @@ static void test_fnv1a_continues(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fnv1a_vectors),
-                cmocka_unit_test(test_fnv1a_continues),
+            cmocka_unit_test(test_fnv1a_vectors),
+            cmocka_unit_test(test_fnv1a_continues),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

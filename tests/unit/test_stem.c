@@ -219,10 +219,11 @@ static void test_stem_hash(void **state)
         struct stem_pool *p = stem_pool_new(64);
         struct text_tokens t;
         text_tokens_init(&t);
-        const char *s = "Governments governed 2024 internationalizationsexperimentationsandmanymore "
-                        "governments الرئيس";
+        const char *s =
+            "Governments governed 2024 internationalizationsexperimentationsandmanymore "
+            "governments الرئيس";
         assert_int_equal(text_tokenize(&t, s, strlen(s), TEXT_FIELD_BODY, "en"), 0);
-        assert_int_equal(t.stem_hash_n, 0); /* not stemmed yet */
+        assert_int_equal(t.stem_hash_n, 0);       /* not stemmed yet */
         for (int round = 0; round < 2; round++) { /* misses, then hits */
                 assert_int_equal(stem_tokens(p, stem_lang_from_iso("en"), &t), 0);
                 assert_stem_hashes(&t);
@@ -313,10 +314,10 @@ static void test_keyword_meets_article_forms(void **state)
         static const struct {
                 const char *lang, *a, *b;
         } apart[] = {
-            {"tr", "seçim", "seçimlerde"},    /* bare seçim over-stems to seç */
-            {"ta", "தேர்தல்", "தேர்தலில்"},  /* the locative keeps the full noun */
-            {"fi", "vaalit", "vaaleissa"},    /* plural stem vowel changes */
-            {"ga", "rialtas", "rialtais"},    /* genitive slenderisation */
+            {"tr", "seçim", "seçimlerde"}, /* bare seçim over-stems to seç */
+            {"ta", "தேர்தல்", "தேர்தலில்"},    /* the locative keeps the full noun */
+            {"fi", "vaalit", "vaaleissa"}, /* plural stem vowel changes */
+            {"ga", "rialtas", "rialtais"}, /* genitive slenderisation */
         };
         struct stem_pool *p = stem_pool_new(0);
         assert_non_null(p);

@@ -37,8 +37,8 @@
 
 /* The 28 news languages: each has a keyword file lang/<iso>.json. */
 static const char *const required_langs[] = {
-    "ar", "hy", "eu", "ca", "da", "nl", "en", "fi", "fr", "de", "el", "hi", "hu", "id",
-    "ga", "it", "lt", "ne", "no", "pt", "ro", "ru", "sr", "es", "sv", "ta", "tr", "yi", NULL};
+    "ar", "hy", "eu", "ca", "da", "nl", "en", "fi", "fr", "de", "el", "hi", "hu", "id", "ga",
+    "it", "lt", "ne", "no", "pt", "ro", "ru", "sr", "es", "sv", "ta", "tr", "yi", NULL};
 
 /* The IPTC Media Topics top level the default sections must carry, with codes. */
 static const char *const required_sections[][2] = {
@@ -100,7 +100,8 @@ static int load_one(const char *path)
         return 0;
 }
 
-/* labels.json first, then lang/<iso>.json sorted: the layout config/taxonomy/README.md describes. */
+/* labels.json first, then lang/<iso>.json sorted: the layout config/taxonomy/README.md describes.
+ */
 static int setup(void **state)
 {
         (void)state;
@@ -334,7 +335,9 @@ static void test_headers(void **state)
                         const char *base = strrchr(f->path, '/');
                         char want[16];
                         snprintf(want, sizeof(want), "%s.json",
-                                 lang && !strcmp(lang, "*") ? "any" : lang ? lang : "");
+                                 lang && !strcmp(lang, "*") ? "any"
+                                 : lang                     ? lang
+                                                            : "");
                         if (!lang || !base || strcmp(base + 1, want) != 0)
                                 FAIL("%s: \"language\" must name the file (%s)", f->path,
                                      lang ? lang : "missing");
@@ -625,10 +628,10 @@ int main(void)
         }
         snprintf(g_dir, sizeof(g_dir), "%s/config/taxonomy", src);
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_headers),     cmocka_unit_test(test_labels),
-            cmocka_unit_test(test_keywords),    cmocka_unit_test(test_sections_iptc_top_level),
-            cmocka_unit_test(test_aliases),
-            cmocka_unit_test(test_topics_file), cmocka_unit_test(test_geo_file),
+            cmocka_unit_test(test_headers),  cmocka_unit_test(test_labels),
+            cmocka_unit_test(test_keywords), cmocka_unit_test(test_sections_iptc_top_level),
+            cmocka_unit_test(test_aliases),  cmocka_unit_test(test_topics_file),
+            cmocka_unit_test(test_geo_file),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,7 +13,6 @@
 #include "pipeline.h"
 #include "log.h"
 
-
 static void check_config_usage(FILE *out)
 {
         fprintf(out,

@@ -17,7 +17,6 @@
 #include "log.h"
 #include "replay.h"
 
-
 static void replay_usage(FILE *out)
 {
         fprintf(out,

@@ -18,15 +18,15 @@ struct command {
 };
 
 static const struct command commands[] = {
-        {"run", cmd_run, "consume raw articles from Kafka, tag them, produce enriched records"},
-        {"classify", cmd_classify, "tag articles from files or stdin, one JSON record per line"},
-        {"train", cmd_train, "learn keyword weights from labelled JSON lines (taxonomy format)"},
-        {"eval", cmd_eval, "measure a model on labelled JSON lines"},
-        {"train-lang", cmd_train_lang, "build the language model from <iso>.txt files"},
-        {"check-config", cmd_check_config, "validate a config file without connecting"},
-        {"taxonomy", cmd_taxonomy, "taxonomy coverage per language and label; keyword audit"},
-        {"diff", cmd_diff, "what a new taxonomy changes: gained, lost, moved tags per label"},
-        {"replay", cmd_replay, "send dead letters back to their input topic, once"},
+    {"run", cmd_run, "consume raw articles from Kafka, tag them, produce enriched records"},
+    {"classify", cmd_classify, "tag articles from files or stdin, one JSON record per line"},
+    {"train", cmd_train, "learn keyword weights from labelled JSON lines (taxonomy format)"},
+    {"eval", cmd_eval, "measure a model on labelled JSON lines"},
+    {"train-lang", cmd_train_lang, "build the language model from <iso>.txt files"},
+    {"check-config", cmd_check_config, "validate a config file without connecting"},
+    {"taxonomy", cmd_taxonomy, "taxonomy coverage per language and label; keyword audit"},
+    {"diff", cmd_diff, "what a new taxonomy changes: gained, lost, moved tags per label"},
+    {"replay", cmd_replay, "send dead letters back to their input topic, once"},
 };
 
 static void usage(FILE *out)

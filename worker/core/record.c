@@ -297,15 +297,15 @@ int record_build(struct record_buf *out, const struct article *a, const struct r
                 return -1;
         }
         /* [classify] pre-rendered text when the classifier gives it */
-        if (tags->section_text ? put_key(out, "section") < 0 ||
-                                         record_put_raw(out, tags->section_text,
-                                                        tags->section_text_len) < 0
-                               : put_json(out, "section", tags->section) < 0)
+        if (tags->section_text
+                ? put_key(out, "section") < 0 ||
+                      record_put_raw(out, tags->section_text, tags->section_text_len) < 0
+                : put_json(out, "section", tags->section) < 0)
                 return -1;
-        if (tags->topics_text ? put_key(out, "topics") < 0 ||
-                                        record_put_raw(out, tags->topics_text,
-                                                       tags->topics_text_len) < 0
-                              : put_json(out, "topics", tags->topics) < 0)
+        if (tags->topics_text
+                ? put_key(out, "topics") < 0 ||
+                      record_put_raw(out, tags->topics_text, tags->topics_text_len) < 0
+                : put_json(out, "topics", tags->topics) < 0)
                 return -1;
         if (tags->has_fingerprint) {
                 char hex[17];

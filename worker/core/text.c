@@ -369,14 +369,14 @@ static enum text_script script_of(int32_t cp)
 
 /* Language-dependent rules, decided once per call. */
 struct lang_rules {
-        int turkish; /* I -> ı; apostrophe ends the word (Ankara'da) */
-        int elision; /* fr/it/ca/ga: drop l', d', qu', ... */
-        int italian; /* it: also dell', nell', sull', ... */
-        int irish;   /* ga: t-, n-, h- before a vowel stay on the word (the stemmer drops them) */
-        int romanian;  /* ro: comma-below ș ț fold to the cedilla ş ţ that libstemmer's
-                          Romanian stemmer (Debian 12 and 13) strips suffixes with */
-        int nukta;     /* hi/ne: the nukta is dropped (फ़िल्म and फिल्म are one word in print) */
-        int arabic;    /* ar: the conjunction و/ف before an article goes (والحكومة -> الحكومة) */
+        int turkish;  /* I -> ı; apostrophe ends the word (Ankara'da) */
+        int elision;  /* fr/it/ca/ga: drop l', d', qu', ... */
+        int italian;  /* it: also dell', nell', sull', ... */
+        int irish;    /* ga: t-, n-, h- before a vowel stay on the word (the stemmer drops them) */
+        int romanian; /* ro: comma-below ș ț fold to the cedilla ş ţ that libstemmer's
+                         Romanian stemmer (Debian 12 and 13) strips suffixes with */
+        int nukta; /* hi/ne: the nukta is dropped (फ़िल्म and फिल्म are one word in print) */
+        int arabic; /* ar: the conjunction و/ف before an article goes (والحكومة -> الحكومة) */
 };
 
 static void lang_rules_of(const char *lang, struct lang_rules *r)

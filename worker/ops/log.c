@@ -43,9 +43,9 @@ static size_t log_put_escaped(char *dst, size_t pos, size_t cap, const char *s)
 
 /* The format attribute lets clang's -Wformat-nonliteral (from -Wformat=2) see
  * that fmt is checked at the callers; without it the clang builds (fuzz) fail. */
-__attribute__((format(printf, 5, 0)))
-static void log_vwrite(enum log_level lvl, const char *func, int line, const char *event,
-                       const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0))) static void log_vwrite(enum log_level lvl, const char *func,
+                                                             int line, const char *event,
+                                                             const char *fmt, va_list ap)
 {
         char msg[2048], out[4608];
         struct timespec ts;
@@ -56,14 +56,15 @@ static void log_vwrite(enum log_level lvl, const char *func, int line, const cha
         clock_gettime(CLOCK_REALTIME, &ts);
         gmtime_r(&ts.tv_sec, &tm);
         pos = strftime(out, sizeof(out), "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
-        pos += (size_t)snprintf(out + pos, sizeof(out) - pos, ".%03ldZ\",\"level\":\"%s\",\"event\":\"",
-                                ts.tv_nsec / 1000000, level_names[lvl]);
+        pos += (size_t)snprintf(out + pos, sizeof(out) - pos,
+                                ".%03ldZ\",\"level\":\"%s\",\"event\":\"", ts.tv_nsec / 1000000,
+                                level_names[lvl]);
         pos = log_put_escaped(out, pos, sizeof(out) - 64, event);
         pos += (size_t)snprintf(out + pos, sizeof(out) - pos, "\",\"msg\":\"");
         pos = log_put_escaped(out, pos, sizeof(out) - 128, msg);
         if (func)
-                pos += (size_t)snprintf(out + pos, sizeof(out) - pos, "\",\"func\":\"%s\",\"line\":%d}\n",
-                                        func, line);
+                pos += (size_t)snprintf(out + pos, sizeof(out) - pos,
+                                        "\",\"func\":\"%s\",\"line\":%d}\n", func, line);
         else
                 pos += (size_t)snprintf(out + pos, sizeof(out) - pos, "\"}\n");
         if (pos >= sizeof(out))

@@ -23,12 +23,11 @@ int log_level_parse(const char *s);
 
 /** Logs one event; @p event is a short machine-readable name. */
 void log_event(enum log_level lvl, const char *event, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /** Logs at error level with function and line, then exits with @p code. */
-#define LOG_FATAL(code, event, ...) \
-        log_fatal_at(__func__, __LINE__, (code), (event), __VA_ARGS__)
+#define LOG_FATAL(code, event, ...) log_fatal_at(__func__, __LINE__, (code), (event), __VA_ARGS__)
 void log_fatal_at(const char *func, int line, int code, const char *event, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6), noreturn));
+    __attribute__((format(printf, 5, 6), noreturn));
 
 #endif
