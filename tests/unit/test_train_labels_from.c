@@ -118,6 +118,16 @@ static void test_usage(void **state)
             run("--labels-from source-section --kind topic --input x --out y", out, sizeof(out)),
             2);
         assert_non_null(strstr(out, "--kind topic"));
+        /* a topic (tests/integration/test_train_topic.sh) instead of a file, not both */
+        assert_int_equal(
+            run("--labels-from source-section --input x --topic t --out y", out, sizeof(out)), 2);
+        assert_non_null(strstr(out, "--input and --topic exclude each other"));
+        assert_int_equal(run("--input x --limit 5 --out y", out, sizeof(out)), 2);
+        assert_non_null(strstr(out, "apply to --topic only"));
+        assert_int_equal(run("--input x -b localhost:9092 --out y", out, sizeof(out)), 2);
+        assert_non_null(strstr(out, "apply to --topic only"));
+        assert_int_equal(run("--topic t --limit 0 --out y", out, sizeof(out)), 2);
+        assert_non_null(strstr(out, "--limit"));
         assert_int_equal(run("--help", out, sizeof(out)), 0);
         assert_non_null(strstr(out, "--labels-from source-section"));
 }

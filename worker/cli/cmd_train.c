@@ -1,6 +1,7 @@
-/* stemtag train: labelled JSON lines -> a taxonomy file (format v1) with
- * learned stem weights (learn.h). The output loads like any hand-written
- * taxonomy: `stemtag classify --taxonomy model.json`. */
+/* stemtag train: labelled JSON lines (a file, or a bounded sample of a Kafka
+ * topic) -> a taxonomy file (format v1) with learned stem weights (learn.h).
+ * The output loads like any hand-written taxonomy: `stemtag classify
+ * --taxonomy model.json`. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,10 @@
 #include <time.h>
 
 #include "classify.h"
+#include "cli_config.h"
+#include "cli_kafka.h"
 #include "commands.h"
+#include "config.h"
 #include "hash.h"
 #include "labelled.h"
 #include "learn.h"
@@ -16,15 +20,27 @@
 #include "stem.h"
 #include "taxonomy.h"
 #include "text.h"
+#include "topic_read.h"
+
+#define TRAIN_TOPIC_LIMIT 10000 /* --limit default with --topic */
 
 static void usage(FILE *out)
 {
         fprintf(
             out,
-            "Usage: stemtag train --input labelled.jsonl --out model.json [options]\n\n"
+            "Usage: stemtag train --input labelled.jsonl --out model.json [options]\n"
+            "       stemtag train --topic T [-b BROKERS] [--limit N] --out model.json [options]\n\n"
             "Learns per-label stem and stem-bigram weights (one-vs-rest linear SVM) and\n"
             "writes them in the taxonomy format, usable with `classify --taxonomy`.\n\n"
             "  -i, --input FILE        JSON lines: {\"title\",\"body\",\"label\",\"lang\"}\n"
+            "      --topic TOPIC       instead of --input: the JSON messages of this Kafka\n"
+            "                          topic, one article each (from the beginning of every\n"
+            "                          partition to its end at start; nothing committed)\n"
+            "      --limit N           --topic: at most N articles (default 10000)\n"
+            "  -b, --brokers LIST      --topic: = -X kafka.bootstrap.servers=LIST\n"
+            "  -c, --config FILE       --topic: the Kafka client's kafka.* settings, loaded\n"
+            "                          as `run` loads them (also the environment)\n"
+            "  -X key=value            --topic: set one config key (repeatable)\n"
             "  -o, --out FILE          taxonomy file to write\n"
             "  -k, --kind KIND         section (one label per article; default) or topic\n"
             "                          (label is a list; thresholds tuned by cross-validation)\n"
@@ -38,7 +54,7 @@ static void usage(FILE *out)
             "      --max-weights N     keep the N largest weights in the file (default 150000)\n"
             "      --folds N           topic kind: cross-validation folds (default 3)\n"
             "      --title-weight X    as classify.title.weight at classify time (default 3)\n"
-            "      --name NAME         taxonomy name (default: learned-<input file name>)\n\n"
+            "      --name NAME         taxonomy name (default: learned-<file or topic name>)\n\n"
             "Learning from the feed's own desk labels (no hand labelling):\n"
             "      --labels-from source-section\n"
             "                          the input is raw articles (docs/formats.md); each\n"
@@ -204,12 +220,17 @@ out:
 struct train_args {
         struct learn_options lo;
         const char *input, *out, *label_field, *lang, *name, *section_field;
-        const char *tx_paths[17]; /* NULL-terminated */
+        const char *topic;                 /* --topic, instead of --input */
+        const char *source;                /* --input or --topic: names the input in messages */
+        size_t limit;                      /* --topic: at most this many articles */
+        struct cli_config_args kafka_args; /* -c/-X/-b (owned: cli_config_args_free) */
+        const char *tx_paths[17];          /* NULL-terminated */
         size_t n_tx;
         int from_sections;
 };
 
-/* Fills @p a from the command line: -1 to go on, else the exit code. */
+/* Fills @p a from the command line: -1 to go on, else the exit code; either
+ * way cli_config_args_free(&a->kafka_args) afterwards. */
 static int train_parse(int argc, char **argv, struct train_args *a)
 {
         static const struct option longopts[] = {
@@ -220,7 +241,7 @@ static int train_parse(int argc, char **argv, struct train_args *a)
             {"lang", required_argument, NULL, 'l'},
             {"seed", required_argument, NULL, 's'},
             {"epochs", required_argument, NULL, 'e'},
-            {"c", required_argument, NULL, 'c'},
+            {"c", required_argument, NULL, 'C'},
             {"min-df", required_argument, NULL, 'm'},
             {"max-features", required_argument, NULL, 'F'},
             {"max-weights", required_argument, NULL, 'W'},
@@ -230,6 +251,10 @@ static int train_parse(int argc, char **argv, struct train_args *a)
             {"labels-from", required_argument, NULL, 'S'},
             {"section-field", required_argument, NULL, 'E'},
             {"taxonomy", required_argument, NULL, 'T'},
+            {"topic", required_argument, NULL, 'P'},
+            {"limit", required_argument, NULL, 'N'},
+            {"config", required_argument, NULL, 'c'},
+            {"brokers", required_argument, NULL, 'b'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -237,12 +262,17 @@ static int train_parse(int argc, char **argv, struct train_args *a)
         learn_options_default(&a->lo);
         a->label_field = "label";
         a->section_field = "section";
+        cli_config_args_init(&a->kafka_args, argc);
         struct learn_options *lo = &a->lo;
-        int kind_given = 0;
+        int kind_given = 0, kafka_given = 0;
         double v;
         int opt;
         optind = 1;
-        while ((opt = getopt_long(argc, argv, "i:o:k:h", longopts, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "i:o:k:c:X:b:h", longopts, NULL)) != -1) {
+                if (cli_config_args_take(&a->kafka_args, opt, optarg)) {
+                        kafka_given = 1;
+                        continue;
+                }
                 switch (opt) {
                 case 'i':
                         a->input = optarg;
@@ -281,7 +311,7 @@ static int train_parse(int argc, char **argv, struct train_args *a)
                                 return EXIT_USAGE;
                         lo->epochs = (int)v;
                         break;
-                case 'c':
+                case 'C':
                         if (parse_num("--c", optarg, 1e-6, 1e6, &lo->c))
                                 return EXIT_USAGE;
                         break;
@@ -332,6 +362,14 @@ static int train_parse(int argc, char **argv, struct train_args *a)
                         }
                         a->tx_paths[a->n_tx++] = optarg;
                         break;
+                case 'P':
+                        a->topic = optarg;
+                        break;
+                case 'N':
+                        if (parse_num("--limit", optarg, 1, 1e9, &v))
+                                return EXIT_USAGE;
+                        a->limit = (size_t)v;
+                        break;
                 case 'h':
                         usage(stdout);
                         return EXIT_OK;
@@ -340,10 +378,21 @@ static int train_parse(int argc, char **argv, struct train_args *a)
                         return EXIT_USAGE;
                 }
         }
-        if (!a->input || !a->out || optind != argc) {
+        if (a->input && a->topic) {
+                fprintf(stderr, "stemtag train: --input and --topic exclude each other\n");
+                return EXIT_USAGE;
+        }
+        if ((a->limit || kafka_given) && !a->topic) {
+                fprintf(stderr, "stemtag train: --limit, -c, -X and -b apply to --topic only\n");
+                return EXIT_USAGE;
+        }
+        if ((!a->input && !a->topic) || !a->out || optind != argc) {
                 usage(stderr);
                 return EXIT_USAGE;
         }
+        a->source = a->input ? a->input : a->topic;
+        if (!a->limit)
+                a->limit = TRAIN_TOPIC_LIMIT;
         if (a->from_sections && kind_given) {
                 fprintf(stderr, "stemtag train: --labels-from source-section learns sections "
                                 "(one per article): --kind topic does not apply\n");
@@ -414,7 +463,7 @@ static int train_run(const struct train_args *a, const struct labelled_set *set)
                         fprintf(stderr,
                                 "stemtag train: %s: article %zu has %zu labels; --kind section "
                                 "needs exactly one (use --kind topic)\n",
-                                a->input, i + 1, d->n_labels);
+                                a->source, i + 1, d->n_labels);
                         goto out;
                 }
                 int lg = labelled_tokenize(d, a->lang, pool, &toks);
@@ -427,7 +476,7 @@ static int train_run(const struct train_args *a, const struct labelled_set *set)
         train_version(a, h, version, sizeof(version));
         const char *name = a->name;
         if (!name) {
-                train_default_name(a->input, defname, sizeof(defname));
+                train_default_name(a->source, defname, sizeof(defname));
                 name = defname;
         }
         struct timespec t0, t1;
@@ -457,27 +506,145 @@ out:
         return rc;
 }
 
+/* Where a message came from, to put the sample in topic order. */
+struct train_msg_key {
+        int32_t partition;
+        int64_t offset;
+        size_t doc;
+};
+
+static int cmp_msg_key(const void *a, const void *b)
+{
+        const struct train_msg_key *x = a, *y = b;
+        if (x->partition != y->partition)
+                return x->partition < y->partition ? -1 : 1;
+        return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Puts the documents in (partition, offset) order: the read interleaves the
+ * partitions as they arrive, and the model (its weights and version) depends
+ * on the order, so this keeps the same topic content giving the same file. */
+static int train_topic_order(struct labelled_set *set, struct train_msg_key *keys)
+{
+        if (set->n < 2)
+                return 0;
+        qsort(keys, set->n, sizeof(*keys), cmp_msg_key);
+        struct labelled_doc *docs = malloc(set->n * sizeof(*docs));
+        if (!docs)
+                return -1;
+        for (size_t i = 0; i < set->n; i++)
+                docs[i] = set->docs[keys[i].doc];
+        free(set->docs);
+        set->docs = docs;
+        set->cap = set->n;
+        return 0;
+}
+
+/* --topic: up to a->limit messages of the topic into @p set (labelled_free it
+ * either way), as labelled_read_ex reads the lines of a file; empty messages
+ * (tombstones) are skipped. 0, or an exit code. */
+static int train_read_topic(struct train_args *a, const char *field, struct labelled_set *set)
+{
+        char err[512], where[512];
+        const char **kafka = NULL;
+        struct train_msg_key *keys = NULL; /* one per document of @p set */
+        size_t n_keys = 0;
+        struct topic_reader *rd = NULL;
+        struct config *cfg = cli_config_load(&a->kafka_args, 0, err, sizeof(err));
+        int rc = EXIT_FAILURE_RUNTIME, got = 0;
+        memset(set, 0, sizeof(*set));
+        if (!cfg) {
+                fprintf(stderr, "stemtag train: %s\n", err);
+                return EXIT_USAGE;
+        }
+        if (!(kafka = cli_kafka_pairs(cfg)))
+                goto oom;
+        struct topic_read_options o = {
+            .kafka = kafka,
+            .topic = a->topic,
+            .group = "stemtag-train",
+            .partition = -1,
+            .from_offset = -1,
+            .to_offset = -1,
+            .timeout_ms = 30000,
+        };
+        if (!(rd = topic_reader_open(&o, err, sizeof(err)))) {
+                fprintf(stderr, "stemtag train: %s\n", err);
+                goto out;
+        }
+        rd_kafka_message_t *m;
+        while (set->n < a->limit && (got = topic_reader_next(rd, &m, err, sizeof(err))) > 0) {
+                int bad = 0;
+                if (m->payload && m->len) {
+                        size_t n = set->n;
+                        if (n == n_keys) {
+                                size_t nk = n_keys ? 2 * n_keys : 1024;
+                                struct train_msg_key *p = realloc(keys, nk * sizeof(*p));
+                                if (!p) {
+                                        rd_kafka_message_destroy(m);
+                                        goto oom;
+                                }
+                                keys = p;
+                                n_keys = nk;
+                        }
+                        snprintf(where, sizeof(where), "%s[%d]@%lld", a->topic, (int)m->partition,
+                                 (long long)m->offset);
+                        bad = labelled_add_json(set, m->payload, m->len, field, a->from_sections,
+                                                where, err, sizeof(err));
+                        keys[n] = (struct train_msg_key){m->partition, m->offset, n};
+                }
+                rd_kafka_message_destroy(m);
+                if (bad) {
+                        got = -1;
+                        break;
+                }
+        }
+        if (got < 0) {
+                fprintf(stderr, "stemtag train: %s\n", err);
+                goto out;
+        }
+        if (train_topic_order(set, keys))
+                goto oom;
+        fprintf(stderr, "stemtag train: %s: read %zu articles%s\n", a->topic, set->n,
+                set->n == a->limit ? " (--limit)" : "");
+        rc = 0;
+        goto out;
+oom:
+        fprintf(stderr, "stemtag train: out of memory\n");
+out:
+        topic_reader_close(rd);
+        free(keys);
+        free(kafka);
+        config_destroy(cfg);
+        return rc;
+}
+
 int cmd_train(int argc, char **argv)
 {
         struct train_args a;
+        struct labelled_set set = {0};
+        char err[512];
         int rc = train_parse(argc, argv, &a);
         if (rc >= 0)
-                return rc;
-        rc = EXIT_OK;
-        char err[512];
-        struct labelled_set set;
-        if (labelled_read_ex(a.input, a.from_sections ? a.section_field : a.label_field,
-                             a.from_sections, &set, err, sizeof(err))) {
+                goto out;
+        const char *field = a.from_sections ? a.section_field : a.label_field;
+        if (a.topic) {
+                rc = train_read_topic(&a, field, &set);
+        } else if (labelled_read_ex(a.input, field, a.from_sections, &set, err, sizeof(err))) {
                 fprintf(stderr, "stemtag train: %s\n", err);
-                return EXIT_FAILURE_RUNTIME;
+                rc = EXIT_FAILURE_RUNTIME;
+        } else {
+                rc = EXIT_OK;
         }
-        if (a.from_sections) {
+        if (!rc && a.from_sections) {
                 if (!a.n_tx)
                         a.tx_paths[a.n_tx++] = "config/taxonomy";
-                rc = map_source_sections(&set, a.tx_paths, a.input, a.section_field);
+                rc = map_source_sections(&set, a.tx_paths, a.source, a.section_field);
         }
         if (!rc)
                 rc = train_run(&a, &set);
+out:
         labelled_free(&set);
+        cli_config_args_free(&a.kafka_args);
         return rc;
 }

@@ -25,26 +25,25 @@ static json_t *first_string(json_t *o, const char *a, const char *b, const char 
         return json_is_string(v) ? v : NULL;
 }
 
-static int add_doc(struct labelled_set *set, size_t *cap, json_t *o, const char *label_field,
-                   int allow_missing, const char *path, size_t line, char *errstr,
-                   size_t errstr_size)
+static int add_doc(struct labelled_set *set, json_t *o, const char *label_field, int allow_missing,
+                   const char *where, char *errstr, size_t errstr_size)
 {
         json_t *lab = json_object_get(o, label_field);
         if (allow_missing && json_is_null(lab))
                 lab = NULL;
         size_t nl = json_is_array(lab) ? json_array_size(lab) : json_is_string(lab) ? 1 : 0;
         if (lab ? !json_is_array(lab) && !json_is_string(lab) : !allow_missing) {
-                snprintf(errstr, errstr_size, "%s:%zu: field \"%s\" missing or not a string/list",
-                         path, line, label_field);
+                snprintf(errstr, errstr_size, "%s: field \"%s\" missing or not a string/list",
+                         where, label_field);
                 return -1;
         }
-        if (set->n == *cap) {
-                size_t nc = *cap ? *cap * 2 : 1024;
+        if (set->n == set->cap) {
+                size_t nc = set->cap ? set->cap * 2 : 1024;
                 struct labelled_doc *p = realloc(set->docs, nc * sizeof(*p));
                 if (!p)
                         goto oom;
                 set->docs = p;
-                *cap = nc;
+                set->cap = nc;
         }
         struct labelled_doc *d = &set->docs[set->n];
         memset(d, 0, sizeof(*d));
@@ -60,8 +59,8 @@ static int add_doc(struct labelled_set *set, size_t *cap, json_t *o, const char 
         for (size_t i = 0; i < nl; i++) {
                 json_t *s = json_is_array(lab) ? json_array_get(lab, i) : lab;
                 if (!json_is_string(s)) {
-                        snprintf(errstr, errstr_size, "%s:%zu: \"%s\" must hold strings", path,
-                                 line, label_field);
+                        snprintf(errstr, errstr_size, "%s: \"%s\" must hold strings", where,
+                                 label_field);
                         return -1;
                 }
                 if (!(d->labels[d->n_labels++] = strdup(json_string_value(s))))
@@ -70,8 +69,24 @@ static int add_doc(struct labelled_set *set, size_t *cap, json_t *o, const char 
         set->bytes += strlen(d->title) + strlen(d->body);
         return 0;
 oom:
-        snprintf(errstr, errstr_size, "%s:%zu: out of memory", path, line);
+        snprintf(errstr, errstr_size, "%s: out of memory", where);
         return -1;
+}
+
+int labelled_add_json(struct labelled_set *set, const char *text, size_t len,
+                      const char *label_field, int allow_missing, const char *where, char *errstr,
+                      size_t errstr_size)
+{
+        json_error_t jerr;
+        json_t *o = json_loadb(text, len, 0, &jerr);
+        if (!json_is_object(o)) {
+                snprintf(errstr, errstr_size, "%s: %s", where, o ? "not a JSON object" : jerr.text);
+                json_decref(o);
+                return -1;
+        }
+        int rc = add_doc(set, o, label_field, allow_missing, where, errstr, errstr_size);
+        json_decref(o);
+        return rc;
 }
 
 int labelled_read(const char *path, const char *label_field, struct labelled_set *set, char *errstr,
@@ -89,26 +104,17 @@ int labelled_read_ex(const char *path, const char *label_field, int allow_missin
                 snprintf(errstr, errstr_size, "%s: cannot open", path);
                 return -1;
         }
-        char *line = NULL;
-        size_t lcap = 0, cap = 0, lineno = 0;
+        char *line = NULL, where[512];
+        size_t lcap = 0, lineno = 0;
         ssize_t len;
         int rc = 0;
         while ((len = getline(&line, &lcap, f)) >= 0) {
                 lineno++;
                 if (len == 0 || line[0] == '\n')
                         continue;
-                json_error_t jerr;
-                json_t *o = json_loadb(line, (size_t)len, 0, &jerr);
-                if (!json_is_object(o)) {
-                        snprintf(errstr, errstr_size, "%s:%zu: %s", path, lineno,
-                                 o ? "not a JSON object" : jerr.text);
-                        json_decref(o);
-                        rc = -1;
-                        break;
-                }
-                rc = add_doc(set, &cap, o, label_field, allow_missing, path, lineno, errstr,
-                             errstr_size);
-                json_decref(o);
+                snprintf(where, sizeof(where), "%s:%zu", path, lineno);
+                rc = labelled_add_json(set, line, (size_t)len, label_field, allow_missing, where,
+                                       errstr, errstr_size);
                 if (rc)
                         break;
         }

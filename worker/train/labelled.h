@@ -20,6 +20,7 @@ struct labelled_doc {
 struct labelled_set {
         struct labelled_doc *docs;
         size_t n;
+        size_t cap;   /* docs allocated */
         size_t bytes; /* title + body bytes of all documents */
 };
 
@@ -34,6 +35,16 @@ int labelled_read(const char *path, const char *label_field, struct labelled_set
  *  section field is optional. */
 int labelled_read_ex(const char *path, const char *label_field, int allow_missing,
                      struct labelled_set *set, char *errstr, size_t errstr_size);
+/**
+ * @brief Adds one JSON object (@p len bytes of @p text: a line of a file, a
+ * Kafka message) to @p set, read as labelled_read_ex reads a line; @p set
+ * starts zeroed and labelled_free frees it, also after an error. @p where
+ * names the object in errors ("file:12", "topic[0]@12").
+ * @returns 0, or -1 with @p errstr.
+ */
+int labelled_add_json(struct labelled_set *set, const char *text, size_t len,
+                      const char *label_field, int allow_missing, const char *where, char *errstr,
+                      size_t errstr_size);
 void labelled_free(struct labelled_set *set);
 /** Frees what @p d owns and zeroes it (to drop one document from a set). */
 void labelled_doc_free(struct labelled_doc *d);
