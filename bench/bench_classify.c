@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_paths.h"
 #include "classify.h"
 #include "pipeline.h"
 #include "stem.h"
@@ -130,15 +131,12 @@ static double run_classify_only(const struct pipeline_options *o,
 
 int main(int argc, char **argv)
 {
-        const char *src = getenv("STEMTAG_SOURCE_DIR");
-        char root[1024], langid[1200], tx_default[1200], shared[1200];
-        snprintf(root, sizeof(root), "%s", src ? src : ".");
-        snprintf(langid, sizeof(langid), "%s/config/langid.model", root);
-        snprintf(tx_default, sizeof(tx_default), "%s/config/taxonomy", root);
+        struct bench_paths bp;
+        bench_paths_init(&bp);
         const char **tx = calloc((size_t)argc + 4, sizeof(char *));
         const char **files = calloc((size_t)argc + 8, sizeof(char *));
         size_t ntx = 0, nfiles = 0;
-        const char *langid_path = langid;
+        const char *langid_path = bp.langid;
         for (int i = 1; i < argc; i++) {
                 if (!strcmp(argv[i], "--taxonomy") && i + 1 < argc)
                         tx[ntx++] = argv[++i];
@@ -148,13 +146,12 @@ int main(int argc, char **argv)
                         files[nfiles++] = argv[i];
         }
         if (!ntx)
-                tx[ntx++] = tx_default;
+                tx[ntx++] = bp.taxonomy;
         if (!nfiles) {
-                snprintf(shared, sizeof(shared), "%s/../shared/corpora/news", root);
                 const char *corpora[] = {"bbc", "reuters", "de-headlines", "xglue-nc-de", "sib200"};
                 for (size_t i = 0; i < 5; i++) {
                         char *p = malloc(1400);
-                        snprintf(p, 1400, "%s/%s/train.jsonl", shared, corpora[i]);
+                        snprintf(p, 1400, "%s/%s/train.jsonl", bp.shared, corpora[i]);
                         FILE *f = fopen(p, "r");
                         if (f) {
                                 fclose(f);
@@ -166,15 +163,12 @@ int main(int argc, char **argv)
                 if (!nfiles) {
                         printf("bench_classify: no corpora under %s (set STEMTAG_SOURCE_DIR): "
                                "no figures\n",
-                               shared);
+                               bp.shared);
                         return 0;
                 }
         }
         struct pipeline_options o;
-        pipeline_options_default(&o);
-        o.langid_model_path = langid_path;
-        o.taxonomy_paths = tx;
-        o.processed_at = "2026-01-01T00:00:00.000Z"; /* no clock calls in the loop */
+        bench_options_init(&o, langid_path, tx);
         char err[512];
         struct pipeline_model *m = pipeline_model_load(&o, err, sizeof(err));
         if (!m) {

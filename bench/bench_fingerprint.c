@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_paths.h"
 #include "fingerprint.h"
 #include "pipeline.h"
 
@@ -76,18 +77,11 @@ static void bench_file(const char *path, const struct pipeline_options *o,
 
 int main(int argc, char **argv)
 {
-        const char *src = getenv("STEMTAG_SOURCE_DIR");
-        char root[1024], langid[1200], tx_default[1200], shared[1200];
-        snprintf(root, sizeof(root), "%s", src ? src : ".");
-        snprintf(langid, sizeof(langid), "%s/config/langid.model", root);
-        snprintf(tx_default, sizeof(tx_default), "%s/config/taxonomy", root);
-        snprintf(shared, sizeof(shared), "%s/../shared/corpora/news", root);
-        const char *tx[] = {tx_default, NULL};
+        struct bench_paths bp;
+        bench_paths_init(&bp);
+        const char *tx[] = {bp.taxonomy, NULL};
         struct pipeline_options o;
-        pipeline_options_default(&o);
-        o.langid_model_path = langid;
-        o.taxonomy_paths = tx;
-        o.processed_at = "2026-01-01T00:00:00.000Z";
+        bench_options_init(&o, bp.langid, tx);
         char err[512];
         struct pipeline_model *m = pipeline_model_load(&o, err, sizeof(err));
         if (!m) {
@@ -105,7 +99,7 @@ int main(int argc, char **argv)
                 const char *corpora[] = {"bbc", "reuters", "de-headlines", "xglue-nc-de", "sib200"};
                 for (size_t i = 0; i < 5; i++) {
                         char p[1400];
-                        snprintf(p, sizeof(p), "%s/%s/train.jsonl", shared, corpora[i]);
+                        snprintf(p, sizeof(p), "%s/%s/train.jsonl", bp.shared, corpora[i]);
                         FILE *f = fopen(p, "r");
                         if (!f) {
                                 printf("bench_fingerprint: no %s: skipped\n", p);

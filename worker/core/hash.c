@@ -7,7 +7,7 @@ uint64_t hash_fnv1a(const void *data, size_t len, uint64_t seed)
 
         for (size_t i = 0; i < len; i++) {
                 h ^= p[i];
-                h *= 0x100000001b3ULL;
+                h *= HASH_FNV_PRIME;
         }
         return h;
 }

@@ -9,7 +9,8 @@
 #include <string.h>
 
 /** FNV-1a 64-bit of @p len bytes, continuing from @p seed (use HASH_FNV_SEED). */
-#define HASH_FNV_SEED 0xcbf29ce484222325ULL
+#define HASH_FNV_SEED  0xcbf29ce484222325ULL
+#define HASH_FNV_PRIME 0x100000001b3ULL
 uint64_t hash_fnv1a(const void *data, size_t len, uint64_t seed);
 
 /** A 64-bit mix (splitmix64 finaliser) to spread weak hashes over table slots. */

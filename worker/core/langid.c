@@ -253,8 +253,6 @@ static inline int classify_cp(uint32_t c, uint32_t *lower)
         }
 }
 
-#define FNV_PRIME 0x100000001b3ULL
-
 static inline uint32_t feature_key(uint64_t h, unsigned order)
 {
         uint32_t k = (uint32_t)(hash_mix64(h ^ ((uint64_t)order << 56)) >> 32);
@@ -298,13 +296,13 @@ static inline __attribute__((always_inline)) void emit_word(struct extract_state
          * so no second array is copied per character. */
         uint64_t h[LANGID_MAX_ORDER + 1];
         h[0] = HASH_FNV_SEED;
-        h[1] = (HASH_FNV_SEED ^ ' ') * FNV_PRIME;
+        h[1] = (HASH_FNV_SEED ^ ' ') * HASH_FNV_PRIME;
         uint64_t word = HASH_FNV_SEED;
         for (unsigned i = 0; i <= n; i++) {
                 uint32_t c = i < n ? x->w[i] : ' ';
                 unsigned maxo = i + 2 < LANGID_MAX_ORDER ? i + 2 : LANGID_MAX_ORDER;
                 for (unsigned o = maxo; o >= 1; o--)
-                        h[o] = (h[o - 1] ^ c) * FNV_PRIME;
+                        h[o] = (h[o - 1] ^ c) * HASH_FNV_PRIME;
                 /* orders 1..maxo that the model uses, lowest first; the
                  * trailing boundary's unigram is skipped too */
                 uint32_t emit = x->order_mask & ((2u << maxo) - 2u) & (i == n ? ~2u : ~0u);
@@ -314,7 +312,7 @@ static inline __attribute__((always_inline)) void emit_word(struct extract_state
                         sink(ud, feature_key(h[o], o), o);
                 }
                 if (i < n)
-                        word = (word ^ c) * FNV_PRIME;
+                        word = (word ^ c) * HASH_FNV_PRIME;
         }
         if (x->order_mask & (1u << LANGID_WORD_ORDER))
                 sink(ud, feature_key(word, LANGID_WORD_ORDER), LANGID_WORD_ORDER);
