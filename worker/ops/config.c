@@ -700,15 +700,25 @@ static int config_edit_distance(const char *a, const char *b)
 }
 
 /* An unknown STEMTAG_* name: a misspelt key would otherwise change nothing
- * and say nothing. Logged once per variable, with the nearest key's name. */
+ * and say nothing. Logged once per variable and process, with the nearest
+ * key's name: every SIGHUP reload (and each config of `diff`) reads the same
+ * environment again, and the warning says nothing new the second time. */
 static void config_env_report_unknown(const char *name)
 {
+        static char reported[16][64]; /* past 16 names, repeats are logged again */
+        static size_t n_reported;
         char env[256], best[256] = "";
         int best_d = 3;
 
         for (size_t i = 0; i < sizeof(config_env_tool_vars) / sizeof(config_env_tool_vars[0]); i++)
                 if (!strcmp(name, config_env_tool_vars[i]))
                         return;
+        for (size_t i = 0; i < n_reported; i++)
+                if (!strcmp(name, reported[i]))
+                        return;
+        if (n_reported < sizeof(reported) / sizeof(reported[0]) &&
+            strlen(name) < sizeof(reported[0]))
+                snprintf(reported[n_reported++], sizeof(reported[0]), "%s", name);
         for (size_t i = 0; i < CONFIG_NKEYS; i++) {
                 if (config_env_name(config_keys[i].name, env, sizeof(env)) < 0)
                         continue;
