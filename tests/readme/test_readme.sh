@@ -16,7 +16,7 @@ python3 - "$tmp" <<'PY'
 import re, sys
 s = open("README.md", encoding="utf-8").read()
 blocks = re.findall(r"<!-- runnable[^>]*-->\n```sh\n(.*?)```", s, re.S)
-assert len(blocks) >= 2, "README: expected the classify and the worker blocks marked runnable"
+assert len(blocks) >= 3, "README: expected the classify, worker and diff blocks marked runnable"
 for i, b in enumerate(blocks):
     open(f"{sys.argv[1]}/block{i}.sh", "w").write(b)
 PY
@@ -52,6 +52,11 @@ PY
 		[ "$n" -eq 8 ] || { echo "FAIL: expected 8 records"; cat "$tmp/$name.out"; fail=1; }
 		grep -qx 'stemtag_messages_produced_total 8' "$tmp/$name.out" ||
 			{ echo "FAIL: /metrics does not show 8 produced"; fail=1; }
+	fi
+	if grep -q 'stemtag diff' "$block"; then
+		# `|| echo` keeps the block's exit 0: the printed line is what can fail
+		grep -qx 'exit 4 (changed beyond tolerance)' "$tmp/$name.out" ||
+			{ echo "FAIL: diff block did not report exit 4"; cat "$tmp/$name.out"; fail=1; }
 	fi
 done
 exit $fail

@@ -182,11 +182,20 @@ static rd_kafka_conf_t *worker_conf(struct worker *w, const struct worker_option
                         host[sizeof(host) - 1] = '\0';
                         /* a static member is one stable replica: its restart fences
                          * (aborts) its predecessor's open transaction at once */
+                        int len;
                         if (instance)
-                                snprintf(txid, sizeof(txid), "%s-%s", group, instance);
+                                len = snprintf(txid, sizeof(txid), "%s-%s", group, instance);
                         else
-                                snprintf(txid, sizeof(txid), "%s-%s-%ld", group, host,
-                                         (long)getpid());
+                                len = snprintf(txid, sizeof(txid), "%s-%s-%ld", group, host,
+                                               (long)getpid());
+                        /* a cut id could collide with another replica's: refuse it */
+                        if (len < 0 || (size_t)len >= sizeof(txid)) {
+                                snprintf(errstr, errstr_size,
+                                         "transactional.id from consumer.group.id is too long "
+                                         "(%zu bytes max)",
+                                         sizeof(txid) - 1);
+                                goto fail;
+                        }
                         if (worker_conf_set(conf, "transactional.id", txid, errstr, errstr_size))
                                 goto fail;
                 }
