@@ -147,13 +147,11 @@ int main(int argc, char **argv)
                         tx[ntx++] = argv[++i];
                 else if (!strcmp(argv[i], "--langid") && i + 1 < argc)
                         langid_path = argv[++i];
-                else if (!strcmp(argv[i], "--passes") && i + 1 < argc)
-                {
+                else if (!strcmp(argv[i], "--passes") && i + 1 < argc) {
                         passes = atoi(argv[++i]);
                         if (passes < 1)
                                 passes = 1;
-                }
-                else if (!strcmp(argv[i], "--full-only"))
+                } else if (!strcmp(argv[i], "--full-only"))
                         full_only = 1;
                 else
                         files[nfiles++] = argv[i];
