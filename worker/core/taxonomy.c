@@ -68,6 +68,10 @@ struct builder {
         struct stem_pool *pool;
         struct text_tokens toks;
         struct stem_memo memo;
+        /* label id -> index + 1 (open addressing on hash_stem), built for
+         * label_map_n labels, and a per-file stamp per label (kw_file_labels) */
+        uint32_t *label_map, *label_seen, label_stamp;
+        size_t label_map_mask, label_map_n;
         struct raw_feature *raw;
         size_t n_raw, cap_raw;
         size_t cap_labels;
@@ -832,8 +836,9 @@ struct kw_file {
         char *buf; /* the file's bytes, strings NUL-terminated in place (owned) */
         const char *format, *language;
         struct kw_label {
-                const char *id;
+                const char *id; /* ids are unique: kw_file_labels checks */
                 size_t first, n; /* kws[first .. first + n) */
+                size_t index;    /* label index (kw_file_labels) */
         } *labels;
         size_t n_labels, cap_labels;
         const char **kws;
@@ -860,15 +865,18 @@ static const char *json_ws(const char *p)
  * are refused (NULL): Jansson decides about those. */
 static const char *json_str(char **pp)
 {
-        char *p = *pp, *out;
+        char *p = *pp;
         if (*p != '"')
                 return NULL;
-        const char *start = out = ++p;
-        int ascii = 1;
-        for (;;) {
-                unsigned char c = (unsigned char)*p;
-                if (c == '"')
-                        break;
+        char *start = ++p;
+        unsigned char c;
+        unsigned high = 0; /* any byte >= 0x80: UTF-8 to check */
+        while ((c = (unsigned char)*p) != '"' && c != '\\' && c >= 0x20) {
+                high |= c;
+                p++;
+        }
+        char *out = p;
+        while (c != '"') { /* an escape: unescape the rest of the string in place */
                 if (c < 0x20) /* also the end of the buffer */
                         return NULL;
                 if (c == '\\') {
@@ -878,15 +886,16 @@ static const char *json_str(char **pp)
                                 return NULL;
                         *out++ = to[e - from];
                         p += 2;
-                        continue;
+                } else {
+                        high |= c;
+                        *out++ = (char)c;
+                        p++;
                 }
-                ascii &= c < 0x80;
-                *out++ = (char)c;
-                p++;
+                c = (unsigned char)*p;
         }
         *out = '\0';
         *pp = p + 1;
-        if (!ascii && text_utf8_validate(start, (size_t)(out - start), NULL))
+        if ((high & 0x80) && text_utf8_validate(start, (size_t)(out - start), NULL))
                 return NULL;
         return start;
 }
@@ -906,9 +915,6 @@ static int kw_file_keywords(struct kw_file *kf, char **pp)
                 const char *id = json_str(&p);
                 if (!id)
                         return -1;
-                for (size_t i = 0; i < kf->n_labels; i++) /* JSON_REJECT_DUPLICATES */
-                        if (!strcmp(kf->labels[i].id, id))
-                                return -1;
                 p = (char *)json_ws(p);
                 if (*p++ != ':')
                         return -1;
@@ -1012,6 +1018,56 @@ reject:
         return -1;
 }
 
+/* Sets the label index of every label id of @p kf from the builder's id
+ * table. 0 when all are defined and none repeats; else 1 (the file goes
+ * through Jansson, which defers it or rejects the duplicate) or -1 out of
+ * memory. */
+static int kw_file_labels(struct builder *b, struct kw_file *kf)
+{
+        struct taxonomy *tx = b->tx;
+        if (!b->label_map || b->label_map_n != tx->n_labels) { /* labels added: rebuild */
+                size_t ns = 16;
+                while (ns < 2 * tx->n_labels)
+                        ns *= 2;
+                uint32_t *map = calloc(ns, sizeof(*map));
+                uint32_t *seen = calloc(tx->n_labels + 1, sizeof(*seen));
+                if (!map || !seen) {
+                        free(map);
+                        free(seen);
+                        return -1;
+                }
+                for (size_t l = 0; l < tx->n_labels; l++) {
+                        const char *id = tx->labels[l].id;
+                        size_t s = hash_stem(id, strlen(id)) & (ns - 1);
+                        while (map[s])
+                                s = (s + 1) & (ns - 1);
+                        map[s] = (uint32_t)(l + 1);
+                }
+                free(b->label_map);
+                free(b->label_seen);
+                b->label_map = map;
+                b->label_seen = seen;
+                b->label_map_mask = ns - 1;
+                b->label_map_n = tx->n_labels;
+                b->label_stamp = 0;
+        }
+        b->label_stamp++;
+        for (size_t i = 0; i < kf->n_labels; i++) {
+                const char *id = kf->labels[i].id;
+                size_t s = hash_stem(id, strlen(id)) & b->label_map_mask;
+                while (b->label_map[s] && strcmp(tx->labels[b->label_map[s] - 1].id, id))
+                        s = (s + 1) & b->label_map_mask;
+                if (!b->label_map[s])
+                        return 1;
+                size_t l = b->label_map[s] - 1;
+                if (b->label_seen[l] == b->label_stamp) /* JSON_REJECT_DUPLICATES */
+                        return 1;
+                b->label_seen[l] = b->label_stamp;
+                kf->labels[i].index = l;
+        }
+        return 0;
+}
+
 /* load_keyword_file for a file kw_file_read accepted: the same calls in the
  * same order, so features, sources and errors are the same. */
 static int load_kw_file(struct builder *b, const struct kw_file *kf)
@@ -1020,13 +1076,9 @@ static int load_kw_file(struct builder *b, const struct kw_file *kf)
         for (size_t i = 0; i < kf->n_labels; i++) {
                 const struct kw_label *L = &kf->labels[i];
                 b->label = L->id;
-                size_t l = label_index(b->tx, L->id);
-                if (l == b->tx->n_labels) {
-                        fail(b, "no taxonomy file loaded with this one defines the label");
-                        return -1;
-                }
                 for (size_t k = 0; k < L->n; k++)
-                        if (add_keyword(b, kf->language, lang, kf->kws[L->first + k], (uint32_t)l))
+                        if (add_keyword(b, kf->language, lang, kf->kws[L->first + k],
+                                        (uint32_t)L->index))
                                 return -1;
         }
         b->label = NULL;
@@ -1335,6 +1387,8 @@ static void builder_free(struct builder *b)
         free(b->src);
         free(b->kw_count);
         memo_free(&b->memo);
+        free(b->label_map);
+        free(b->label_seen);
         text_tokens_free(&b->toks);
 }
 
@@ -1457,13 +1511,17 @@ struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
         for (size_t i = 0; i < b.tx->n_files; i++) {
                 struct kw_file kf;
                 if (!kw_file_read(b.tx->files[i], &kf)) {
-                        int defined = 1; /* else Jansson's tree waits, as below */
-                        for (size_t k = 0; defined && k < kf.n_labels; k++)
-                                defined = label_index(b.tx, kf.labels[k].id) < b.tx->n_labels;
-                        if (defined) {
+                        /* Labels not all defined yet: Jansson's tree waits, as below. */
+                        int rc = kw_file_labels(&b, &kf);
+                        if (rc < 0) {
+                                kw_file_free(&kf);
+                                fail(&b, "out of memory");
+                                goto err;
+                        }
+                        if (rc == 0) {
                                 b.file = b.tx->files[i];
                                 b.label = NULL;
-                                int rc = load_kw_file(&b, &kf);
+                                rc = load_kw_file(&b, &kf);
                                 kw_file_free(&kf);
                                 if (rc)
                                         goto err;
@@ -1505,6 +1563,7 @@ struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
                 fail(&b, "no taxonomy file defines labels (only keyword files given)");
                 goto err;
         }
+        memo_free(&b.memo); /* all keywords are in: lower the peak before compile() */
         b.file = NULL;
         b.label = NULL;
         if (resolve_aliases(&b))
