@@ -197,8 +197,8 @@ static int add_ngram(struct builder *b, unsigned lang, const char *const *stems,
                 return -1;
         if (n >= 2) {
                 /* The anchor tells the scanner to look ahead from the first stem. */
-                struct raw_feature a = {.hash = hashes ? hashes[0]
-                                                       : tx_hash_stem(stems[0], lens[0]),
+                struct raw_feature a = {.hash =
+                                            hashes ? hashes[0] : tx_hash_stem(stems[0], lens[0]),
                                         .key_off = r.key_off,
                                         .key_len = lens[0],
                                         .label = UINT32_MAX,
@@ -360,8 +360,7 @@ static int64_t memo_stem(struct builder *b, unsigned lang, const char *word, uin
                 return -1;
         struct memo_entry e = {.key = key, .lang = (uint8_t)lang, .word_len = len};
         /* st is borrowed from the pool until its next call: copy it first. */
-        if (memo_arena_add(m, st, slen, &e.stem_off) ||
-            memo_arena_add(m, word, len, &e.word_off))
+        if (memo_arena_add(m, st, slen, &e.stem_off) || memo_arena_add(m, word, len, &e.word_off))
                 return -1;
         if (slen) {
                 e.stem_len = (uint32_t)slen;
@@ -836,10 +835,10 @@ struct kw_file {
         char *buf; /* the file's bytes, strings NUL-terminated in place (owned) */
         const char *format, *language;
         struct kw_label {
-                const char *id; /* ids are unique: kw_file_labels checks */
+                const char *id;  /* ids are unique: kw_file_labels checks */
                 size_t first, n; /* kws[first .. first + n) */
                 size_t index;    /* label index (kw_file_labels) */
-        } *labels;
+        } * labels;
         size_t n_labels, cap_labels;
         const char **kws;
         size_t n_kws, cap_kws;
@@ -876,7 +875,7 @@ static const char *json_str(char **pp)
                 p++;
         }
         char *out = p;
-        while (c != '"') { /* an escape: unescape the rest of the string in place */
+        while (c != '"') {    /* an escape: unescape the rest of the string in place */
                 if (c < 0x20) /* also the end of the buffer */
                         return NULL;
                 if (c == '\\') {
@@ -919,9 +918,8 @@ static int kw_file_keywords(struct kw_file *kf, char **pp)
                 if (*p++ != ':')
                         return -1;
                 p = (char *)json_ws(p);
-                if (*p++ != '[' ||
-                    mem_grow((void **)&kf->labels, &kf->cap_labels, kf->n_labels + 1,
-                             sizeof(*kf->labels)))
+                if (*p++ != '[' || mem_grow((void **)&kf->labels, &kf->cap_labels, kf->n_labels + 1,
+                                            sizeof(*kf->labels)))
                         return -1;
                 struct kw_label *L = &kf->labels[kf->n_labels++];
                 *L = (struct kw_label){.id = id, .first = kf->n_kws};
