@@ -43,10 +43,13 @@ struct raw_alias {
         const char *file;
 };
 
-/* Stems already computed during this load, keyed by (language, normalised
- * word): the "*" keywords are stemmed in all 29 languages and many words
- * recur across labels and phrases, so a third of the stemmer calls
- * (libstemmer was ~40 % of the load) were repeats. Load time only. */
+/* Stems already computed for the keyword file being loaded, keyed by
+ * (language, normalised word): the "*" keywords are stemmed in all 29
+ * languages and many words recur across labels and phrases, so a third of
+ * the stemmer calls (libstemmer was ~40 % of the load) were repeats. Words
+ * hardly recur across files (one language each), and a memo of one file
+ * stays in the CPU caches where one of the whole load (100k words) missed
+ * them at every lookup: it is emptied at each keyword file. */
 struct memo_entry {
         uint64_t key;       /* memo_key(lang, word) */
         uint64_t stem_hash; /* tx_hash_stem of the stem as add_ngram uses it */
@@ -777,6 +780,7 @@ static int load_keyword_file(struct builder *b, json_t *root)
                 fail(b, "\"keywords\" must be an object of label id -> [keywords]");
                 return -1;
         }
+        memo_free(&b->memo); /* see struct stem_memo: one file at a time */
         const char *id;
         json_t *arr;
         json_object_foreach(kw, id, arr)
@@ -1071,6 +1075,7 @@ static int kw_file_labels(struct builder *b, struct kw_file *kf)
 static int load_kw_file(struct builder *b, const struct kw_file *kf)
 {
         int lang = lang_of_key(kf->language);
+        memo_free(&b->memo); /* see struct stem_memo: one file at a time */
         for (size_t i = 0; i < kf->n_labels; i++) {
                 const struct kw_label *L = &kf->labels[i];
                 b->label = L->id;
