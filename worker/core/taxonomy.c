@@ -338,7 +338,7 @@ static int memo_rehash(struct stem_memo *m, size_t nslots)
 
 /**
  * @brief The stem of normalised word @p word in language @p lang, as
- * stem_tokens would give it (stem_word), computed once per load.
+ * stem_tokens would give it (stem_word), computed once per keyword file.
  * @returns the memo entry index (offsets into the arena, which moves as it
  * grows: callers resolve pointers after their last call), or -1 out of memory.
  */
