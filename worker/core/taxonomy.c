@@ -43,10 +43,38 @@ struct raw_alias {
         const char *file;
 };
 
+/* Stems already computed for the keyword file being loaded, keyed by
+ * (language, normalised word): the "*" keywords are stemmed in all 29
+ * languages and many words recur across labels and phrases, so a third of
+ * the stemmer calls (libstemmer was ~40 % of the load) were repeats. Words
+ * hardly recur across files (one language each), and a memo of one file
+ * stays in the CPU caches where one of the whole load (100k words) missed
+ * them at every lookup: it is emptied at each keyword file. */
+struct memo_entry {
+        uint64_t key;       /* memo_key(lang, word) */
+        uint64_t stem_hash; /* tx_hash_stem of the stem as add_ngram uses it */
+        uint32_t word_off, word_len, stem_off, stem_len; /* in stem_memo.arena */
+        uint8_t lang;
+};
+
+struct stem_memo {
+        struct memo_entry *v;
+        size_t n, cap;
+        uint32_t *slots; /* entry index + 1; 0 = empty */
+        size_t mask;     /* slots has mask + 1 elements (0 before first use) */
+        char *arena;
+        size_t arena_len, arena_cap;
+};
+
 struct builder {
         struct taxonomy *tx;
         struct stem_pool *pool;
         struct text_tokens toks;
+        struct stem_memo memo;
+        /* label id -> index + 1 (open addressing on hash_stem), built for
+         * label_map_n labels, and a per-file stamp per label (kw_file_labels) */
+        uint32_t *label_map, *label_seen, label_stamp;
+        size_t label_map_mask, label_map_n;
         struct raw_feature *raw;
         size_t n_raw, cap_raw;
         size_t cap_labels;
@@ -138,10 +166,11 @@ char *tx_fold(const char *s)
         return p;
 }
 
-/* Adds the n-gram whose stems are given, for one language slot and label. */
+/* Adds the n-gram whose stems are given, for one language slot and label;
+ * @p hashes (tx_hash_stem of each stem) may be NULL. */
 static int add_ngram(struct builder *b, unsigned lang, const char *const *stems,
-                     const uint32_t *lens, unsigned n, uint32_t label, double weight,
-                     uint32_t src_off, int from_keyword)
+                     const uint32_t *lens, const uint64_t *hashes, unsigned n, uint32_t label,
+                     double weight, uint32_t src_off, int from_keyword)
 {
         char key[1024];
         size_t klen = 0;
@@ -155,7 +184,7 @@ static int add_ngram(struct builder *b, unsigned lang, const char *const *stems,
                         key[klen++] = ' ';
                 memcpy(key + klen, stems[i], lens[i]);
                 klen += lens[i];
-                uint64_t hs = tx_hash_stem(stems[i], lens[i]);
+                uint64_t hs = hashes ? hashes[i] : tx_hash_stem(stems[i], lens[i]);
                 h = i ? tx_hash_combine(h, hs) : hs;
         }
         struct raw_feature r = {.hash = h,
@@ -171,7 +200,8 @@ static int add_ngram(struct builder *b, unsigned lang, const char *const *stems,
                 return -1;
         if (n >= 2) {
                 /* The anchor tells the scanner to look ahead from the first stem. */
-                struct raw_feature a = {.hash = tx_hash_stem(stems[0], lens[0]),
+                struct raw_feature a = {.hash =
+                                            hashes ? hashes[0] : tx_hash_stem(stems[0], lens[0]),
                                         .key_off = r.key_off,
                                         .key_len = lens[0],
                                         .label = UINT32_MAX,
@@ -183,6 +213,38 @@ static int add_ngram(struct builder *b, unsigned lang, const char *const *stems,
                         return -1;
         }
         return 0;
+}
+
+/* The weights as editors write them ("3", "2.5"): at most 15 digits with
+ * an optional '.', whole string. m / 10^k with m < 2^53 and k <= 15 is two
+ * exact doubles divided once, so IEEE rounding gives the nearest double to
+ * the decimal: what strtod returns, without its locale and big-number
+ * machinery (strtod was 3 % of the load). 1 when parsed, else 0 (strtod
+ * decides, and reports what it rejects). */
+static int parse_plain_decimal(const char *s, double *out)
+{
+        static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+        uint64_t m = 0;
+        unsigned digits = 0, frac = 0;
+        int dot = 0;
+        for (; *s; s++) {
+                if (*s >= '0' && *s <= '9') {
+                        m = m * 10 + (uint64_t)(*s - '0');
+                        digits++;
+                        frac += (unsigned)dot;
+                } else if (*s == '.' && !dot && digits) {
+                        dot = 1;
+                } else {
+                        return 0;
+                }
+                if (digits > 15)
+                        return 0;
+        }
+        if (!digits || (dot && !frac))
+                return 0;
+        *out = (double)m / pow10[frac];
+        return 1;
 }
 
 /* Parses "[-]words[:weight]". Writes the words into buf. */
@@ -201,7 +263,11 @@ static int parse_keyword(struct builder *b, const char *kw, const char *lang_key
         if (colon) {
                 char *end = NULL;
                 errno = 0;
-                double w = strtod(colon + 1, &end);
+                double w;
+                if (parse_plain_decimal(colon + 1, &w))
+                        end = (char *)colon + 1 + strlen(colon + 1);
+                else
+                        w = strtod(colon + 1, &end);
                 if (colon[1] == '\0' || *end != '\0' || errno || !isfinite(w) || w <= 0.0) {
                         fail(b, "keyword \"%s\" (%s): weight after ':' must be a positive number",
                              kw, lang_key);
@@ -225,15 +291,98 @@ static int parse_keyword(struct builder *b, const char *kw, const char *lang_key
  * TX_NAME_MIN_CHARS characters ("UNAIDS" -> "un" in Catalan, "AMD" -> "am"
  * in Hungarian) would fire on that language's function words: the name is
  * not matched in that language. Called after stemming with that language. */
-static int name_mangled(const struct text_tokens *t)
+static int name_mangled(unsigned n, const char *stem, uint32_t stem_len, uint32_t norm_len)
 {
-        if (t->n != 1 || !t->v[0].stem_len || t->v[0].stem_len == t->v[0].norm_len)
+        if (n != 1 || stem_len == norm_len)
                 return 0;
-        const char *s = text_token_stem(t, 0);
         unsigned chars = 0;
-        for (uint32_t i = 0; i < t->v[0].stem_len; i++)
-                chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+        for (uint32_t i = 0; i < stem_len; i++)
+                chars += ((unsigned char)stem[i] & 0xC0) != 0x80;
         return chars < TX_NAME_MIN_CHARS;
+}
+
+static inline uint64_t memo_key(unsigned lang, const char *word, size_t len)
+{
+        return hash_mix64(hash_stem(word, len) + lang);
+}
+
+/* Appends @p len bytes to the memo arena; offset in *off. */
+static int memo_arena_add(struct stem_memo *m, const char *s, size_t len, uint32_t *off)
+{
+        if (len > UINT32_MAX / 4 || m->arena_len > UINT32_MAX / 4 - len ||
+            mem_grow((void **)&m->arena, &m->arena_cap, m->arena_len + len + 1, 1))
+                return -1;
+        if (len) /* s may be NULL for an empty stem */
+                memcpy(m->arena + m->arena_len, s, len);
+        *off = (uint32_t)m->arena_len;
+        m->arena_len += len;
+        return 0;
+}
+
+static int memo_rehash(struct stem_memo *m, size_t nslots)
+{
+        uint32_t *slots = calloc(nslots, sizeof(*slots));
+        if (!slots)
+                return -1;
+        for (size_t i = 0; i < m->n; i++) {
+                size_t s = m->v[i].key & (nslots - 1);
+                while (slots[s])
+                        s = (s + 1) & (nslots - 1);
+                slots[s] = (uint32_t)(i + 1);
+        }
+        free(m->slots);
+        m->slots = slots;
+        m->mask = nslots - 1;
+        return 0;
+}
+
+/**
+ * @brief The stem of normalised word @p word in language @p lang, as
+ * stem_tokens would give it (stem_word), computed once per keyword file.
+ * @returns the memo entry index (offsets into the arena, which moves as it
+ * grows: callers resolve pointers after their last call), or -1 out of memory.
+ */
+static int64_t memo_stem(struct builder *b, unsigned lang, const char *word, uint32_t len)
+{
+        struct stem_memo *m = &b->memo;
+        if (m->n >= UINT32_MAX - 1)
+                return -1;
+        if ((m->n + 1) * 2 > m->mask + 1 && memo_rehash(m, m->mask ? (m->mask + 1) * 2 : 4096))
+                return -1;
+        uint64_t key = memo_key(lang, word, len);
+        size_t s = key & m->mask;
+        for (; m->slots[s]; s = (s + 1) & m->mask) {
+                const struct memo_entry *e = &m->v[m->slots[s] - 1];
+                if (e->key == key && e->lang == lang && e->word_len == len &&
+                    !memcmp(m->arena + e->word_off, word, len))
+                        return m->slots[s] - 1;
+        }
+        size_t slen;
+        const char *st = stem_word(b->pool, (int)lang, word, len, &slen);
+        if (!st || mem_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v)))
+                return -1;
+        struct memo_entry e = {.key = key, .lang = (uint8_t)lang, .word_len = len};
+        /* st is borrowed from the pool until its next call: copy it first. */
+        if (memo_arena_add(m, st, slen, &e.stem_off) || memo_arena_add(m, word, len, &e.word_off))
+                return -1;
+        if (slen) {
+                e.stem_len = (uint32_t)slen;
+        } else { /* an empty stem stands for the normal form (as classify's tok_stem) */
+                e.stem_off = e.word_off;
+                e.stem_len = len;
+        }
+        e.stem_hash = tx_hash_stem(m->arena + e.stem_off, e.stem_len);
+        m->v[m->n] = e;
+        m->slots[s] = (uint32_t)(m->n + 1);
+        return (int64_t)m->n++;
+}
+
+static void memo_free(struct stem_memo *m)
+{
+        free(m->v);
+        free(m->slots);
+        free(m->arena);
+        memset(m, 0, sizeof(*m));
 }
 
 static int add_keyword(struct builder *b, const char *lang_key, int lang, const char *kw,
@@ -269,22 +418,35 @@ static int add_keyword(struct builder *b, const char *lang_key, int lang, const 
         uint32_t lens[TX_PHRASE_MAX];
         int first = lang >= 0 ? lang : 0;
         int last = lang >= 0 ? lang : STEM_LANG_COUNT - 1;
+        uint64_t hashes[TX_PHRASE_MAX];
+        int64_t memo[TX_PHRASE_MAX];
         for (int l = first; l <= last; l++) {
-                if (stem_tokens(b->pool, l, t)) {
-                        fail(b, "out of memory");
-                        return -1;
-                }
                 for (unsigned i = 0; i < n; i++) {
-                        stems[i] = text_token_stem(t, i);
-                        lens[i] = t->v[i].stem_len;
-                        if (!lens[i]) {
-                                stems[i] = text_token_norm(t, i);
-                                lens[i] = t->v[i].norm_len;
+                        /* Numeric tokens keep their normal form (stem_tokens' rule). */
+                        memo[i] = (t->v[i].flags & TEXT_TOKEN_NUMERIC)
+                                      ? INT64_MAX
+                                      : memo_stem(b, (unsigned)l, text_token_norm(t, i),
+                                                  t->v[i].norm_len);
+                        if (memo[i] < 0) {
+                                fail(b, "out of memory");
+                                return -1;
                         }
                 }
-                if (lang < 0 && name_mangled(t))
+                for (unsigned i = 0; i < n; i++) {
+                        if (memo[i] == INT64_MAX) {
+                                stems[i] = text_token_norm(t, i);
+                                lens[i] = t->v[i].norm_len;
+                                hashes[i] = tx_hash_stem(stems[i], lens[i]);
+                                continue;
+                        }
+                        const struct memo_entry *e = &b->memo.v[memo[i]];
+                        stems[i] = b->memo.arena + e->stem_off;
+                        lens[i] = e->stem_len;
+                        hashes[i] = e->stem_hash;
+                }
+                if (lang < 0 && name_mangled(n, stems[0], lens[0], t->v[0].norm_len))
                         continue;
-                if (add_ngram(b, (unsigned)l, stems, lens, n, label, weight, src_off, 1))
+                if (add_ngram(b, (unsigned)l, stems, lens, hashes, n, label, weight, src_off, 1))
                         return -1;
         }
         if (lang < 0) {
@@ -293,7 +455,7 @@ static int add_keyword(struct builder *b, const char *lang_key, int lang, const 
                         stems[i] = text_token_norm(t, i);
                         lens[i] = t->v[i].norm_len;
                 }
-                if (add_ngram(b, TX_LANG_UNKNOWN, stems, lens, n, label, weight, src_off, 1))
+                if (add_ngram(b, TX_LANG_UNKNOWN, stems, lens, NULL, n, label, weight, src_off, 1))
                         return -1;
         }
         return 0;
@@ -326,9 +488,9 @@ static int add_stem(struct builder *b, const char *lang_key, int lang, const cha
                 p = sp + 1;
         }
         if (lang >= 0)
-                return add_ngram(b, (unsigned)lang, stems, lens, n, label, w, TX_NO_SRC, 0);
+                return add_ngram(b, (unsigned)lang, stems, lens, NULL, n, label, w, TX_NO_SRC, 0);
         for (unsigned l = 0; l < TX_LANG_SLOTS; l++)
-                if (add_ngram(b, l, stems, lens, n, label, w, TX_NO_SRC, 0))
+                if (add_ngram(b, l, stems, lens, NULL, n, label, w, TX_NO_SRC, 0))
                         return -1;
         return 0;
 }
@@ -618,6 +780,7 @@ static int load_keyword_file(struct builder *b, json_t *root)
                 fail(b, "\"keywords\" must be an object of label id -> [keywords]");
                 return -1;
         }
+        memo_free(&b->memo); /* see struct stem_memo: one file at a time */
         const char *id;
         json_t *arr;
         json_object_foreach(kw, id, arr)
@@ -660,6 +823,268 @@ static int load_definition_file(struct builder *b, json_t *root, const char *pat
         json_t *aliases = json_object_get(root, "aliases");
         if (aliases && parse_aliases(b, aliases))
                 return -1;
+        return 0;
+}
+
+/* Keyword files (lang/xx.json) are 2 MB of the default taxonomy's 2.1, and
+ * building Jansson's tree of them and freeing it was a third of the load.
+ * Their shape is fixed, {"format": s, "language": s, "keywords": {id: [s,
+ * ...]}}, so they are read here in one pass over the file, each string
+ * unescaped and NUL-terminated in place. Only files this reader accepts
+ * completely take this path: anything else (another key, a non-string, a
+ * \u escape, a duplicate key, bad UTF-8 or syntax, an unreadable file)
+ * goes through Jansson and the code above, which gives the errors their
+ * usual words. What is accepted is what Jansson accepts, in the same order. */
+struct kw_file {
+        char *buf; /* the file's bytes, strings NUL-terminated in place (owned) */
+        const char *format, *language;
+        struct kw_label {
+                const char *id;  /* ids are unique: kw_file_labels checks */
+                size_t first, n; /* kws[first .. first + n) */
+                size_t index;    /* label index (kw_file_labels) */
+        } * labels;
+        size_t n_labels, cap_labels;
+        const char **kws;
+        size_t n_kws, cap_kws;
+};
+
+static void kw_file_free(struct kw_file *kf)
+{
+        free(kf->buf);
+        free(kf->labels);
+        free(kf->kws);
+        memset(kf, 0, sizeof(*kf));
+}
+
+static const char *json_ws(const char *p)
+{
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+                p++;
+        return p;
+}
+
+/* Reads the JSON string at *pp (at its opening quote), unescapes it in place
+ * and NUL-terminates it. Control characters, \u escapes and ill-formed UTF-8
+ * are refused (NULL): Jansson decides about those. */
+static const char *json_str(char **pp)
+{
+        char *p = *pp;
+        if (*p != '"')
+                return NULL;
+        char *start = ++p;
+        unsigned char c;
+        unsigned high = 0; /* any byte >= 0x80: UTF-8 to check */
+        while ((c = (unsigned char)*p) != '"' && c != '\\' && c >= 0x20) {
+                high |= c;
+                p++;
+        }
+        char *out = p;
+        while (c != '"') {    /* an escape: unescape the rest of the string in place */
+                if (c < 0x20) /* also the end of the buffer */
+                        return NULL;
+                if (c == '\\') {
+                        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+                        const char *e = p[1] ? strchr(from, p[1]) : NULL;
+                        if (!e)
+                                return NULL;
+                        *out++ = to[e - from];
+                        p += 2;
+                } else {
+                        high |= c;
+                        *out++ = (char)c;
+                        p++;
+                }
+                c = (unsigned char)*p;
+        }
+        *out = '\0';
+        *pp = p + 1;
+        if ((high & 0x80) && text_utf8_validate(start, (size_t)(out - start), NULL))
+                return NULL;
+        return start;
+}
+
+/* The "keywords" object; 0, or -1 when it is not the expected shape. */
+static int kw_file_keywords(struct kw_file *kf, char **pp)
+{
+        char *p = (char *)json_ws(*pp);
+        if (*p++ != '{')
+                return -1;
+        p = (char *)json_ws(p);
+        if (*p == '}') {
+                *pp = p + 1;
+                return 0;
+        }
+        for (;;) {
+                const char *id = json_str(&p);
+                if (!id)
+                        return -1;
+                p = (char *)json_ws(p);
+                if (*p++ != ':')
+                        return -1;
+                p = (char *)json_ws(p);
+                if (*p++ != '[' || mem_grow((void **)&kf->labels, &kf->cap_labels, kf->n_labels + 1,
+                                            sizeof(*kf->labels)))
+                        return -1;
+                struct kw_label *L = &kf->labels[kf->n_labels++];
+                *L = (struct kw_label){.id = id, .first = kf->n_kws};
+                p = (char *)json_ws(p);
+                if (*p == ']') {
+                        p++;
+                } else {
+                        for (;;) {
+                                const char *kw = json_str(&p);
+                                if (!kw || mem_grow((void **)&kf->kws, &kf->cap_kws, kf->n_kws + 1,
+                                                    sizeof(*kf->kws)))
+                                        return -1;
+                                kf->kws[kf->n_kws++] = kw;
+                                L->n++;
+                                p = (char *)json_ws(p);
+                                if (*p == ']') {
+                                        p++;
+                                        break;
+                                }
+                                if (*p++ != ',')
+                                        return -1;
+                                p = (char *)json_ws(p);
+                        }
+                }
+                p = (char *)json_ws(p);
+                if (*p == '}') {
+                        *pp = p + 1;
+                        return 0;
+                }
+                if (*p++ != ',')
+                        return -1;
+                p = (char *)json_ws(p);
+        }
+}
+
+/* Reads keyword file @p path into @p kf. 0 when it is a well-formed keyword
+ * file of the expected shape, else -1 and the caller asks Jansson. */
+static int kw_file_read(const char *path, struct kw_file *kf)
+{
+        memset(kf, 0, sizeof(*kf));
+        FILE *f = fopen(path, "rb");
+        if (!f)
+                return -1;
+        struct stat st;
+        if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size < 2 ||
+            (uint64_t)st.st_size > UINT32_MAX / 2 || !(kf->buf = malloc((size_t)st.st_size + 1)) ||
+            fread(kf->buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+                fclose(f);
+                kw_file_free(kf);
+                return -1;
+        }
+        fclose(f);
+        kf->buf[st.st_size] = '\0';
+        if (memchr(kf->buf, '\0', (size_t)st.st_size)) /* a NUL would end the scan early */
+                goto reject;
+        char *p = (char *)json_ws(kf->buf);
+        if (*p++ != '{')
+                goto reject;
+        int seen_kw = 0;
+        for (;;) {
+                p = (char *)json_ws(p);
+                const char *key = json_str(&p);
+                if (!key)
+                        goto reject;
+                p = (char *)json_ws(p);
+                if (*p++ != ':')
+                        goto reject;
+                p = (char *)json_ws(p);
+                if (!strcmp(key, "keywords") && !seen_kw) {
+                        seen_kw = 1;
+                        if (kw_file_keywords(kf, &p))
+                                goto reject;
+                } else if (!strcmp(key, "format") && !kf->format) {
+                        if (!(kf->format = json_str(&p)))
+                                goto reject;
+                } else if (!strcmp(key, "language") && !kf->language) {
+                        if (!(kf->language = json_str(&p)))
+                                goto reject;
+                } else {
+                        goto reject; /* another key, or one given twice */
+                }
+                p = (char *)json_ws(p);
+                if (*p == '}')
+                        break;
+                if (*p++ != ',')
+                        goto reject;
+        }
+        if (*json_ws(p + 1) != '\0' || !seen_kw || !kf->language || !kf->format ||
+            strcmp(kf->format, TX_FORMAT) || lang_of_key(kf->language) == -2)
+                goto reject;
+        return 0;
+reject:
+        kw_file_free(kf);
+        return -1;
+}
+
+/* Sets the label index of every label id of @p kf from the builder's id
+ * table. 0 when all are defined and none repeats; else 1 (the file goes
+ * through Jansson, which defers it or rejects the duplicate) or -1 out of
+ * memory. */
+static int kw_file_labels(struct builder *b, struct kw_file *kf)
+{
+        struct taxonomy *tx = b->tx;
+        if (!b->label_map || b->label_map_n != tx->n_labels) { /* labels added: rebuild */
+                size_t ns = 16;
+                while (ns < 2 * tx->n_labels)
+                        ns *= 2;
+                uint32_t *map = calloc(ns, sizeof(*map));
+                uint32_t *seen = calloc(tx->n_labels + 1, sizeof(*seen));
+                if (!map || !seen) {
+                        free(map);
+                        free(seen);
+                        return -1;
+                }
+                for (size_t l = 0; l < tx->n_labels; l++) {
+                        const char *id = tx->labels[l].id;
+                        size_t s = hash_stem(id, strlen(id)) & (ns - 1);
+                        while (map[s])
+                                s = (s + 1) & (ns - 1);
+                        map[s] = (uint32_t)(l + 1);
+                }
+                free(b->label_map);
+                free(b->label_seen);
+                b->label_map = map;
+                b->label_seen = seen;
+                b->label_map_mask = ns - 1;
+                b->label_map_n = tx->n_labels;
+                b->label_stamp = 0;
+        }
+        b->label_stamp++;
+        for (size_t i = 0; i < kf->n_labels; i++) {
+                const char *id = kf->labels[i].id;
+                size_t s = hash_stem(id, strlen(id)) & b->label_map_mask;
+                while (b->label_map[s] && strcmp(tx->labels[b->label_map[s] - 1].id, id))
+                        s = (s + 1) & b->label_map_mask;
+                if (!b->label_map[s])
+                        return 1;
+                size_t l = b->label_map[s] - 1;
+                if (b->label_seen[l] == b->label_stamp) /* JSON_REJECT_DUPLICATES */
+                        return 1;
+                b->label_seen[l] = b->label_stamp;
+                kf->labels[i].index = l;
+        }
+        return 0;
+}
+
+/* load_keyword_file for a file kw_file_read accepted: the same calls in the
+ * same order, so features, sources and errors are the same. */
+static int load_kw_file(struct builder *b, const struct kw_file *kf)
+{
+        int lang = lang_of_key(kf->language);
+        memo_free(&b->memo); /* see struct stem_memo: one file at a time */
+        for (size_t i = 0; i < kf->n_labels; i++) {
+                const struct kw_label *L = &kf->labels[i];
+                b->label = L->id;
+                for (size_t k = 0; k < L->n; k++)
+                        if (add_keyword(b, kf->language, lang, kf->kws[L->first + k],
+                                        (uint32_t)L->index))
+                                return -1;
+        }
+        b->label = NULL;
         return 0;
 }
 
@@ -964,6 +1389,9 @@ static void builder_free(struct builder *b)
         free(b->raw);
         free(b->src);
         free(b->kw_count);
+        memo_free(&b->memo);
+        free(b->label_map);
+        free(b->label_seen);
         text_tokens_free(&b->toks);
 }
 
@@ -1084,6 +1512,26 @@ struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
          * labels.json sorts before lang/; otherwise it is kept and applied
          * after the last definition file. */
         for (size_t i = 0; i < b.tx->n_files; i++) {
+                struct kw_file kf;
+                if (!kw_file_read(b.tx->files[i], &kf)) {
+                        /* Labels not all defined yet: Jansson's tree waits, as below. */
+                        int rc = kw_file_labels(&b, &kf);
+                        if (rc < 0) {
+                                kw_file_free(&kf);
+                                fail(&b, "out of memory");
+                                goto err;
+                        }
+                        if (rc == 0) {
+                                b.file = b.tx->files[i];
+                                b.label = NULL;
+                                rc = load_kw_file(&b, &kf);
+                                kw_file_free(&kf);
+                                if (rc)
+                                        goto err;
+                                continue;
+                        }
+                        kw_file_free(&kf);
+                }
                 json_t *root;
                 if (parse_file(&b, b.tx->files[i], &root))
                         goto err;
@@ -1118,6 +1566,7 @@ struct taxonomy *taxonomy_load(const char *const *paths, struct stem_pool *pool,
                 fail(&b, "no taxonomy file defines labels (only keyword files given)");
                 goto err;
         }
+        memo_free(&b.memo); /* all keywords are in: lower the peak before compile() */
         b.file = NULL;
         b.label = NULL;
         if (resolve_aliases(&b))
