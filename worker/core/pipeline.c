@@ -40,8 +40,9 @@ struct pipeline_ctx {
         struct stem_pool *stems;
         struct record_buf rec;
         struct langid_result lang;
-        struct langid_cache *langid_cache; /* this thread's word cache (any model) */
-        struct classify_ctx *classify;     /* [classify] score accumulators */
+        /* langid's word cache for this context's thread (any model) */
+        struct langid_cache *langid_cache;
+        struct classify_ctx *classify; /* [classify] score accumulators */
         char processed_at[40];
         time_t processed_sec; /* second whose date/time processed_at holds (0: none yet) */
         uint64_t processed, rejected;
