@@ -461,13 +461,15 @@ void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
  * Words of up to CACHE_WORD_MAX code points, all in the BMP, are cached
  * (~96 % of the words of news text): at most 5 * 12 + 1 = 61 features, so q
  * sums fit 16 bits (61 * 255) and hits 8 bits (3 * 12). An entry is two
- * cache lines. Direct-mapped by the word's hash; the key is the code points
- * themselves (16 bits each), compared in full. A miss claims its
+ * cache lines. Two-way set associative by the word's hash, the way used less
+ * recently making room (direct-mapped, rare words evict common ones: 74 %
+ * of the cacheable words of de-headlines hit instead of 79 %); the key is the code
+ * points themselves (16 bits each), compared in full. A miss claims its
  * entry, and its features go through the batch as usual but are summed into
  * the entry ("pending"); once the batch holding the word's last feature is
  * flushed, the entry is complete and added to the state like a hit. A word
- * whose entry is pending (the same word or another one with the same slot
- * earlier in the batch) flushes the batch first. */
+ * whose set holds a pending entry (the same word, or another one with the
+ * same set earlier in the batch) flushes the batch first. */
 #define CACHE_WORD_MAX 11
 #define CACHE_ENTRIES  8192    /* a power of two; 1 MB */
 #define TARGET_STATE   0xffffu /* the features go straight to the state */
@@ -479,7 +481,8 @@ struct cache_entry {
         uint8_t found[LANGID_WORD_ORDER]; /* features found per order, [o - 1] */
         uint8_t n;                        /* code points in key; 0: empty */
         uint8_t nfeat, grams3;
-        uint8_t pending; /* claimed by a word whose features are not all flushed */
+        uint8_t pending : 1; /* claimed by a word whose features are not all flushed */
+        uint8_t mru : 1;     /* in the first entry of a set: the way used last */
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct cache_entry) == 128, "a cache entry is two cache lines");
@@ -907,15 +910,21 @@ static int word_detect(void *ud, const uint32_t *w, unsigned n)
                 key[i] = (uint16_t)w[i];
                 h = (h ^ w[i]) * HASH_FNV_PRIME;
         }
-        unsigned idx = (unsigned)(hash_mix64(h) >> 32) & (CACHE_ENTRIES - 1);
-        struct cache_entry *e = &d->centry[idx];
-        if (e->pending || d->npend == BATCH + 1)
+        unsigned set = (unsigned)(hash_mix64(h) >> 32) & (CACHE_ENTRIES - 2);
+        struct cache_entry *s = &d->centry[set];
+        if (s[0].pending || s[1].pending || d->npend == BATCH + 1)
                 flush_batch(d); /* no word is open here: all pending entries complete */
-        if (e->n == n && !memcmp(e->key, key, n * sizeof(*key))) {
-                add_entry(d, e);
-                d->flushed += e->nfeat;
-                return 1;
-        }
+        for (unsigned k = 0; k < 2; k++)
+                if (s[k].n == n && !memcmp(s[k].key, key, n * sizeof(*key))) {
+                        s[0].mru = (uint8_t)k;
+                        add_entry(d, &s[k]);
+                        d->flushed += s[k].nfeat;
+                        return 1;
+                }
+        /* the way used less recently makes room */
+        unsigned idx = set + !s[0].mru;
+        struct cache_entry *e = &d->centry[idx];
+        s[0].mru = (uint8_t)(idx - set);
         memcpy(e->key, key, n * sizeof(*key));
         e->n = (uint8_t)n;
         memset(e->acc, 0, sizeof(e->acc));
