@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,13 +535,14 @@ struct detect_state {
         uint32_t checked; /* flushed + nb when the margin was last checked */
         int in_body;
         unsigned nb;
-        uint32_t kb[BATCH];
-        uint8_t ob[BATCH];
-        uint16_t tb[BATCH];         /* each feature's target: a cache entry or TARGET_STATE */
         struct cache_entry *centry; /* the cache's entries; NULL: no cache */
         unsigned target;            /* target of the current word's features */
         uint32_t word_start;        /* flushed + nb when the current word began */
         unsigned npend;
+        /* the arrays last: detection zeroes the fields before them only */
+        uint32_t kb[BATCH];
+        uint8_t ob[BATCH];
+        uint16_t tb[BATCH];       /* each feature's target: a cache entry or TARGET_STATE */
         uint16_t pend[BATCH + 1]; /* pending entries, in claim order */
 };
 
@@ -1009,7 +1011,7 @@ unsigned langid_detect_cached(const struct langid_model *m, struct langid_cache 
         struct detect_state d;
         double sc[LANGID_MAX_LANGS];
 
-        memset(&d, 0, sizeof(d));
+        memset(&d, 0, offsetof(struct detect_state, kb));
         d.m = m;
         d.st = &st;
         d.target = TARGET_STATE;
