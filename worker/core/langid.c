@@ -14,7 +14,8 @@
  *   u32 x nfeat   feature keys, strictly ascending, never 0
  *   u8  x nfeat   number of postings of each feature (1..nlang)
  *   u8[2] x npost postings, feature by feature: { language index, q } where
- *                 q / q_scale = log P(f|lang) - unseen[order] (> 0)
+ *                 q / q_scale = log P(f|lang) - unseen[order] (> 0); a
+ *                 language at most once per feature
  *   u64      FNV-1a 64 of every byte before it
  * Feature keys are the 32-bit hashes computed by extract_features() below; a
  * change there is a format change (bump the version).
@@ -459,19 +460,22 @@ void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
  * feature-by-feature path gives; the early-stop check sees the same counts at
  * the same word ends because a hit counts the word's features as sunk.
  *
- * Words whose code points fit CACHE_KEY_BYTES are cached: up to 22 of
- * them when all are below U+0100 (one byte each: English, German, French,
- * ...), up to 11 in the BMP (two bytes: Greek, Cyrillic, Hebrew, ...); that
- * is 99.9 % of the words of de-headlines and sib200. A word of at most 22
- * code points has at most 5 * 23 + 1 = 116 features, so q sums fit 16 bits
- * (116 * 255) and hits 8 bits (3 * 22). An entry is two cache lines. Two-way set associative by the
- * word's hash, the way used less recently making room (direct-mapped, rare words evict common ones:
- * 74 % of the cacheable words of de-headlines hit instead of 79 %); the key is the code points
- * themselves (16 bits each), compared in full. A miss claims its entry, and its features go through
- * the batch as usual but are summed into the entry ("pending"); once the batch holding the word's
- * last feature is flushed, the entry is complete and added to the state like a hit. A word whose
- * set holds a pending entry (the same word, or another one with the same set earlier in the batch)
- * flushes the batch first. */
+ * Words whose code points fit CACHE_KEY_BYTES are cached: up to 22 of them
+ * when all are below U+0100 (one byte each: English, German, French, ...),
+ * up to 11 in the BMP (two bytes: Greek, Cyrillic, Hebrew, ...); that is
+ * 99.9 % of the words of de-headlines and sib200. A word of at most 22 code
+ * points has at most 5 * 23 + 1 = 116 features, so q sums fit 16 bits
+ * (116 * 255) and hits 8 bits (3 * 22). An entry is two cache lines.
+ *
+ * Two-way set associative by the word's hash, the way used less recently
+ * making room (direct-mapped, rare words evict common ones: with keys of up
+ * to 11 code points, 74 % of de-headlines words hit instead of 79 %). The
+ * key is compared in full. A miss claims its entry, and its features go
+ * through the batch as usual but are summed into the entry ("pending"); once
+ * the batch holding the word's last feature is flushed, the entry is
+ * complete and added to the state like a hit. A word whose set holds a
+ * pending entry (the same word, or another one with the same set earlier in
+ * the batch) flushes the batch first. */
 #define CACHE_KEY_BYTES 22
 #define CACHE_ENTRIES   8192    /* a power of two; 1 MB */
 #define TARGET_STATE    0xffffu /* the features go straight to the state */
