@@ -483,7 +483,7 @@ void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
 struct cache_entry {
         uint16_t acc[LANGID_MAX_LANGS];   /* sum of q per language (aligned: SSE) */
         uint8_t hits[LANGID_MAX_LANGS];   /* 3..5-gram hits per language */
-        uint8_t key[CACHE_KEY_BYTES];     /* code points, 1 byte each, or 2 (LE) when wide */
+        uint8_t key[CACHE_KEY_BYTES];     /* code points, 1 byte each or 2 (LE) when wide; then 0 */
         uint8_t found[LANGID_WORD_ORDER]; /* features found per order, [o - 1] */
         uint8_t n;                        /* bytes in key; 0: empty */
         uint8_t nfeat, grams3;
@@ -910,7 +910,8 @@ static int word_detect(void *ud, const uint32_t *w, unsigned n)
 
         if (!d->centry || n > CACHE_KEY_BYTES)
                 return 0;
-        uint8_t key[CACHE_KEY_BYTES];
+        /* zero past the word, as in the entries: keys compare at full size */
+        uint8_t key[CACHE_KEY_BYTES] = {0};
         uint32_t any = 0; /* the bits of all code points */
         uint64_t h = HASH_FNV_SEED;
         for (unsigned i = 0; i < n; i++) {
@@ -935,7 +936,7 @@ static int word_detect(void *ud, const uint32_t *w, unsigned n)
         if (s[0].pending || s[1].pending || d->npend == BATCH + 1)
                 flush_batch(d); /* no word is open here: all pending entries complete */
         for (unsigned k = 0; k < 2; k++)
-                if (s[k].n == len && s[k].wide == wide && !memcmp(s[k].key, key, len)) {
+                if (s[k].n == len && s[k].wide == wide && !memcmp(s[k].key, key, sizeof(key))) {
                         s[0].mru = (uint8_t)k;
                         add_entry(d, &s[k]);
                         d->flushed += s[k].nfeat;
@@ -945,7 +946,7 @@ static int word_detect(void *ud, const uint32_t *w, unsigned n)
         unsigned idx = set + !s[0].mru;
         struct cache_entry *e = &d->centry[idx];
         s[0].mru = (uint8_t)(idx - set);
-        memcpy(e->key, key, len);
+        memcpy(e->key, key, sizeof(key));
         e->n = (uint8_t)len;
         e->wide = wide & 1;
         memset(e->acc, 0, sizeof(e->acc));
