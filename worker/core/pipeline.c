@@ -40,6 +40,8 @@ struct pipeline_ctx {
         struct stem_pool *stems;
         struct record_buf rec;
         struct langid_result lang;
+        /* langid's word cache for this context's thread (any model) */
+        struct langid_cache *langid_cache;
         struct classify_ctx *classify; /* [classify] score accumulators */
         char processed_at[40];
         time_t processed_sec; /* second whose date/time processed_at holds (0: none yet) */
@@ -134,9 +136,11 @@ struct pipeline_ctx *pipeline_ctx_new(const struct pipeline_options *opts)
         record_buf_init(&c->rec);
         c->stems = stem_pool_new(opts->stem_cache_entries);
         c->classify = classify_ctx_new(); /* [classify] */
-        if (!c->stems || !c->classify) {
+        c->langid_cache = langid_cache_new();
+        if (!c->stems || !c->classify || !c->langid_cache) {
                 stem_pool_destroy(c->stems);
                 classify_ctx_destroy(c->classify);
+                langid_cache_destroy(c->langid_cache);
                 free(c);
                 return NULL;
         }
@@ -151,6 +155,7 @@ void pipeline_ctx_destroy(struct pipeline_ctx *c)
         text_tokens_free(&c->toks);
         stem_pool_destroy(c->stems);
         classify_ctx_destroy(c->classify); /* [classify] */
+        langid_cache_destroy(c->langid_cache);
         record_buf_free(&c->rec);
         free(c);
 }
@@ -237,8 +242,9 @@ int pipeline_process(struct pipeline_ctx *c, const struct pipeline_model *model,
         double confidence = 0.0;
         int lang = -1;
         if (model && model->langid) {
-                langid_detect(model->langid, a->title, a->title_len, a->body, a->body_len,
-                              a->language, c->opts.langid_prefix_bytes, &c->lang);
+                langid_detect_cached(model->langid, c->langid_cache, a->title, a->title_len,
+                                     a->body, a->body_len, a->language, c->opts.langid_prefix_bytes,
+                                     &c->lang, NULL);
                 detected = c->lang.code;
                 confidence = c->lang.confidence;
                 lang = stem_lang_from_iso(detected);
