@@ -4,11 +4,14 @@
  * a few passes. Also the same with classification off, to show its share.
  *
  *   build/bench/bench_classify [--taxonomy FILE]... [--langid FILE] [--passes N]
- *                              [--full-only] [FILE.jsonl...]
+ *                              [--full-only] [--lang CODE] [FILE.jsonl...]
  *
  * Best of N passes (default 5): on shared cores a single pass varies by tens of
  * per cent, and the fastest pass is the one least disturbed by neighbours.
- * --full-only skips the no-classify and classify-alone columns.
+ * --full-only skips the no-classify and classify-alone columns. --lang CODE keeps
+ * only the lines whose "lang" member is CODE (the shared corpora write it as
+ * "lang": "en"): e.g. the English FLORES sentences of sib200-all, ~215-byte
+ * news-like items.
  * Defaults: the config/taxonomy directory, config/langid.model,
  * and every $STEMTAG_SOURCE_DIR/../shared/corpora/news/<corpus>/train.jsonl.
  * Prints figures, never fails on speed. */
@@ -23,6 +26,7 @@
 #include "stem.h"
 
 static int passes = 5;
+static const char *only_lang; /* --lang: keep lines of this "lang" */
 
 struct corpus {
         char name[64];
@@ -46,9 +50,14 @@ static int load(struct corpus *c, const char *path)
         char *line = NULL;
         size_t cap = 0;
         ssize_t len;
+        char want[64] = "";
+        if (only_lang)
+                snprintf(want, sizeof(want), "\"lang\": \"%s\"", only_lang);
         while ((len = getline(&line, &cap, f)) > 0) {
                 if (line[len - 1] == '\n')
                         len--;
+                if (want[0] && !strstr(line, want))
+                        continue;
                 if (c->n == c->cap) {
                         c->cap = c->cap ? c->cap * 2 : 1024;
                         c->msgs = realloc(c->msgs, c->cap * sizeof(*c->msgs));
@@ -151,7 +160,9 @@ int main(int argc, char **argv)
                         passes = atoi(argv[++i]);
                         if (passes < 1)
                                 passes = 1;
-                } else if (!strcmp(argv[i], "--full-only"))
+                } else if (!strcmp(argv[i], "--lang") && i + 1 < argc)
+                        only_lang = argv[++i];
+                else if (!strcmp(argv[i], "--full-only"))
                         full_only = 1;
                 else
                         files[nfiles++] = argv[i];
@@ -203,7 +214,7 @@ int main(int argc, char **argv)
         printf("full path, 1 thread, best of %d passes (thread CPU time); taxonomy:", passes);
         for (size_t i = 0; i < ntx; i++)
                 printf(" %s", tx[i]);
-        printf("\n%-34s %6s %8s %6s %8s %8s %13s %15s %8s\n", "corpus", "MB", "articles", "B/art",
+        printf("\n%-40s %6s %8s %6s %8s %8s %13s %15s %8s\n", "corpus", "MB", "articles", "B/art",
                "MB/s", "art/s", "no-classify", "classify alone", "sections");
         size_t all_bytes = 0, all_n = 0;
         double all_t = 0, all_t_off = 0, all_t_cls = 0;
@@ -218,9 +229,12 @@ int main(int argc, char **argv)
                 double t_off = full_only ? 0 : run(&o_off, m_off, &c, &dummy);
                 double t_cls = full_only ? 0 : run_classify_only(&o_off, m_off, txc, &c);
                 const char *name = strstr(files[f], "corpora/");
-                printf("%-34.34s %6.2f %8zu %6.0f %8.1f %8.0f %8.1f MB/s %10.1f MB/s %7.1f%%\n",
-                       name ? name + 8 : files[f], (double)c.bytes / 1e6, c.n,
-                       (double)c.bytes / (double)c.n, (double)c.bytes / t / 1e6, (double)c.n / t,
+                char label[80];
+                snprintf(label, sizeof(label), "%s%s%s", name ? name + 8 : files[f],
+                         only_lang ? " lang=" : "", only_lang ? only_lang : "");
+                printf("%-40.40s %6.2f %8zu %6.0f %8.1f %8.0f %8.1f MB/s %10.1f MB/s %7.1f%%\n",
+                       label, (double)c.bytes / 1e6, c.n, (double)c.bytes / (double)c.n,
+                       (double)c.bytes / t / 1e6, (double)c.n / t,
                        t_off > 0 ? (double)c.bytes / t_off / 1e6 : 0,
                        t_cls > 0 ? (double)c.bytes / t_cls / 1e6 : 0,
                        100.0 * (double)sections / (double)c.n);
@@ -235,7 +249,7 @@ int main(int argc, char **argv)
                 free(c.lens);
         }
         if (all_t > 0)
-                printf("%-34s %6.2f %8zu %6.0f %8.1f %8.0f %8.1f MB/s %10.1f MB/s\n", "all",
+                printf("%-40s %6.2f %8zu %6.0f %8.1f %8.0f %8.1f MB/s %10.1f MB/s\n", "all",
                        (double)all_bytes / 1e6, all_n, (double)all_bytes / (double)all_n,
                        (double)all_bytes / all_t / 1e6, (double)all_n / all_t,
                        all_t_off > 0 ? (double)all_bytes / all_t_off / 1e6 : 0,
