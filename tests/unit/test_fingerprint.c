@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "fingerprint.h"
+#include "hash.h"
 #include "pipeline.h"
 #include "stem.h"
 #include "text.h"
@@ -133,8 +134,8 @@ static void test_unrelated_large_distance(void **state)
         assert_true(d >= 18);
 }
 
-/* A stem at the very end of the token buffer is read byte by byte (no
- * whole-word read past the allocation): same fingerprint as with room. */
+/* A stem at the very end of the token buffer is never read past the
+ * allocation (ASan checks it): same fingerprint as with room. */
 static void test_buffer_end(void **state)
 {
         (void)state;
@@ -158,6 +159,64 @@ static void test_buffer_end(void **state)
                 free(buf);
         }
         assert_int_equal(fp[0], fp[1]);
+}
+
+/* The fingerprint reads the stem hashes stem_tokens left (from its cache on a
+ * hit): the same value as hashing every stem again, on misses and on hits. */
+static void test_cached_stem_hashes(void **state)
+{
+        (void)state;
+        uint64_t want = fp_of(TITLE, BODY, "en"); /* no cache */
+        struct stem_pool *pool = stem_pool_new(1024);
+        struct text_tokens t;
+        text_tokens_init(&t);
+        for (int round = 0; round < 2; round++) { /* misses, then hits */
+                text_tokens_reset(&t);
+                assert_int_equal(text_tokenize(&t, TITLE, strlen(TITLE), TEXT_FIELD_TITLE, "en"),
+                                 0);
+                assert_int_equal(text_tokenize(&t, BODY, strlen(BODY), TEXT_FIELD_BODY, "en"), 0);
+                assert_int_equal(stem_tokens(pool, stem_lang_from_iso("en"), &t), 0);
+                assert_int_equal(t.stem_hash_n, t.n);
+                uint64_t fp = 0, fp_rehashed = 0;
+                assert_int_equal(fingerprint_simhash(&t, &fp), 0);
+                t.stem_hash_n = 0; /* as if not stemmed by stem_tokens: hashes every stem */
+                assert_int_equal(fingerprint_simhash(&t, &fp_rehashed), 0);
+                assert_int_equal(fp, want);
+                assert_int_equal(fp_rehashed, want);
+        }
+        uint64_t hits;
+        stem_pool_stats(pool, &hits, NULL);
+        assert_true(hits > 0);
+        text_tokens_free(&t);
+        stem_pool_destroy(pool);
+}
+
+/* An empty stem: stem_hash holds the normal form's hash (what the classifier
+ * keys on) but the fingerprint hashes the empty stem, as without stem_hash. */
+static void test_empty_stem(void **state)
+{
+        (void)state;
+        char buf[] = "abcxyzdef";
+        struct text_token v[3] = {
+            {.norm_off = 0, .norm_len = 3, .stem_off = 0, .stem_len = 3},
+            {.norm_off = 3, .norm_len = 3, .stem_off = 3, .stem_len = 0},
+            {.norm_off = 6, .norm_len = 3, .stem_off = 6, .stem_len = 3},
+        };
+        uint64_t hashes[3] = {hash_stem("abc", 3), hash_stem("xyz", 3), hash_stem("def", 3)};
+        struct text_tokens t = {.v = v,
+                                .n = 3,
+                                .cap = 3,
+                                .buf = buf,
+                                .buf_len = 9,
+                                .buf_cap = sizeof(buf),
+                                .stem_hash = hashes,
+                                .stem_hash_n = 3,
+                                .stem_hash_cap = 3};
+        uint64_t with = 0, without = 0;
+        assert_int_equal(fingerprint_simhash(&t, &with), 0);
+        t.stem_hash_n = 0;
+        assert_int_equal(fingerprint_simhash(&t, &without), 0);
+        assert_int_equal(with, without);
 }
 
 static void test_no_tokens(void **state)
@@ -218,6 +277,8 @@ int main(void)
             cmocka_unit_test(test_small_edit_small_distance),
             cmocka_unit_test(test_unrelated_large_distance),
             cmocka_unit_test(test_buffer_end),
+            cmocka_unit_test(test_cached_stem_hashes),
+            cmocka_unit_test(test_empty_stem),
             cmocka_unit_test(test_no_tokens),
             cmocka_unit_test(test_record_member),
         };

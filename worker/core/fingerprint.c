@@ -1,6 +1,7 @@
 /* fingerprint: SimHash v1 (the algorithm is in fingerprint.h). Per token it
- * costs one 64-bit mix per 8 stem bytes, one per shingle and a 24-operation
- * vote, so that the record's fingerprint stays a few per cent of the pure path. */
+ * costs one load of the stem hash stem_tokens made, one 64-bit mix per shingle
+ * and a 24-operation vote, so that the record's fingerprint stays a few per
+ * cent of the pure path. */
 #include "fingerprint.h"
 
 #include <string.h>
@@ -14,49 +15,18 @@ static inline uint64_t rotl64(uint64_t x, int r)
         return (x << r) | (x >> (64 - r));
 }
 
-/* One multiply and a shift: enough to tell stems apart (a bijection of the
- * word), because every shingle hash gets the full splitmix64 finaliser. */
-static inline uint64_t word_mix(uint64_t x)
-{
-        x *= 0xff51afd7ed558ccdULL;
-        return x ^ (x >> 32);
-}
+_Static_assert(FINGERPRINT_SEED == HASH_STEM_SEED, "step 1 of fingerprint.h is hash_stem");
 
-static inline uint64_t load64_le(const unsigned char *s)
+/* Step 1 of fingerprint.h is hash_stem() of the stem, which stem_tokens has
+ * already left in t->stem_hash (from its cache: most tokens are not hashed
+ * at all). Those hash the normal form where the stem is empty, as the
+ * classifier wants; the fingerprint hashes the empty stem. */
+static inline uint64_t token_hash(const struct text_tokens *t, size_t i, int have)
 {
-        uint64_t w;
-        memcpy(&w, s, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        w = __builtin_bswap64(w);
-#endif
-        return w;
-}
-
-/* Step 1 of fingerprint.h: the hash of a token's stem, its bytes read as
- * little-endian 64-bit words (the last one zero-padded) whatever the host.
- * Most stems are shorter than 8 bytes and the token buffer has room after
- * them: one whole-word read, masked, instead of a byte loop whose trip count
- * the branch predictor cannot guess. */
-static inline uint64_t stem_hash(const struct text_tokens *t, const struct text_token *tk)
-{
-        const unsigned char *s = (const unsigned char *)t->buf + tk->stem_off;
-        size_t len = tk->stem_len;
-        uint64_t h = FINGERPRINT_SEED ^ (uint64_t)len * 0x9e3779b97f4a7c15ULL;
-        size_t i = 0;
-        for (; i + 8 <= len; i += 8)
-                h = word_mix(h ^ load64_le(s + i));
-        size_t rest = len - i;
-        if (!rest)
-                return h;
-        uint64_t w;
-        if (tk->stem_off + i + 8 <= t->buf_cap) {
-                w = load64_le(s + i) & ((1ULL << (8 * rest)) - 1);
-        } else {
-                w = 0;
-                for (size_t k = 0; k < rest; k++)
-                        w |= (uint64_t)s[i + k] << (8 * k);
-        }
-        return word_mix(h ^ w);
+        const struct text_token *tk = &t->v[i];
+        if (have && tk->stem_len)
+                return t->stem_hash[i];
+        return hash_stem(t->buf + tk->stem_off, tk->stem_len);
 }
 
 /* One shingle's hash from its stem hashes in order; positions are told apart
@@ -113,6 +83,7 @@ int fingerprint_simhash(const struct text_tokens *t, uint64_t *out)
         *out = 0;
         if (!t->n)
                 return -1;
+        int have = t->stem_hash_n == t->n;
         for (size_t i = 0; i < t->n; i++) {
                 const struct text_token *tk = &t->v[i];
                 if (i && tk->field != t->v[i - 1].field) {
@@ -123,7 +94,7 @@ int fingerprint_simhash(const struct text_tokens *t, uint64_t *out)
                         run = 0;
                         h0 = h1 = h2 = 0;
                 }
-                uint64_t h = stem_hash(t, tk);
+                uint64_t h = token_hash(t, i, have);
                 /* the run's first stems fill h0, h1, h2 in order; then the window slides */
                 if (run == 0) {
                         h0 = h;
