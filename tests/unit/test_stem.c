@@ -240,6 +240,53 @@ static void test_stem_hash(void **state)
         stem_pool_destroy(p);
 }
 
+/* Words of every length up to past what an entry holds, each the last token
+ * of its buffer (the cache reads whole 8-byte words: ASan would see a read
+ * past the buffer) and differing only in their last byte (a compare that
+ * stopped short would mix them up): cached stems, on misses and on hits,
+ * and stem_word equal the uncached ones. */
+static void test_cache_word_lengths(void **state)
+{
+        (void)state;
+        struct stem_pool *cached = stem_pool_new(4096), *plain = stem_pool_new(0);
+        int en = stem_lang_from_iso("en");
+        for (int round = 0; round < 2; round++)
+                for (size_t len = 1; len <= 50; len++)
+                        for (char last = 'a'; last <= 'c'; last++) {
+                                char w[64];
+                                for (size_t k = 0; k < len; k++)
+                                        w[k] = (char)('d' + (k * 7) % 19);
+                                if (len >= 3) /* some stems are not prefixes: "...ies" -> "...i" */
+                                        memcpy(w + len - 3, "ies", 3);
+                                w[len - 1] = last;
+                                struct text_tokens a, b;
+                                text_tokens_init(&a);
+                                text_tokens_init(&b);
+                                assert_int_equal(text_tokenize(&a, w, len, TEXT_FIELD_BODY, "en"),
+                                                 0);
+                                assert_int_equal(text_tokenize(&b, w, len, TEXT_FIELD_BODY, "en"),
+                                                 0);
+                                assert_int_equal(a.n, 1);
+                                assert_int_equal(stem_tokens(cached, en, &a), 0);
+                                assert_int_equal(stem_tokens(plain, en, &b), 0);
+                                assert_int_equal(a.v[0].stem_len, b.v[0].stem_len);
+                                assert_memory_equal(text_token_stem(&a, 0), text_token_stem(&b, 0),
+                                                    b.v[0].stem_len);
+                                assert_true(a.stem_hash[0] == b.stem_hash[0]);
+                                size_t l;
+                                const char *sw = stem_word(cached, en, w, len, &l);
+                                assert_int_equal(l, b.v[0].stem_len);
+                                assert_memory_equal(sw, text_token_stem(&b, 0), l);
+                                text_tokens_free(&a);
+                                text_tokens_free(&b);
+                        }
+        uint64_t hits, misses;
+        stem_pool_stats(cached, &hits, &misses);
+        assert_true(hits > misses); /* the second round hit */
+        stem_pool_destroy(cached);
+        stem_pool_destroy(plain);
+}
+
 /* Stem of the single word (or last word of a phrase) @p w in @p lang (static buffer). */
 static const char *stem_of(struct stem_pool *p, const char *lang, const char *w)
 {
@@ -348,6 +395,7 @@ int main(void)
             cmocka_unit_test(test_cache_eviction_keeps_results),
             cmocka_unit_test(test_stem_tokens),
             cmocka_unit_test(test_stem_hash),
+            cmocka_unit_test(test_cache_word_lengths),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
