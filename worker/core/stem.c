@@ -59,8 +59,16 @@ struct stem_pool {
  * bytes of p must be readable. */
 static inline uint64_t load_masked(const char *p, size_t n)
 {
-        uint64_t w = hash_load64_le(p);
-        return n >= 8 ? w : w & ((1ULL << (8 * n)) - 1);
+        static const uint64_t keep[9] = {0,
+                                         0xff,
+                                         0xffff,
+                                         0xffffff,
+                                         0xffffffff,
+                                         0xffffffffff,
+                                         0xffffffffffff,
+                                         0xffffffffffffff,
+                                         0xffffffffffffffff};
+        return hash_load64_le(p) & keep[n];
 }
 
 /* Hash of a cache key (the word and its language): the index of its set.
@@ -264,14 +272,16 @@ static __attribute__((noinline)) int cache_lookup_slow(struct stem_pool *p, int 
         return 0;
 }
 
-/* The whole lookup of a word that fits an entry, @p h its key_hash. */
-static inline int cache_lookup(struct stem_pool *p, int lang, const char *word, size_t len,
-                               uint64_t h, struct stem_hit *out)
+/* The whole lookup of a word that fits an entry, @p h its key_hash, @p e
+ * slot 0 of its set. A slot-0 hit adds to *hits (a local of the caller: the
+ * compiler cannot keep p->hits in a register across the token stores). */
+static inline int cache_lookup(struct stem_pool *p, const struct cache_slot *e, int lang,
+                               const char *word, size_t len, uint64_t h, struct stem_hit *out,
+                               uint64_t *hits)
 {
-        const struct cache_slot *e = cache_set(p, h);
         if (!slot_matches(e, h, lang, word, len))
                 return cache_lookup_slow(p, lang, word, len, h, out);
-        p->hits++;
+        (*hits)++;
         out->len = e->stem_len;
         out->prefix = (e->flags & SLOT_PREFIX) != 0;
         out->stem_hash = e->stem_hash;
@@ -292,7 +302,8 @@ const char *stem_word(struct stem_pool *p, int lang, const char *word, size_t le
         char padded[SLOT_DATA + WORD_SLACK] = {0}; /* the slack key_hash/key_equal read */
         memcpy(padded, word, len);
         struct stem_hit hit;
-        if (cache_lookup(p, lang, padded, len, key_hash(padded, len, lang), &hit))
+        uint64_t h = key_hash(padded, len, lang);
+        if (cache_lookup(p, cache_set(p, h), lang, padded, len, h, &hit, &p->hits))
                 return NULL;
         *out_len = hit.len;
         return hit.stem; /* in the cache or the stemmer, never in padded */
@@ -337,6 +348,10 @@ int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
             mem_grow((void **)&t->buf, &t->buf_cap, t->buf_len + WORD_SLACK, 1))
                 return -1;
         int use_cache = lang >= 0 && lang < STEM_LANG_COUNT && p->slots;
+        /* locals: stores to the tokens could alias p's fields for the compiler */
+        struct cache_slot *const slots = p->slots;
+        const size_t set_mask = p->nsets - 1;
+        uint64_t hits = 0;
         /* First pass: each cacheable token's key hash, parked in stem_hash[i]
          * (0: not cacheable) until the second pass puts the stem hash there;
          * the second pass prefetches the set PREFETCH_AHEAD tokens ahead. */
@@ -346,7 +361,7 @@ int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
                                       ? key_hash(t->buf + tok->norm_off, tok->norm_len, lang)
                                       : 0;
                 if (i < PREFETCH_AHEAD && t->stem_hash[i])
-                        __builtin_prefetch(cache_set(p, t->stem_hash[i]));
+                        __builtin_prefetch(&slots[(t->stem_hash[i] >> 1 & set_mask) * 2]);
         }
         for (size_t i = 0; i < t->n; i++) {
                 struct text_token *tok = &t->v[i];
@@ -360,15 +375,21 @@ int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
                 struct stem_hit hit;
                 uint64_t h = use_cache ? t->stem_hash[i] : 0;
                 if (use_cache && i + PREFETCH_AHEAD < t->n && t->stem_hash[i + PREFETCH_AHEAD])
-                        __builtin_prefetch(cache_set(p, t->stem_hash[i + PREFETCH_AHEAD]));
+                        __builtin_prefetch(
+                            &slots[(t->stem_hash[i + PREFETCH_AHEAD] >> 1 & set_mask) * 2]);
                 if (h) {
-                        if (cache_lookup(p, lang, word, tok->norm_len, h, &hit))
+                        if (cache_lookup(p, &slots[(h >> 1 & set_mask) * 2], lang, word,
+                                         tok->norm_len, h, &hit, &hits)) {
+                                p->hits += hits;
                                 return -1;
+                        }
                 } else {
                         p->misses++;
                         hit.stem = stem_uncached(p, lang, word, tok->norm_len, &hit.len);
-                        if (!hit.stem)
+                        if (!hit.stem) {
+                                p->hits += hits;
                                 return -1;
+                        }
                         hit.prefix = hit.len <= tok->norm_len && !memcmp(hit.stem, word, hit.len);
                         hit.stem_hash = hash_stem(hit.stem, hit.len);
                 }
@@ -380,11 +401,14 @@ int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
                 }
                 /* hit.stem lives in the pool, never in t->buf, so growing t->buf is safe. */
                 size_t off = t->buf_len;
-                if (buf_append(t, hit.stem, hit.len))
+                if (buf_append(t, hit.stem, hit.len)) {
+                        p->hits += hits;
                         return -1;
+                }
                 tok->stem_off = (uint32_t)off;
                 tok->stem_len = (uint32_t)hit.len;
         }
+        p->hits += hits;
         t->stem_hash_n = t->n;
         return 0;
 }

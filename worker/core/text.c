@@ -809,7 +809,17 @@ int text_tokenize(struct text_tokens *t, const char *s, size_t len, enum text_fi
                                     (u[end] < 0x80 && ascii_ends_word(u[end], u[end - 1]))) {
                                         if (emit_ascii(t, s, len, i, end, alpha, field) < 0)
                                                 return -1;
-                                        i = end; /* the character after it is looked at next */
+                                        /* Between words only spaces matter (they end
+                                         * an e-mail's chunk): skip the ASCII ones and
+                                         * the separators here rather than one turn of
+                                         * the outer loop each. */
+                                        for (i = end; i < len && u[i] < 0x80 && !ascii_alnum[u[i]];
+                                             i++) {
+                                                if (ascii_class[u[i]] == CC_SPACE) {
+                                                        chunk_tok = t->n;
+                                                        chunk_buf = t->buf_len;
+                                                }
+                                        }
                                         continue;
                                 }
                         }
