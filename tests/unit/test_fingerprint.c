@@ -219,6 +219,79 @@ static void test_empty_stem(void **state)
         assert_int_equal(with, without);
 }
 
+/* fingerprint.h's algorithm written plainly: per-bit vote counters. */
+static uint64_t simhash_reference(const struct text_tokens *t)
+{
+        int64_t votes[64] = {0};
+        size_t i = 0;
+        while (i < t->n) {
+                size_t end = i;
+                while (end < t->n && t->v[end].field == t->v[i].field)
+                        end++;
+                uint64_t h[64] = {0}; /* a run's stem hashes (runs here are short) */
+                size_t len = end - i;
+                assert_true(len <= 64);
+                for (size_t k = 0; k < len; k++)
+                        h[k] = hash_stem(t->buf + t->v[i + k].stem_off, t->v[i + k].stem_len);
+                /* windows of three; a shorter run is one window, missing hashes 0 */
+                size_t last = len < FINGERPRINT_SHINGLE ? 0 : len - FINGERPRINT_SHINGLE;
+                for (size_t k = 0; k <= last; k++) {
+                        uint64_t x = h[k] ^ (h[k + 1] << 21 | h[k + 1] >> 43) ^
+                                     (h[k + 2] << 42 | h[k + 2] >> 22);
+                        x ^= x >> 30; /* splitmix64 finaliser */
+                        x *= 0xbf58476d1ce4e5b9ULL;
+                        x ^= x >> 27;
+                        x *= 0x94d049bb133111ebULL;
+                        x ^= x >> 31;
+                        for (int b = 0; b < 64; b++)
+                                votes[b] += (x >> b & 1) ? 1 : -1;
+                }
+                i = end;
+        }
+        uint64_t fp = 0;
+        for (int b = 0; b < 64; b++)
+                if (votes[b] > 0)
+                        fp |= 1ULL << b;
+        return fp;
+}
+
+/* Field runs of every short length in every order (a run of one or two stems
+ * is one shingle): the same fingerprint as the plain algorithm. */
+static void test_matches_reference(void **state)
+{
+        (void)state;
+        static const char *const words[] = {"alpha", "beta", "gamma", "delta", "epsilon",
+                                            "zeta",  "eta",  "theta", "iota",  "kappa"};
+        struct text_tokens t;
+        text_tokens_init(&t);
+        uint32_t rng = 16;
+        for (int round = 0; round < 400; round++) {
+                text_tokens_reset(&t);
+                int nruns = 1 + round % 5;
+                for (int r = 0; r < nruns; r++) {
+                        char text[128] = "";
+                        rng = rng * 1103515245u + 12345u;
+                        size_t nwords = 1 + (rng >> 16) % 6;
+                        for (size_t w = 0; w < nwords; w++) {
+                                rng = rng * 1103515245u + 12345u;
+                                strcat(text, words[(rng >> 16) % 10]);
+                                strcat(text, " ");
+                        }
+                        /* title and body alternate, so consecutive runs are separate */
+                        assert_int_equal(text_tokenize(&t, text, strlen(text),
+                                                       r % 2 ? TEXT_FIELD_BODY : TEXT_FIELD_TITLE,
+                                                       "en"),
+                                         0);
+                }
+                if (!t.n)
+                        continue;
+                uint64_t fp = 0;
+                assert_int_equal(fingerprint_simhash(&t, &fp), 0);
+                assert_int_equal(fp, simhash_reference(&t));
+        }
+        text_tokens_free(&t);
+}
+
 static void test_no_tokens(void **state)
 {
         (void)state;
@@ -279,6 +352,7 @@ int main(void)
             cmocka_unit_test(test_buffer_end),
             cmocka_unit_test(test_cached_stem_hashes),
             cmocka_unit_test(test_empty_stem),
+            cmocka_unit_test(test_matches_reference),
             cmocka_unit_test(test_no_tokens),
             cmocka_unit_test(test_record_member),
         };

@@ -77,44 +77,37 @@ int fingerprint_simhash(const struct text_tokens *t, uint64_t *out)
         const fp_v2 lane_ones = {LANE_ONES, LANE_ONES}, zero = {0, 0};
         fp_v2 l0 = zero, l1 = zero, l2 = zero, l3 = zero;
         uint32_t ones[64] = {0}, n = 0, pending = 0;
-        /* the last stem hashes of the current field run; run counts them */
-        uint64_t h0 = 0, h1 = 0, h2 = 0, sh;
-        size_t run = 0;
+        uint64_t sh;
         *out = 0;
         if (!t->n)
                 return -1;
-        int have = t->stem_hash_n == t->n;
-        for (size_t i = 0; i < t->n; i++) {
-                const struct text_token *tk = &t->v[i];
-                if (i && tk->field != t->v[i - 1].field) {
-                        if (run < FINGERPRINT_SHINGLE) { /* a short run: one shingle */
-                                sh = shingle_hash(h0, h1, h2);
-                                VOTE(sh);
+        const struct text_token *v = t->v;
+        const size_t nt = t->n;
+        int have = t->stem_hash_n == nt;
+        /* One field run at a time: a run of one or two stems is one shingle
+         * (missing hashes 0); a longer one slides a window of three over it. */
+        for (size_t i = 0; i < nt;) {
+                uint8_t field = v[i].field;
+                uint64_t h0 = token_hash(t, i, have), h1 = 0, h2 = 0;
+                size_t k = i + 1;
+                if (k < nt && v[k].field == field) {
+                        h1 = token_hash(t, k, have);
+                        k++;
+                        if (k < nt && v[k].field == field) {
+                                for (; k < nt && v[k].field == field; k++) {
+                                        h2 = token_hash(t, k, have);
+                                        sh = shingle_hash(h0, h1, h2);
+                                        VOTE(sh);
+                                        h0 = h1;
+                                        h1 = h2;
+                                }
+                                i = k;
+                                continue;
                         }
-                        run = 0;
-                        h0 = h1 = h2 = 0;
                 }
-                uint64_t h = token_hash(t, i, have);
-                /* the run's first stems fill h0, h1, h2 in order; then the window slides */
-                if (run == 0) {
-                        h0 = h;
-                } else if (run == 1) {
-                        h1 = h;
-                } else if (run == 2) {
-                        h2 = h;
-                } else {
-                        h0 = h1;
-                        h1 = h2;
-                        h2 = h;
-                }
-                if (++run >= FINGERPRINT_SHINGLE) {
-                        sh = shingle_hash(h0, h1, h2);
-                        VOTE(sh);
-                }
-        }
-        if (run < FINGERPRINT_SHINGLE) {
                 sh = shingle_hash(h0, h1, h2);
                 VOTE(sh);
+                i = k;
         }
         lanes_empty(ones, l0, l1, l2, l3);
         uint64_t fp = 0;

@@ -696,7 +696,15 @@ static int emit_ascii(struct text_tokens *t, const char *s, size_t s_len, size_t
         size_t left = n;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         /* 'A'..'Z' get 0x20, eight bytes at a time (bytes past the word too:
-         * a carry only runs towards later bytes, so the word's are exact). */
+         * a carry only runs towards later bytes, so the word's are exact).
+         * Most words are one such store. */
+        if (n <= 8 && s_len - a >= 8) {
+                uint64_t x;
+                memcpy(&x, p, 8);
+                x |= swar_in_range(x, 'A', 'Z') >> 2;
+                memcpy(o, &x, 8);
+                left = 0;
+        }
         while (left && s_len - (size_t)(p - s) >= 8) {
                 uint64_t x;
                 memcpy(&x, p, 8);
