@@ -287,6 +287,46 @@ static void test_cache_word_lengths(void **state)
         stem_pool_destroy(plain);
 }
 
+/* The key text_tokenize gives a short ASCII word (norm_key) is the one the
+ * cache files it under: a word first stemmed through stem_word (which hashes
+ * it in the pool) is a hit when it comes back as a token, and the other way
+ * round; words the tokenizer leaves to stem_tokens (non-ASCII, longer than 8
+ * bytes) hit too. */
+static void test_token_key_matches_cache(void **state)
+{
+        (void)state;
+        static const char *const words[] = {"a", "news", "governed", "governments", "b\xc3\xbcro"};
+        int en = stem_lang_from_iso("en");
+        for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+                const char *w = words[k];
+                char text[64]; /* spaces after it: the tokenizer's 8-byte read fits */
+                snprintf(text, sizeof(text), "%s        ", w);
+                struct text_tokens t;
+                text_tokens_init(&t);
+                assert_int_equal(text_tokenize(&t, text, strlen(text), TEXT_FIELD_BODY, "en"), 0);
+                assert_int_equal(t.n, 1);
+                if (strlen(w) <= 8 && !strchr(w, '\xc3'))
+                        assert_true(t.v[0].norm_key != 0); /* made by the tokenizer */
+                size_t l;
+                uint64_t hits, hits2;
+                struct stem_pool *p = stem_pool_new(1024);
+                assert_non_null(stem_word(p, en, text_token_norm(&t, 0), t.v[0].norm_len, &l));
+                stem_pool_stats(p, &hits, NULL);
+                assert_int_equal(stem_tokens(p, en, &t), 0);
+                stem_pool_stats(p, &hits2, NULL);
+                assert_int_equal(hits2, hits + 1);
+                stem_pool_destroy(p);
+                p = stem_pool_new(1024); /* token first, then stem_word */
+                assert_int_equal(stem_tokens(p, en, &t), 0);
+                stem_pool_stats(p, &hits, NULL);
+                assert_non_null(stem_word(p, en, text_token_norm(&t, 0), t.v[0].norm_len, &l));
+                stem_pool_stats(p, &hits2, NULL);
+                assert_int_equal(hits2, hits + 1);
+                stem_pool_destroy(p);
+                text_tokens_free(&t);
+        }
+}
+
 /* Stem of the single word (or last word of a phrase) @p w in @p lang (static buffer). */
 static const char *stem_of(struct stem_pool *p, const char *lang, const char *w)
 {
@@ -396,6 +436,7 @@ int main(void)
             cmocka_unit_test(test_stem_tokens),
             cmocka_unit_test(test_stem_hash),
             cmocka_unit_test(test_cache_word_lengths),
+            cmocka_unit_test(test_token_key_matches_cache),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,18 @@ static inline uint32_t hash_load32_le(const char *s)
         return w;
 }
 
+/**
+ * Last step of the stem cache's key hash (stem.c key_hash): @p h is
+ * len * 0x9e3779b97f4a7c15 for a word of at most 8 bytes (else the state
+ * after its leading 8-byte words), @p w its last 1..8 bytes as a zero-padded
+ * little-endian word. Never 0. Here so that text_tokenize can give each ASCII
+ * word its key while the word is in a register (text_token.norm_key).
+ */
+static inline uint32_t hash_key_final(uint64_t h, uint64_t w)
+{
+        return (uint32_t)(((h ^ w) * 0x94d049bb133111ebULL) >> 32) | 1;
+}
+
 /** Seed of hash_stem: the FNV offset basis xor "simhash1". */
 #define HASH_STEM_SEED (0xcbf29ce484222325ULL ^ 0x73696d6861736831ULL)
 

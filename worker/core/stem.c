@@ -71,20 +71,20 @@ static inline uint64_t load_masked(const char *p, size_t n)
         return hash_load64_le(p) & keep[n];
 }
 
-/* Hash of a cache key (the word and its language): the index of its set.
- * Reads up to WORD_SLACK bytes past p + n. Only has to be stable within a
- * process. */
-static inline uint64_t key_hash(const char *p, size_t n, int lang)
+/* Hash of a cache key, the index of its set: hash_key_final over the word's
+ * 8-byte words (the same value text_tokenize gives short ASCII words as
+ * norm_key). Not the language: entries compare it. Reads up to WORD_SLACK
+ * bytes past p + n. Only has to be stable within a process. */
+static inline uint64_t key_hash(const char *p, size_t n)
 {
-        uint64_t h = ((uint64_t)lang + 1) ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
+        uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
         while (n > 8) {
                 h = (h ^ hash_load64_le(p)) * 0xbf58476d1ce4e5b9ULL;
                 h ^= h >> 29;
                 p += 8;
                 n -= 8;
         }
-        h = (h ^ load_masked(p, n)) * 0x94d049bb133111ebULL;
-        return hash_mix64(h) | 1; /* 0 marks an empty slot */
+        return hash_key_final(h, load_masked(p, n));
 }
 
 /* Equality of a cache entry's key with a word of the same length n (<=
@@ -302,7 +302,7 @@ const char *stem_word(struct stem_pool *p, int lang, const char *word, size_t le
         char padded[SLOT_DATA + WORD_SLACK] = {0}; /* the slack key_hash/key_equal read */
         memcpy(padded, word, len);
         struct stem_hit hit;
-        uint64_t h = key_hash(padded, len, lang);
+        uint64_t h = key_hash(padded, len);
         if (cache_lookup(p, cache_set(p, h), lang, padded, len, h, &hit, &p->hits))
                 return NULL;
         *out_len = hit.len;
@@ -357,9 +357,9 @@ int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
          * the second pass prefetches the set PREFETCH_AHEAD tokens ahead. */
         for (size_t i = 0; use_cache && i < t->n; i++) {
                 const struct text_token *tok = &t->v[i];
-                t->stem_hash[i] = token_cacheable(tok)
-                                      ? key_hash(t->buf + tok->norm_off, tok->norm_len, lang)
-                                      : 0;
+                t->stem_hash[i] = !token_cacheable(tok) ? 0
+                                  : tok->norm_key       ? tok->norm_key
+                                                  : key_hash(t->buf + tok->norm_off, tok->norm_len);
                 if (i < PREFETCH_AHEAD && t->stem_hash[i])
                         __builtin_prefetch(&slots[(t->stem_hash[i] >> 1 & set_mask) * 2]);
         }

@@ -629,6 +629,7 @@ static int emit(struct text_tokens *t, const char *s, size_t s_len, size_t b, co
         else
                 tok->script = (uint8_t)word_script(s, a, b);
         tok->flags = w->has_letter ? 0 : TEXT_TOKEN_NUMERIC;
+        tok->norm_key = 0; /* stem_tokens hashes it */
         return 0;
 }
 
@@ -694,6 +695,7 @@ static int emit_ascii(struct text_tokens *t, const char *s, size_t s_len, size_t
         char *o = t->buf + t->buf_len;
         const char *p = s + a;
         size_t left = n;
+        uint32_t key = 0; /* norm_key */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
         /* 'A'..'Z' get 0x20, eight bytes at a time (bytes past the word too:
          * a carry only runs towards later bytes, so the word's are exact).
@@ -704,6 +706,9 @@ static int emit_ascii(struct text_tokens *t, const char *s, size_t s_len, size_t
                 x |= swar_in_range(x, 'A', 'Z') >> 2;
                 memcpy(o, &x, 8);
                 left = 0;
+                /* the stem cache key, while the word is at hand */
+                key = hash_key_final((uint64_t)n * 0x9e3779b97f4a7c15ULL,
+                                     n == 8 ? x : x & ((1ULL << (8 * n)) - 1));
         }
         while (left && s_len - (size_t)(p - s) >= 8) {
                 uint64_t x;
@@ -730,6 +735,7 @@ static int emit_ascii(struct text_tokens *t, const char *s, size_t s_len, size_t
         tok->field = (uint8_t)field;
         tok->script = alpha ? TEXT_SCRIPT_LATIN : TEXT_SCRIPT_COMMON;
         tok->flags = alpha ? 0 : TEXT_TOKEN_NUMERIC;
+        tok->norm_key = key;
         t->buf_len += n;
         return 0;
 }
