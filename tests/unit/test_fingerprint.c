@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "fingerprint.h"
+#include "hash.h"
 #include "pipeline.h"
 #include "stem.h"
 #include "text.h"
@@ -133,8 +134,8 @@ static void test_unrelated_large_distance(void **state)
         assert_true(d >= 18);
 }
 
-/* A stem at the very end of the token buffer is read byte by byte (no
- * whole-word read past the allocation): same fingerprint as with room. */
+/* A stem at the very end of the token buffer is never read past the
+ * allocation (ASan checks it): same fingerprint as with room. */
 static void test_buffer_end(void **state)
 {
         (void)state;
@@ -158,6 +159,137 @@ static void test_buffer_end(void **state)
                 free(buf);
         }
         assert_int_equal(fp[0], fp[1]);
+}
+
+/* The fingerprint reads the stem hashes stem_tokens left (from its cache on a
+ * hit): the same value as hashing every stem again, on misses and on hits. */
+static void test_cached_stem_hashes(void **state)
+{
+        (void)state;
+        uint64_t want = fp_of(TITLE, BODY, "en"); /* no cache */
+        struct stem_pool *pool = stem_pool_new(1024);
+        struct text_tokens t;
+        text_tokens_init(&t);
+        for (int round = 0; round < 2; round++) { /* misses, then hits */
+                text_tokens_reset(&t);
+                assert_int_equal(text_tokenize(&t, TITLE, strlen(TITLE), TEXT_FIELD_TITLE, "en"),
+                                 0);
+                assert_int_equal(text_tokenize(&t, BODY, strlen(BODY), TEXT_FIELD_BODY, "en"), 0);
+                assert_int_equal(stem_tokens(pool, stem_lang_from_iso("en"), &t), 0);
+                assert_int_equal(t.stem_hash_n, t.n);
+                uint64_t fp = 0, fp_rehashed = 0;
+                assert_int_equal(fingerprint_simhash(&t, &fp), 0);
+                t.stem_hash_n = 0; /* as if not stemmed by stem_tokens: hashes every stem */
+                assert_int_equal(fingerprint_simhash(&t, &fp_rehashed), 0);
+                assert_int_equal(fp, want);
+                assert_int_equal(fp_rehashed, want);
+        }
+        uint64_t hits;
+        stem_pool_stats(pool, &hits, NULL);
+        assert_true(hits > 0);
+        text_tokens_free(&t);
+        stem_pool_destroy(pool);
+}
+
+/* An empty stem: stem_hash holds the normal form's hash (what the classifier
+ * keys on) but the fingerprint hashes the empty stem, as without stem_hash. */
+static void test_empty_stem(void **state)
+{
+        (void)state;
+        char buf[] = "abcxyzdef";
+        struct text_token v[3] = {
+            {.norm_off = 0, .norm_len = 3, .stem_off = 0, .stem_len = 3},
+            {.norm_off = 3, .norm_len = 3, .stem_off = 3, .stem_len = 0},
+            {.norm_off = 6, .norm_len = 3, .stem_off = 6, .stem_len = 3},
+        };
+        uint64_t hashes[3] = {hash_stem("abc", 3), hash_stem("xyz", 3), hash_stem("def", 3)};
+        struct text_tokens t = {.v = v,
+                                .n = 3,
+                                .cap = 3,
+                                .buf = buf,
+                                .buf_len = 9,
+                                .buf_cap = sizeof(buf),
+                                .stem_hash = hashes,
+                                .stem_hash_n = 3,
+                                .stem_hash_cap = 3};
+        uint64_t with = 0, without = 0;
+        assert_int_equal(fingerprint_simhash(&t, &with), 0);
+        t.stem_hash_n = 0;
+        assert_int_equal(fingerprint_simhash(&t, &without), 0);
+        assert_int_equal(with, without);
+}
+
+/* fingerprint.h's algorithm written plainly: per-bit vote counters. */
+static uint64_t simhash_reference(const struct text_tokens *t)
+{
+        int64_t votes[64] = {0};
+        size_t i = 0;
+        while (i < t->n) {
+                size_t end = i;
+                while (end < t->n && t->v[end].field == t->v[i].field)
+                        end++;
+                uint64_t h[64] = {0}; /* a run's stem hashes (runs here are short) */
+                size_t len = end - i;
+                assert_true(len <= 64);
+                for (size_t k = 0; k < len; k++)
+                        h[k] = hash_stem(t->buf + t->v[i + k].stem_off, t->v[i + k].stem_len);
+                /* windows of three; a shorter run is one window, missing hashes 0 */
+                size_t last = len < FINGERPRINT_SHINGLE ? 0 : len - FINGERPRINT_SHINGLE;
+                for (size_t k = 0; k <= last; k++) {
+                        uint64_t x = h[k] ^ (h[k + 1] << 21 | h[k + 1] >> 43) ^
+                                     (h[k + 2] << 42 | h[k + 2] >> 22);
+                        x ^= x >> 30; /* splitmix64 finaliser */
+                        x *= 0xbf58476d1ce4e5b9ULL;
+                        x ^= x >> 27;
+                        x *= 0x94d049bb133111ebULL;
+                        x ^= x >> 31;
+                        for (int b = 0; b < 64; b++)
+                                votes[b] += (x >> b & 1) ? 1 : -1;
+                }
+                i = end;
+        }
+        uint64_t fp = 0;
+        for (int b = 0; b < 64; b++)
+                if (votes[b] > 0)
+                        fp |= 1ULL << b;
+        return fp;
+}
+
+/* Field runs of every short length in every order (a run of one or two stems
+ * is one shingle): the same fingerprint as the plain algorithm. */
+static void test_matches_reference(void **state)
+{
+        (void)state;
+        static const char *const words[] = {"alpha", "beta", "gamma", "delta", "epsilon",
+                                            "zeta",  "eta",  "theta", "iota",  "kappa"};
+        struct text_tokens t;
+        text_tokens_init(&t);
+        uint32_t rng = 16;
+        for (int round = 0; round < 400; round++) {
+                text_tokens_reset(&t);
+                int nruns = 1 + round % 5;
+                for (int r = 0; r < nruns; r++) {
+                        char text[128] = "";
+                        rng = rng * 1103515245u + 12345u;
+                        size_t nwords = 1 + (rng >> 16) % 6;
+                        for (size_t w = 0; w < nwords; w++) {
+                                rng = rng * 1103515245u + 12345u;
+                                strcat(text, words[(rng >> 16) % 10]);
+                                strcat(text, " ");
+                        }
+                        /* title and body alternate, so consecutive runs are separate */
+                        assert_int_equal(text_tokenize(&t, text, strlen(text),
+                                                       r % 2 ? TEXT_FIELD_BODY : TEXT_FIELD_TITLE,
+                                                       "en"),
+                                         0);
+                }
+                if (!t.n)
+                        continue;
+                uint64_t fp = 0;
+                assert_int_equal(fingerprint_simhash(&t, &fp), 0);
+                assert_int_equal(fp, simhash_reference(&t));
+        }
+        text_tokens_free(&t);
 }
 
 static void test_no_tokens(void **state)
@@ -218,6 +350,9 @@ int main(void)
             cmocka_unit_test(test_small_edit_small_distance),
             cmocka_unit_test(test_unrelated_large_distance),
             cmocka_unit_test(test_buffer_end),
+            cmocka_unit_test(test_cached_stem_hashes),
+            cmocka_unit_test(test_empty_stem),
+            cmocka_unit_test(test_matches_reference),
             cmocka_unit_test(test_no_tokens),
             cmocka_unit_test(test_record_member),
         };

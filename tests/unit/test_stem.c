@@ -240,6 +240,93 @@ static void test_stem_hash(void **state)
         stem_pool_destroy(p);
 }
 
+/* Words of every length up to past what an entry holds, each the last token
+ * of its buffer (the cache reads whole 8-byte words: ASan would see a read
+ * past the buffer) and differing only in their last byte (a compare that
+ * stopped short would mix them up): cached stems, on misses and on hits,
+ * and stem_word equal the uncached ones. */
+static void test_cache_word_lengths(void **state)
+{
+        (void)state;
+        struct stem_pool *cached = stem_pool_new(4096), *plain = stem_pool_new(0);
+        int en = stem_lang_from_iso("en");
+        for (int round = 0; round < 2; round++)
+                for (size_t len = 1; len <= 50; len++)
+                        for (char last = 'a'; last <= 'c'; last++) {
+                                char w[64];
+                                for (size_t k = 0; k < len; k++)
+                                        w[k] = (char)('d' + (k * 7) % 19);
+                                if (len >= 3) /* some stems are not prefixes: "...ies" -> "...i" */
+                                        memcpy(w + len - 3, "ies", 3);
+                                w[len - 1] = last;
+                                struct text_tokens a, b;
+                                text_tokens_init(&a);
+                                text_tokens_init(&b);
+                                assert_int_equal(text_tokenize(&a, w, len, TEXT_FIELD_BODY, "en"),
+                                                 0);
+                                assert_int_equal(text_tokenize(&b, w, len, TEXT_FIELD_BODY, "en"),
+                                                 0);
+                                assert_int_equal(a.n, 1);
+                                assert_int_equal(stem_tokens(cached, en, &a), 0);
+                                assert_int_equal(stem_tokens(plain, en, &b), 0);
+                                assert_int_equal(a.v[0].stem_len, b.v[0].stem_len);
+                                assert_memory_equal(text_token_stem(&a, 0), text_token_stem(&b, 0),
+                                                    b.v[0].stem_len);
+                                assert_true(a.stem_hash[0] == b.stem_hash[0]);
+                                size_t l;
+                                const char *sw = stem_word(cached, en, w, len, &l);
+                                assert_int_equal(l, b.v[0].stem_len);
+                                assert_memory_equal(sw, text_token_stem(&b, 0), l);
+                                text_tokens_free(&a);
+                                text_tokens_free(&b);
+                        }
+        uint64_t hits, misses;
+        stem_pool_stats(cached, &hits, &misses);
+        assert_true(hits > misses); /* the second round hit */
+        stem_pool_destroy(cached);
+        stem_pool_destroy(plain);
+}
+
+/* The key text_tokenize gives a short ASCII word (norm_key) is the one the
+ * cache files it under: a word first stemmed through stem_word (which hashes
+ * it in the pool) is a hit when it comes back as a token, and the other way
+ * round; words the tokenizer leaves to stem_tokens (non-ASCII, longer than 8
+ * bytes) hit too. */
+static void test_token_key_matches_cache(void **state)
+{
+        (void)state;
+        static const char *const words[] = {"a", "news", "governed", "governments", "b\xc3\xbcro"};
+        int en = stem_lang_from_iso("en");
+        for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+                const char *w = words[k];
+                char text[64]; /* spaces after it: the tokenizer's 8-byte read fits */
+                snprintf(text, sizeof(text), "%s        ", w);
+                struct text_tokens t;
+                text_tokens_init(&t);
+                assert_int_equal(text_tokenize(&t, text, strlen(text), TEXT_FIELD_BODY, "en"), 0);
+                assert_int_equal(t.n, 1);
+                if (strlen(w) <= 8 && !strchr(w, '\xc3'))
+                        assert_true(t.v[0].norm_key != 0); /* made by the tokenizer */
+                size_t l;
+                uint64_t hits, hits2;
+                struct stem_pool *p = stem_pool_new(1024);
+                assert_non_null(stem_word(p, en, text_token_norm(&t, 0), t.v[0].norm_len, &l));
+                stem_pool_stats(p, &hits, NULL);
+                assert_int_equal(stem_tokens(p, en, &t), 0);
+                stem_pool_stats(p, &hits2, NULL);
+                assert_int_equal(hits2, hits + 1);
+                stem_pool_destroy(p);
+                p = stem_pool_new(1024); /* token first, then stem_word */
+                assert_int_equal(stem_tokens(p, en, &t), 0);
+                stem_pool_stats(p, &hits, NULL);
+                assert_non_null(stem_word(p, en, text_token_norm(&t, 0), t.v[0].norm_len, &l));
+                stem_pool_stats(p, &hits2, NULL);
+                assert_int_equal(hits2, hits + 1);
+                stem_pool_destroy(p);
+                text_tokens_free(&t);
+        }
+}
+
 /* Stem of the single word (or last word of a phrase) @p w in @p lang (static buffer). */
 static const char *stem_of(struct stem_pool *p, const char *lang, const char *w)
 {
@@ -348,6 +435,8 @@ int main(void)
             cmocka_unit_test(test_cache_eviction_keeps_results),
             cmocka_unit_test(test_stem_tokens),
             cmocka_unit_test(test_stem_hash),
+            cmocka_unit_test(test_cache_word_lengths),
+            cmocka_unit_test(test_token_key_matches_cache),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

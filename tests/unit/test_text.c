@@ -319,6 +319,94 @@ static void test_fast_fold_matches_utf8proc(void **state)
         text_tokens_free(&t);
 }
 
+/* The all-ASCII word fast path (off for tr/az and ga) cuts the same tokens
+ * as the general scanner: on random text of letters, digits, separators,
+ * '.', ',', '@', URLs and non-ASCII letters and punctuation, but no 'I' and
+ * no apostrophes (the only things tr treats differently from en), "en" and
+ * "tr" give identical tokens. Lengths vary so that words meet the end of the
+ * text with fewer than eight bytes left, and runs pass 8 and 256 bytes. */
+static void test_ascii_fast_path_matches_general(void **state)
+{
+        (void)state;
+        static const char *const pieces[] = {"a",
+                                             "b",
+                                             "Z",
+                                             "q",
+                                             "x",
+                                             "E",
+                                             "0",
+                                             "7",
+                                             " ",
+                                             " ",
+                                             "\n",
+                                             ".",
+                                             ",",
+                                             "-",
+                                             "@",
+                                             "!",
+                                             "(",
+                                             "\"",
+                                             "ab",
+                                             "Word",
+                                             "12",
+                                             "3.5",
+                                             "1,000",
+                                             "\xc3\xa9",
+                                             "\xc3\x9f",
+                                             "\xe2\x80\x94",
+                                             "\xe2\x80\x9c",
+                                             "www.x.org/p ",
+                                             "http://e.com/a?b ",
+                                             "mail@x.com",
+                                             "abcdefgh",
+                                             "ABCDEFGHJ",
+                                             "supercalifragilistic"};
+        const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+        uint32_t rng = 18;
+        char buf[1200];
+        struct text_tokens en, tr;
+        text_tokens_init(&en);
+        text_tokens_init(&tr);
+        size_t total = 0;
+        for (int round = 0; round < 3000; round++) {
+                size_t len = 0, want = (size_t)(round % 97) * 3;
+                if (round % 500 == 0)
+                        want = 1000; /* runs past TEXT_TOKEN_MAX_BYTES */
+                while (len < want) {
+                        rng = rng * 1103515245u + 12345u;
+                        const char *p = pieces[(rng >> 16) % npieces];
+                        if (round % 500 == 0)
+                                p = "k";
+                        size_t n = strlen(p);
+                        if (len + n > sizeof(buf))
+                                break;
+                        memcpy(buf + len, p, n);
+                        len += n;
+                }
+                text_tokens_reset(&en);
+                text_tokens_reset(&tr);
+                assert_int_equal(text_tokenize(&en, buf, len, TEXT_FIELD_BODY, "en"), 0);
+                assert_int_equal(text_tokenize(&tr, buf, len, TEXT_FIELD_BODY, "tr"), 0);
+                assert_int_equal(en.n, tr.n);
+                for (size_t i = 0; i < en.n; i++) {
+                        const struct text_token *a = &en.v[i], *b = &tr.v[i];
+                        assert_int_equal(a->off, b->off);
+                        assert_int_equal(a->len, b->len);
+                        assert_int_equal(a->norm_len, b->norm_len);
+                        assert_memory_equal(text_token_norm(&en, i), text_token_norm(&tr, i),
+                                            a->norm_len);
+                        assert_int_equal(a->stem_len, a->norm_len);
+                        assert_int_equal(a->script, b->script);
+                        assert_int_equal(a->flags, b->flags);
+                        assert_int_equal(a->field, b->field);
+                }
+                total += en.n;
+        }
+        assert_true(total > 10000); /* the texts did have words */
+        text_tokens_free(&en);
+        text_tokens_free(&tr);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -335,6 +423,7 @@ int main(void)
             cmocka_unit_test(test_long_runs_skipped),
             cmocka_unit_test(test_utf8_validate_repair),
             cmocka_unit_test(test_fast_fold_matches_utf8proc),
+            cmocka_unit_test(test_ascii_fast_path_matches_general),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

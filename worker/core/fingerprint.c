@@ -1,6 +1,7 @@
 /* fingerprint: SimHash v1 (the algorithm is in fingerprint.h). Per token it
- * costs one 64-bit mix per 8 stem bytes, one per shingle and a 24-operation
- * vote, so that the record's fingerprint stays a few per cent of the pure path. */
+ * costs one load of the stem hash stem_tokens made, one 64-bit mix per shingle
+ * and a 24-operation vote, so that the record's fingerprint stays a few per
+ * cent of the pure path. */
 #include "fingerprint.h"
 
 #include <string.h>
@@ -14,49 +15,18 @@ static inline uint64_t rotl64(uint64_t x, int r)
         return (x << r) | (x >> (64 - r));
 }
 
-/* One multiply and a shift: enough to tell stems apart (a bijection of the
- * word), because every shingle hash gets the full splitmix64 finaliser. */
-static inline uint64_t word_mix(uint64_t x)
-{
-        x *= 0xff51afd7ed558ccdULL;
-        return x ^ (x >> 32);
-}
+_Static_assert(FINGERPRINT_SEED == HASH_STEM_SEED, "step 1 of fingerprint.h is hash_stem");
 
-static inline uint64_t load64_le(const unsigned char *s)
+/* Step 1 of fingerprint.h is hash_stem() of the stem, which stem_tokens has
+ * already left in t->stem_hash (from its cache: most tokens are not hashed
+ * at all). Those hash the normal form where the stem is empty, as the
+ * classifier wants; the fingerprint hashes the empty stem. */
+static inline uint64_t token_hash(const struct text_tokens *t, size_t i, int have)
 {
-        uint64_t w;
-        memcpy(&w, s, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        w = __builtin_bswap64(w);
-#endif
-        return w;
-}
-
-/* Step 1 of fingerprint.h: the hash of a token's stem, its bytes read as
- * little-endian 64-bit words (the last one zero-padded) whatever the host.
- * Most stems are shorter than 8 bytes and the token buffer has room after
- * them: one whole-word read, masked, instead of a byte loop whose trip count
- * the branch predictor cannot guess. */
-static inline uint64_t stem_hash(const struct text_tokens *t, const struct text_token *tk)
-{
-        const unsigned char *s = (const unsigned char *)t->buf + tk->stem_off;
-        size_t len = tk->stem_len;
-        uint64_t h = FINGERPRINT_SEED ^ (uint64_t)len * 0x9e3779b97f4a7c15ULL;
-        size_t i = 0;
-        for (; i + 8 <= len; i += 8)
-                h = word_mix(h ^ load64_le(s + i));
-        size_t rest = len - i;
-        if (!rest)
-                return h;
-        uint64_t w;
-        if (tk->stem_off + i + 8 <= t->buf_cap) {
-                w = load64_le(s + i) & ((1ULL << (8 * rest)) - 1);
-        } else {
-                w = 0;
-                for (size_t k = 0; k < rest; k++)
-                        w |= (uint64_t)s[i + k] << (8 * k);
-        }
-        return word_mix(h ^ w);
+        const struct text_token *tk = &t->v[i];
+        if (have && tk->stem_len)
+                return t->stem_hash[i];
+        return hash_stem(t->buf + tk->stem_off, tk->stem_len);
 }
 
 /* One shingle's hash from its stem hashes in order; positions are told apart
@@ -107,43 +77,37 @@ int fingerprint_simhash(const struct text_tokens *t, uint64_t *out)
         const fp_v2 lane_ones = {LANE_ONES, LANE_ONES}, zero = {0, 0};
         fp_v2 l0 = zero, l1 = zero, l2 = zero, l3 = zero;
         uint32_t ones[64] = {0}, n = 0, pending = 0;
-        /* the last stem hashes of the current field run; run counts them */
-        uint64_t h0 = 0, h1 = 0, h2 = 0, sh;
-        size_t run = 0;
+        uint64_t sh;
         *out = 0;
         if (!t->n)
                 return -1;
-        for (size_t i = 0; i < t->n; i++) {
-                const struct text_token *tk = &t->v[i];
-                if (i && tk->field != t->v[i - 1].field) {
-                        if (run < FINGERPRINT_SHINGLE) { /* a short run: one shingle */
-                                sh = shingle_hash(h0, h1, h2);
-                                VOTE(sh);
+        const struct text_token *v = t->v;
+        const size_t nt = t->n;
+        int have = t->stem_hash_n == nt;
+        /* One field run at a time: a run of one or two stems is one shingle
+         * (missing hashes 0); a longer one slides a window of three over it. */
+        for (size_t i = 0; i < nt;) {
+                uint8_t field = v[i].field;
+                uint64_t h0 = token_hash(t, i, have), h1 = 0, h2 = 0;
+                size_t k = i + 1;
+                if (k < nt && v[k].field == field) {
+                        h1 = token_hash(t, k, have);
+                        k++;
+                        if (k < nt && v[k].field == field) {
+                                for (; k < nt && v[k].field == field; k++) {
+                                        h2 = token_hash(t, k, have);
+                                        sh = shingle_hash(h0, h1, h2);
+                                        VOTE(sh);
+                                        h0 = h1;
+                                        h1 = h2;
+                                }
+                                i = k;
+                                continue;
                         }
-                        run = 0;
-                        h0 = h1 = h2 = 0;
                 }
-                uint64_t h = stem_hash(t, tk);
-                /* the run's first stems fill h0, h1, h2 in order; then the window slides */
-                if (run == 0) {
-                        h0 = h;
-                } else if (run == 1) {
-                        h1 = h;
-                } else if (run == 2) {
-                        h2 = h;
-                } else {
-                        h0 = h1;
-                        h1 = h2;
-                        h2 = h;
-                }
-                if (++run >= FINGERPRINT_SHINGLE) {
-                        sh = shingle_hash(h0, h1, h2);
-                        VOTE(sh);
-                }
-        }
-        if (run < FINGERPRINT_SHINGLE) {
                 sh = shingle_hash(h0, h1, h2);
                 VOTE(sh);
+                i = k;
         }
         lanes_empty(ones, l0, l1, l2, l3);
         uint64_t fp = 0;

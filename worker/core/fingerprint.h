@@ -8,7 +8,8 @@
  *  1. Each token's stem (the normalised word for numbers and languages without
  *     a stemmer) is hashed: h = FINGERPRINT_SEED ^ len * 0x9e3779b97f4a7c15,
  *     then for each 8-byte little-endian word w of the stem (the last one
- *     zero-padded) h = m(h ^ w), where m(x) = y ^ (y >> 32), y = x * 0xff51afd7ed558ccd.
+ *     zero-padded) h = m(h ^ w), where m(x) = y ^ (y >> 32), y = x * 0xff51afd7ed558ccd
+ *     (hash_stem in hash.h, which the classifier keys on too).
  *  2. Shingles are FINGERPRINT_SHINGLE consecutive stems within one field
  *     (title and body are separate runs, so a new headline leaves the body's
  *     shingles alone); a run shorter than that is one shingle of all its stems.

@@ -49,37 +49,58 @@ struct stem_pool {
         uint64_t hits, misses;
 };
 
-/* Word-at-a-time hash for the cache index: FNV-1a goes byte by byte, and
- * this lookup runs once per token. Only has to be stable within a process. */
-static inline uint64_t word_hash(const char *p, size_t n, uint64_t seed)
+/* Words stem_tokens hashes and compares may be read as whole 8-byte words
+ * up to this far past their end: it keeps that much room after t->buf_len,
+ * and stem_word copies its argument into a padded buffer. Saves the tail
+ * branches of a word-at-a-time hash and compare, once per token. */
+#define WORD_SLACK 8
+
+/* The first n (0..8) bytes of p as a little-endian word, zero-padded; 8
+ * bytes of p must be readable. */
+static inline uint64_t load_masked(const char *p, size_t n)
 {
-        uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
-        while (n >= 8) {
-                uint64_t w;
-                memcpy(&w, p, 8);
-                h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        static const uint64_t keep[9] = {0,
+                                         0xff,
+                                         0xffff,
+                                         0xffffff,
+                                         0xffffffff,
+                                         0xffffffffff,
+                                         0xffffffffffff,
+                                         0xffffffffffffff,
+                                         0xffffffffffffffff};
+        return hash_load64_le(p) & keep[n];
+}
+
+/* Hash of a cache key, the index of its set: hash_key_final over the word's
+ * 8-byte words (the same value text_tokenize gives short ASCII words as
+ * norm_key). Not the language: entries compare it. Reads up to WORD_SLACK
+ * bytes past p + n. Only has to be stable within a process. */
+static inline uint64_t key_hash(const char *p, size_t n)
+{
+        uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
+        while (n > 8) {
+                h = (h ^ hash_load64_le(p)) * 0xbf58476d1ce4e5b9ULL;
                 h ^= h >> 29;
                 p += 8;
                 n -= 8;
         }
-        /* The 1..7-byte tail with fixed-size loads (a variable-length memcpy
-         * was a quarter of the hash): two overlapping 4-byte reads, or the
-         * first, middle and last byte. n is mixed in above, so these
-         * overlapping forms cannot make two tails of different length equal. */
-        if (n) {
-                uint64_t w;
-                if (n >= 4) {
-                        uint32_t a, b;
-                        memcpy(&a, p, 4);
-                        memcpy(&b, p + n - 4, 4);
-                        w = (uint64_t)a << 32 | b;
-                } else {
-                        w = (uint64_t)(unsigned char)p[0] << 16 |
-                            (uint64_t)(unsigned char)p[n >> 1] << 8 | (unsigned char)p[n - 1];
-                }
-                h = (h ^ w) * 0x94d049bb133111ebULL;
+        return hash_key_final(h, load_masked(p, n));
+}
+
+/* Equality of a cache entry's key with a word of the same length n (<=
+ * SLOT_DATA), whole words at a time: both may be read up to WORD_SLACK
+ * bytes past n (the word by the slack rule, the entry by the padding slot
+ * after the last set). */
+static inline int key_equal(const char *a, const char *b, size_t n)
+{
+        while (n > 8) {
+                if (hash_load64_le(a) != hash_load64_le(b))
+                        return 0;
+                a += 8;
+                b += 8;
+                n -= 8;
         }
-        return hash_mix64(h);
+        return load_masked(a, n) == load_masked(b, n);
 }
 
 static char ascii_lower(char c)
@@ -137,7 +158,8 @@ struct stem_pool *stem_pool_new(size_t cache_entries)
                 size_t nsets = 1;
                 while (nsets * 2 < cache_entries)
                         nsets *= 2;
-                p->slots = calloc(nsets * 2, sizeof(*p->slots));
+                /* + 1: key_equal may read a few bytes past the last entry's data */
+                p->slots = calloc(nsets * 2 + 1, sizeof(*p->slots));
                 if (!p->slots) {
                         free(p);
                         return NULL;
@@ -183,93 +205,88 @@ static const char *stem_uncached(struct stem_pool *p, int lang, const char *word
         return (const char *)r;
 }
 
-/* Equality of short byte strings without a libc call (keys are <= SLOT_DATA). */
-static inline int bytes_equal(const char *a, const char *b, size_t n)
-{
-        while (n >= 8) {
-                uint64_t x, y;
-                memcpy(&x, a, 8);
-                memcpy(&y, b, 8);
-                if (x != y)
-                        return 0;
-                a += 8;
-                b += 8;
-                n -= 8;
-        }
-        if (n >= 4) { /* two overlapping 4-byte compares, not a byte loop */
-                uint32_t x, y, u, v;
-                memcpy(&x, a, 4);
-                memcpy(&y, b, 4);
-                memcpy(&u, a + n - 4, 4);
-                memcpy(&v, b + n - 4, 4);
-                return x == y && u == v;
-        }
-        while (n--)
-                if (*a++ != *b++)
-                        return 0;
-        return 1;
-}
-
-static inline uint64_t cache_hash(const char *word, size_t len, int lang)
-{
-        return word_hash(word, len, (uint64_t)lang + 1) | 1;
-}
-
 static inline struct cache_slot *cache_set(const struct stem_pool *p, uint64_t h)
 {
         return &p->slots[(h >> 1 & (p->nsets - 1)) * 2];
 }
 
-/* stem_word with the hash already known (stem_tokens computes it ahead). */
-/* *prefix: whether the stem is the first *out_len bytes of word (the cache
- * entry knows, which saves stem_tokens comparing them again); *stem_hash:
- * hash_stem() of the stem (stored in the entry). */
-static const char *stem_word_hashed(struct stem_pool *p, int lang, const char *word, size_t len,
-                                    uint64_t h, size_t *out_len, int *prefix_out,
-                                    uint64_t *stem_hash)
+static inline int slot_matches(const struct cache_slot *e, uint64_t h, int lang, const char *word,
+                               size_t len)
+{
+        return e->hash == h && e->lang == lang && e->key_len == len &&
+               key_equal(e->data, word, len);
+}
+
+/* What a cache lookup gives a token. */
+struct stem_hit {
+        const char *stem; /* borrowed from the cache or the stemmer */
+        size_t len;
+        int prefix;         /* the stem is the first len bytes of the word */
+        uint64_t stem_hash; /* hash_stem() of the stem */
+};
+
+/* The lookup past slot 0 of the set: slot 1 (a hit moves it to the front),
+ * else Snowball, whose result goes into slot 0 when key and stem fit. 0, or -1
+ * out of memory. Kept out of line: stem_tokens inlines the slot 0 hit. */
+static __attribute__((noinline)) int cache_lookup_slow(struct stem_pool *p, int lang,
+                                                       const char *word, size_t len, uint64_t h,
+                                                       struct stem_hit *out)
 {
         struct cache_slot *set = cache_set(p, h);
-        for (int w = 0; w < 2; w++) {
-                struct cache_slot *e = &set[w];
-                if (e->hash != h || e->lang != lang || e->key_len != len ||
-                    !bytes_equal(e->data, word, len))
-                        continue;
+        if (slot_matches(&set[1], h, lang, word, len)) {
                 p->hits++;
-                if (w == 1) { /* keep the most recently used entry in slot 0 */
-                        struct cache_slot tmp = set[0];
-                        set[0] = set[1];
-                        set[1] = tmp;
-                        e = &set[0];
-                }
-                *out_len = e->stem_len;
-                *prefix_out = (e->flags & SLOT_PREFIX) != 0;
-                *stem_hash = e->stem_hash;
-                return *prefix_out ? e->data : e->data + e->key_len;
+                struct cache_slot tmp = set[0]; /* keep the most recently used in slot 0 */
+                set[0] = set[1];
+                set[1] = tmp;
+                const struct cache_slot *e = &set[0];
+                out->len = e->stem_len;
+                out->prefix = (e->flags & SLOT_PREFIX) != 0;
+                out->stem_hash = e->stem_hash;
+                out->stem = out->prefix ? e->data : e->data + e->key_len;
+                return 0;
         }
         p->misses++;
         size_t slen;
         const char *s = stem_uncached(p, lang, word, len, &slen);
         if (!s)
-                return NULL;
-        *out_len = slen;
+                return -1;
         int prefix = slen <= len && !memcmp(s, word, slen);
-        *prefix_out = prefix;
-        *stem_hash = hash_stem(s, slen);
+        out->len = slen;
+        out->prefix = prefix;
+        out->stem_hash = hash_stem(s, slen);
+        out->stem = s;
         if (!prefix && len + slen > SLOT_DATA)
-                return s;
+                return 0;
         set[1] = set[0];
         struct cache_slot *e = &set[0];
         e->hash = h;
-        e->stem_hash = *stem_hash;
+        e->stem_hash = out->stem_hash;
         e->lang = (uint8_t)lang;
         e->key_len = (uint8_t)len;
         e->stem_len = (uint8_t)slen;
         e->flags = prefix ? SLOT_PREFIX : 0;
         memcpy(e->data, word, len);
-        if (prefix)
-                return e->data;
-        memcpy(e->data + len, s, slen);
-        return e->data + len;
+        if (!prefix)
+                memcpy(e->data + len, s, slen);
+        out->stem = prefix ? e->data : e->data + len;
+        return 0;
+}
+
+/* The whole lookup of a word that fits an entry, @p h its key_hash, @p e
+ * slot 0 of its set. A slot-0 hit adds to *hits (a local of the caller: the
+ * compiler cannot keep p->hits in a register across the token stores). */
+static inline int cache_lookup(struct stem_pool *p, const struct cache_slot *e, int lang,
+                               const char *word, size_t len, uint64_t h, struct stem_hit *out,
+                               uint64_t *hits)
+{
+        if (!slot_matches(e, h, lang, word, len))
+                return cache_lookup_slow(p, lang, word, len, h, out);
+        (*hits)++;
+        out->len = e->stem_len;
+        out->prefix = (e->flags & SLOT_PREFIX) != 0;
+        out->stem_hash = e->stem_hash;
+        out->stem = out->prefix ? e->data : e->data + e->key_len;
+        return 0;
 }
 
 const char *stem_word(struct stem_pool *p, int lang, const char *word, size_t len, size_t *out_len)
@@ -282,10 +299,14 @@ const char *stem_word(struct stem_pool *p, int lang, const char *word, size_t le
                 p->misses++;
                 return stem_uncached(p, lang, word, len, out_len);
         }
-        int prefix;
-        uint64_t sh;
-        return stem_word_hashed(p, lang, word, len, cache_hash(word, len, lang), out_len, &prefix,
-                                &sh);
+        char padded[SLOT_DATA + WORD_SLACK] = {0}; /* the slack key_hash/key_equal read */
+        memcpy(padded, word, len);
+        struct stem_hit hit;
+        uint64_t h = key_hash(padded, len);
+        if (cache_lookup(p, cache_set(p, h), lang, padded, len, h, &hit, &p->hits))
+                return NULL;
+        *out_len = hit.len;
+        return hit.stem; /* in the cache or the stemmer, never in padded */
 }
 
 /* Tokens looked up this far ahead have their cache set prefetched: the cache
@@ -293,9 +314,28 @@ const char *stem_word(struct stem_pool *p, int lang, const char *word, size_t le
  * makes a hit cheap. */
 #define PREFETCH_AHEAD 8
 
-static int token_cacheable(const struct stem_pool *p, const struct text_token *tok)
+static int token_cacheable(const struct text_token *tok)
 {
-        return p->slots && !(tok->flags & TEXT_TOKEN_NUMERIC) && tok->norm_len <= SLOT_DATA;
+        return !(tok->flags & TEXT_TOKEN_NUMERIC) && tok->norm_len <= SLOT_DATA;
+}
+
+static int buf_append(struct text_tokens *t, const char *s, size_t n)
+{
+        if (n > SIZE_MAX - WORD_SLACK - t->buf_len || t->buf_len + n > UINT32_MAX)
+                return -1;
+        if (t->buf_len + n + WORD_SLACK > t->buf_cap) {
+                size_t ncap = t->buf_cap ? t->buf_cap : 256;
+                while (ncap < t->buf_len + n + WORD_SLACK)
+                        ncap *= 2;
+                char *nb = realloc(t->buf, ncap);
+                if (!nb)
+                        return -1;
+                t->buf = nb;
+                t->buf_cap = ncap;
+        }
+        memcpy(t->buf + t->buf_len, s, n);
+        t->buf_len += n;
+        return 0;
 }
 
 int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
@@ -303,70 +343,72 @@ int stem_tokens(struct stem_pool *p, int lang, struct text_tokens *t)
         t->stem_hash_n = 0;
         if (mem_grow((void **)&t->stem_hash, &t->stem_hash_cap, t->n + 1, sizeof(uint64_t)))
                 return -1;
-        uint64_t ahead[PREFETCH_AHEAD] = {0};
+        /* the slack key_hash and key_equal read past the last word */
+        if (t->buf_len + WORD_SLACK > t->buf_cap &&
+            mem_grow((void **)&t->buf, &t->buf_cap, t->buf_len + WORD_SLACK, 1))
+                return -1;
         int use_cache = lang >= 0 && lang < STEM_LANG_COUNT && p->slots;
-        for (size_t j = 0; use_cache && j < PREFETCH_AHEAD && j < t->n; j++) {
-                const struct text_token *tok = &t->v[j];
-                if (!token_cacheable(p, tok))
-                        continue;
-                ahead[j] = cache_hash(t->buf + tok->norm_off, tok->norm_len, lang);
-                __builtin_prefetch(cache_set(p, ahead[j]));
+        /* locals: stores to the tokens could alias p's fields for the compiler */
+        struct cache_slot *const slots = p->slots;
+        const size_t set_mask = p->nsets - 1;
+        uint64_t hits = 0;
+        /* First pass: each cacheable token's key hash, parked in stem_hash[i]
+         * (0: not cacheable) until the second pass puts the stem hash there;
+         * the second pass prefetches the set PREFETCH_AHEAD tokens ahead. */
+        for (size_t i = 0; use_cache && i < t->n; i++) {
+                const struct text_token *tok = &t->v[i];
+                t->stem_hash[i] = !token_cacheable(tok) ? 0
+                                  : tok->norm_key       ? tok->norm_key
+                                                  : key_hash(t->buf + tok->norm_off, tok->norm_len);
+                if (i < PREFETCH_AHEAD && t->stem_hash[i])
+                        __builtin_prefetch(&slots[(t->stem_hash[i] >> 1 & set_mask) * 2]);
         }
         for (size_t i = 0; i < t->n; i++) {
                 struct text_token *tok = &t->v[i];
                 tok->stem_off = tok->norm_off;
                 tok->stem_len = tok->norm_len;
-                uint64_t h = use_cache ? ahead[i % PREFETCH_AHEAD] : 0;
-                if (use_cache && i + PREFETCH_AHEAD < t->n &&
-                    token_cacheable(p, &t->v[i + PREFETCH_AHEAD])) {
-                        const struct text_token *nx = &t->v[i + PREFETCH_AHEAD];
-                        uint64_t nh = cache_hash(t->buf + nx->norm_off, nx->norm_len, lang);
-                        ahead[i % PREFETCH_AHEAD] = nh;
-                        __builtin_prefetch(cache_set(p, nh));
-                }
                 const char *word = t->buf + tok->norm_off;
-                if (lang < 0 || (tok->flags & TEXT_TOKEN_NUMERIC)) {
+                if (lang < 0 || lang >= STEM_LANG_COUNT || (tok->flags & TEXT_TOKEN_NUMERIC)) {
                         t->stem_hash[i] = hash_stem(word, tok->norm_len);
                         continue;
                 }
-                size_t slen;
-                int prefix;
-                const char *s;
-                if (token_cacheable(p, tok)) {
-                        s = stem_word_hashed(p, lang, word, tok->norm_len, h, &slen, &prefix,
-                                             &t->stem_hash[i]);
-                } else {
-                        s = stem_word(p, lang, word, tok->norm_len, &slen);
-                        prefix = s && slen <= tok->norm_len && !memcmp(s, word, slen);
-                        if (s)
-                                t->stem_hash[i] = hash_stem(s, slen);
-                }
-                if (!s)
-                        return -1;
-                if (!slen) /* an empty stem stands for the normal form (classify's tok_stem) */
-                        t->stem_hash[i] = hash_stem(word, tok->norm_len);
-                if (prefix) {
-                        tok->stem_len = (uint32_t)slen;
-                        continue;
-                }
-                /* s lives in the pool, never in t->buf, so growing t->buf is safe. */
-                if (slen > SIZE_MAX - t->buf_len || t->buf_len + slen > UINT32_MAX)
-                        return -1;
-                if (t->buf_len + slen > t->buf_cap) {
-                        size_t ncap = t->buf_cap ? t->buf_cap : 256;
-                        while (ncap < t->buf_len + slen)
-                                ncap *= 2;
-                        char *nb = realloc(t->buf, ncap);
-                        if (!nb)
+                struct stem_hit hit;
+                uint64_t h = use_cache ? t->stem_hash[i] : 0;
+                if (use_cache && i + PREFETCH_AHEAD < t->n && t->stem_hash[i + PREFETCH_AHEAD])
+                        __builtin_prefetch(
+                            &slots[(t->stem_hash[i + PREFETCH_AHEAD] >> 1 & set_mask) * 2]);
+                if (h) {
+                        if (cache_lookup(p, &slots[(h >> 1 & set_mask) * 2], lang, word,
+                                         tok->norm_len, h, &hit, &hits)) {
+                                p->hits += hits;
                                 return -1;
-                        t->buf = nb;
-                        t->buf_cap = ncap;
+                        }
+                } else {
+                        p->misses++;
+                        hit.stem = stem_uncached(p, lang, word, tok->norm_len, &hit.len);
+                        if (!hit.stem) {
+                                p->hits += hits;
+                                return -1;
+                        }
+                        hit.prefix = hit.len <= tok->norm_len && !memcmp(hit.stem, word, hit.len);
+                        hit.stem_hash = hash_stem(hit.stem, hit.len);
                 }
-                memcpy(t->buf + t->buf_len, s, slen);
-                tok->stem_off = (uint32_t)t->buf_len;
-                tok->stem_len = (uint32_t)slen;
-                t->buf_len += slen;
+                /* an empty stem stands for the normal form (classify's tok_stem) */
+                t->stem_hash[i] = hit.len ? hit.stem_hash : hash_stem(word, tok->norm_len);
+                if (hit.prefix) {
+                        tok->stem_len = (uint32_t)hit.len;
+                        continue;
+                }
+                /* hit.stem lives in the pool, never in t->buf, so growing t->buf is safe. */
+                size_t off = t->buf_len;
+                if (buf_append(t, hit.stem, hit.len)) {
+                        p->hits += hits;
+                        return -1;
+                }
+                tok->stem_off = (uint32_t)off;
+                tok->stem_len = (uint32_t)hit.len;
         }
+        p->hits += hits;
         t->stem_hash_n = t->n;
         return 0;
 }

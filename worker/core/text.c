@@ -11,6 +11,7 @@
  *    is normalised per word by utf8proc into the reusable ucs scratch.
  * A warm text_tokens does not allocate. */
 #include "text.h"
+#include "hash.h"
 #include "mem.h"
 
 #include <stdint.h>
@@ -628,7 +629,125 @@ static int emit(struct text_tokens *t, const char *s, size_t s_len, size_t b, co
         else
                 tok->script = (uint8_t)word_script(s, a, b);
         tok->flags = w->has_letter ? 0 : TEXT_TOKEN_NUMERIC;
+        tok->norm_key = 0; /* stem_tokens hashes it */
         return 0;
+}
+
+/* ---- the all-ASCII word fast path ----------------------------------------
+ * Most words of most news text are ASCII letters and digits ended by a space
+ * or punctuation. text_tokenize finds such a run eight bytes at a time and
+ * emits it here without the general scanner's per-character classes, the
+ * language rules (none applies to such a word, save tr/az I and ga's t-,
+ * which keep the general path) or utf8proc. */
+
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* High bit of each byte of x (bytes < 0x80) that lies in [lo, hi]. */
+static inline uint64_t swar_in_range(uint64_t x, unsigned lo, unsigned hi)
+{
+        return (x + (0x80 - lo) * ONES) & ~(x + (0x80 - hi - 1) * ONES) & HIGHS;
+}
+
+/* End of the run of ASCII letters and digits at u[i] (u[i] is one); *alpha:
+ * whether it holds a letter. */
+static inline size_t ascii_alnum_run(const unsigned char *u, size_t i, size_t len, int *alpha)
+{
+        uint64_t letters = 0;
+        while (len - i >= 8) {
+                uint64_t x = hash_load64_le((const char *)u + i);
+                uint64_t x7 = x & ~HIGHS; /* no carries between bytes below */
+                uint64_t a = swar_in_range(x7 | 0x2020202020202020ULL, 'a', 'z');
+                uint64_t ok = (a | swar_in_range(x7, '0', '9')) & ~x;
+                uint64_t bad = ~ok & HIGHS;
+                if (bad) {
+                        unsigned k = (unsigned)__builtin_ctzll(bad) >> 3;
+                        letters |= a & ((1ULL << (8 * k)) - 1); /* k < 8: bad has a bit */
+                        *alpha = letters != 0;
+                        return i + k;
+                }
+                letters |= a;
+                i += 8;
+        }
+        unsigned f, seen = 0;
+        while (i < len && (f = ascii_alnum[u[i]]) != 0) {
+                seen |= f;
+                i++;
+        }
+        *alpha = letters != 0 || (seen & 1);
+        return i;
+}
+
+/* Appends the token of the ASCII letters and digits s[a, b) (lower-cased). */
+static int emit_ascii(struct text_tokens *t, const char *s, size_t s_len, size_t a, size_t b,
+                      int alpha, enum text_field field)
+{
+        size_t n = b - a;
+        if (n > TEXT_TOKEN_MAX_BYTES)
+                return 0;
+        if (t->n == t->cap && mem_grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v)) < 0)
+                return -1;
+        /* + 8: whole 8-byte stores may pass the end; the next word overwrites them */
+        if (t->buf_len + n + 8 > t->buf_cap && buf_reserve(t, n + 8) < 0)
+                return -1;
+        if (t->buf_len + n > UINT32_MAX)
+                return -1;
+        char *o = t->buf + t->buf_len;
+        const char *p = s + a;
+        size_t left = n;
+        uint32_t key = 0; /* norm_key */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* 'A'..'Z' get 0x20, eight bytes at a time (bytes past the word too:
+         * a carry only runs towards later bytes, so the word's are exact).
+         * Most words are one such store. */
+        if (n <= 8 && s_len - a >= 8) {
+                uint64_t x;
+                memcpy(&x, p, 8);
+                x |= swar_in_range(x, 'A', 'Z') >> 2;
+                memcpy(o, &x, 8);
+                left = 0;
+                /* the stem cache key, while the word is at hand */
+                key = hash_key_final((uint64_t)n * 0x9e3779b97f4a7c15ULL,
+                                     n == 8 ? x : x & ((1ULL << (8 * n)) - 1));
+        }
+        while (left && s_len - (size_t)(p - s) >= 8) {
+                uint64_t x;
+                memcpy(&x, p, 8);
+                x |= swar_in_range(x, 'A', 'Z') >> 2;
+                memcpy(o, &x, 8);
+                size_t step = left < 8 ? left : 8;
+                o += step;
+                p += step;
+                left -= step;
+        }
+#else
+        (void)s_len;
+#endif
+        for (; left; left--, p++)
+                *o++ = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        struct text_token *tok = &t->v[t->n++];
+        tok->off = (uint32_t)a;
+        tok->len = (uint32_t)n;
+        tok->norm_off = (uint32_t)t->buf_len;
+        tok->norm_len = (uint32_t)n;
+        tok->stem_off = tok->norm_off;
+        tok->stem_len = tok->norm_len;
+        tok->field = (uint8_t)field;
+        tok->script = alpha ? TEXT_SCRIPT_LATIN : TEXT_SCRIPT_COMMON;
+        tok->flags = alpha ? 0 : TEXT_TOKEN_NUMERIC;
+        tok->norm_key = key;
+        t->buf_len += n;
+        return 0;
+}
+
+/* Does the ASCII byte c end a word whose last byte is the ASCII letter or
+ * digit @p last, whatever follows c? Separators and spaces do; '.' and ','
+ * after a letter do (they join digits only); apostrophes and '@' depend on
+ * what follows, so the general scanner decides. */
+static inline int ascii_ends_word(unsigned char c, unsigned char last)
+{
+        enum cc k = (enum cc)ascii_class[c];
+        return k == CC_SEP || k == CC_SPACE || (k == CC_NUMSEP && ascii_alnum[last] == 1);
 }
 
 static size_t skip_to_space(const char *s, size_t len, size_t i)
@@ -672,6 +791,8 @@ int text_tokenize(struct text_tokens *t, const char *s, size_t len, enum text_fi
         const struct text_fold2 *f2 = t->fold2;
         struct lang_rules r;
         lang_rules_of(lang, &r);
+        /* tr/az fold I by language, ga keeps "t-" on a word: the general path */
+        int ascii_fast = !r.turkish && !r.irish;
         const unsigned char *u = (const unsigned char *)s;
 
         size_t chunk_tok = t->n; /* first token of the whitespace-delimited chunk */
@@ -694,6 +815,27 @@ int text_tokenize(struct text_tokens *t, const char *s, size_t len, enum text_fi
                             is_url_start(s + i, len - i)) {
                                 i = skip_to_space(s, len, i);
                                 continue;
+                        }
+                        if (ascii_fast && (k == CC_LETTER || k == CC_DIGIT)) {
+                                int alpha;
+                                size_t end = ascii_alnum_run(u, i, len, &alpha);
+                                if (end >= len ||
+                                    (u[end] < 0x80 && ascii_ends_word(u[end], u[end - 1]))) {
+                                        if (emit_ascii(t, s, len, i, end, alpha, field) < 0)
+                                                return -1;
+                                        /* Between words only spaces matter (they end
+                                         * an e-mail's chunk): skip the ASCII ones and
+                                         * the separators here rather than one turn of
+                                         * the outer loop each. */
+                                        for (i = end; i < len && u[i] < 0x80 && !ascii_alnum[u[i]];
+                                             i++) {
+                                                if (ascii_class[u[i]] == CC_SPACE) {
+                                                        chunk_tok = t->n;
+                                                        chunk_buf = t->buf_len;
+                                                }
+                                        }
+                                        continue;
+                                }
                         }
                 } else {
                         k = class_at(f2, s, len, i, &cp, &n, &simple);

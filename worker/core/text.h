@@ -39,6 +39,10 @@ struct text_token {
         uint8_t field;               /**< enum text_field */
         uint8_t script;              /**< enum text_script (text.c) */
         uint8_t flags;               /**< TEXT_TOKEN_* */
+        /** The stem cache's key hash of the normal form (hash_key_final), made
+         *  by text_tokenize where it is cheap (short ASCII words), else 0:
+         *  stem_tokens then hashes the word itself. */
+        uint32_t norm_key;
 };
 
 #define TEXT_TOKEN_NUMERIC 0x01 /* all digits: kept, never stemmed */
