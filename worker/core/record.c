@@ -53,7 +53,7 @@ static inline int reserve(struct record_buf *b, size_t more)
         return reserve_slow(b, more);
 }
 
-static inline int put(struct record_buf *b, const char *s, size_t n)
+static inline __attribute__((always_inline)) int put(struct record_buf *b, const char *s, size_t n)
 {
         if (reserve(b, n) < 0)
                 return -1;
