@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "article.h"
+#include "jscan.h"
 #include "record.h"
 
 static uint64_t rng = 0x243f6a8885a308d3ULL;
@@ -415,6 +416,30 @@ static void test_items_common_case(void **state)
         record_buf_free(&b);
 }
 
+/* jscan_plain_end (16, then 8 bytes at a time) finds what a byte loop finds,
+ * from every start, with the special byte at every position of a word. */
+static void test_jscan_matches_byte_loop(void **state)
+{
+        (void)state;
+        static const unsigned char special[] = {'"', '\\', 0x00, 0x01, 0x1F};
+        static const unsigned char plain[] = {' ',  'a',  0x20, 0x7F, 0x80, 0xC3,
+                                              0xFF, 0x5B, 0x5D, 0x21, 0x23};
+        char buf[80];
+        for (int it = 0; it < 20000; it++) {
+                size_t n = rnd(sizeof(buf) + 1);
+                for (size_t k = 0; k < n; k++)
+                        buf[k] = (char)(rnd(12) ? plain[rnd(sizeof(plain))]
+                                                : special[rnd(sizeof(special))]);
+                for (size_t i = 0; i <= n; i++) {
+                        size_t want = i;
+                        while (want < n && buf[want] != '"' && buf[want] != '\\' &&
+                               (unsigned char)buf[want] >= 0x20)
+                                want++;
+                        assert_int_equal(jscan_plain_end(buf, i, n), want);
+                }
+        }
+}
+
 static void test_fast_on_real_shapes(void **state)
 {
         (void)state;
@@ -447,6 +472,7 @@ int main(void)
             cmocka_unit_test(test_fast_on_real_shapes),
             cmocka_unit_test(test_unknown_members_records),
             cmocka_unit_test(test_items_common_case),
+            cmocka_unit_test(test_jscan_matches_byte_loop),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
