@@ -121,8 +121,11 @@ static void test_json_passthrough_and_numbers(void **state)
                          0);
         assert_string_equal(f->a.id, "12345");
         assert_string_equal(f->a.published_at, "2025-04-28T10:00:00Z");
-        assert_int_equal(json_object_size(f->a.source_fields), 2);
-        assert_true(json_is_array(json_object_get(f->a.source_fields, "tags")));
+        json_t *sf = article_source_json(&f->a);
+        assert_int_equal(json_object_size(sf), 2);
+        assert_true(json_is_array(json_object_get(sf, "tags")));
+        assert_true(json_is_integer(json_object_get(json_object_get(sf, "meta"), "k")));
+        json_decref(sf);
         /* milliseconds are recognised */
         assert_int_equal(parse(f, "{\"title\":\"T\",\"published_at\":1745834400000}"), 0);
         assert_string_equal(f->a.published_at, "2025-04-28T10:00:00Z");

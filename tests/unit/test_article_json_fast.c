@@ -87,6 +87,9 @@ static const char *const odd_values[] = {
     "\"\"",
     "\"   \"",
     "\"unterminated",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "-12",
 };
 
 static size_t gen(char *buf, size_t cap)
@@ -457,11 +460,20 @@ static void test_fast_on_real_shapes(void **state)
         json_t *sf = article_source_json(&a);
         assert_string_equal(json_string_value(json_object_get(sf, "label")), "business");
         json_decref(sf);
-        /* a known field that is a number goes the Jansson way */
-        const char *t = "{\"id\": 42, \"title\": \"x\"}";
+        /* an integer id or Unix time takes the fast path too */
+        const char *t = "{\"id\": -0, \"title\": \"x\", \"published_at\": 1745834400000}";
         assert_int_equal(article_parse(&a, &o, t, strlen(t)), 0);
+        assert_null(a.root);
+        assert_string_equal(a.id, "0");
+        assert_string_equal(a.published_at, "2025-04-28T10:00:00Z");
+        /* a real there, or a number in another known field, goes the Jansson way */
+        const char *u = "{\"id\": 4.2, \"title\": \"x\"}";
+        assert_int_equal(article_parse(&a, &o, u, strlen(u)), 1);
         assert_non_null(a.root);
-        assert_string_equal(a.id, "42");
+        assert_int_equal(a.reason, ARTICLE_FIELD_TYPE);
+        const char *v = "{\"id\": 42, \"title\": 7}";
+        assert_int_equal(article_parse(&a, &o, v, strlen(v)), 1);
+        assert_non_null(a.root);
         article_free(&a);
 }
 

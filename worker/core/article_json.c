@@ -56,12 +56,12 @@ static int json_str(struct article *a, json_t *root, const char *name, const cha
  * the arena and keeps unknown members as items (article.h) that the record
  * writes directly: no Jansson tree, and no allocation once the reused buffers
  * have grown. Only a member holding an object is read by Jansson. It is
- * deliberately partial: anything unusual (a known field that is not a string
- * or null, a \u0000, a lone surrogate, deep nesting, a repeated unknown key,
- * a number Jansson cannot hold, any syntax error) returns "not handled" and
- * the Jansson path below decides, with its error message. So the
- * fast path can only ever accept what Jansson accepts, with the same values
- * (checked by test_article_json_fast). */
+ * deliberately partial: anything unusual (a known field that is not a string,
+ * null or, for id and published_at, an integer; a \u0000, a lone surrogate,
+ * deep nesting, a repeated unknown key, a number Jansson cannot hold, any
+ * syntax error) returns "not handled" and the Jansson path below decides,
+ * with its error message. So the fast path can only ever accept what Jansson
+ * accepts, with the same values (checked by test_article_json_fast). */
 
 #define FAST_BAIL      ((size_t)-1)
 #define FAST_MAX_DEPTH 32
@@ -455,6 +455,10 @@ static int parse_json_fast(struct article *a, const struct article_options *o, c
                 names[7 + k] = f->body[k];
         const char *val[FAST_SLOTS] = {0};
         size_t val_len[FAST_SLOTS] = {0};
+        /* id and published_at may be integers (scrapers send numeric ids and
+         * Unix times): 1 while the slot's last value was one, held in ival */
+        int is_int[FAST_SLOTS] = {0};
+        json_int_t ival[FAST_SLOTS] = {0};
         size_t nitems = 0, arena_mark = a->arena_len;
 
         size_t i = json_ws(s, n, 0);
@@ -498,8 +502,27 @@ static int parse_json_fast(struct article *a, const struct article_options *o, c
                                         if (known & (1 << k)) {
                                                 val[k] = NULL;
                                                 val_len[k] = 0;
+                                                is_int[k] = 0;
                                         }
                                 i += 4;
+                        } else if ((s[i] == '-' || (s[i] >= '0' && s[i] <= '9')) &&
+                                   !(known & ~(1 << 0 | 1 << 5))) {
+                                /* an integer id or published_at; a real, or a
+                                 * number in another field, is Jansson's error */
+                                size_t e = json_number_scan(s, n, i);
+                                json_int_t v;
+                                if (e == FAST_BAIL || memchr(s + i, '.', e - i) ||
+                                    memchr(s + i, 'e', e - i) || memchr(s + i, 'E', e - i) ||
+                                    int_parse(s, i, e, &v) < 0)
+                                        goto bail;
+                                for (int k = 0; k < FAST_SLOTS; k++)
+                                        if (known & (1 << k)) {
+                                                val[k] = NULL;
+                                                val_len[k] = 0;
+                                                is_int[k] = 1;
+                                                ival[k] = v;
+                                        }
+                                i = e;
                         } else if (s[i] == '"') {
                                 const char *v;
                                 size_t vlen;
@@ -510,9 +533,10 @@ static int parse_json_fast(struct article *a, const struct article_options *o, c
                                         if (known & (1 << k)) {
                                                 val[k] = v;
                                                 val_len[k] = vlen;
+                                                is_int[k] = 0;
                                         }
                         } else {
-                                goto bail; /* ints, field_type errors: Jansson's path */
+                                goto bail; /* field_type errors: Jansson's path */
                         }
                 } else {
                         i = unknown_member(a, s, n, i, key, klen, &nitems);
@@ -555,10 +579,18 @@ end:
                         break;
                 }
         char tmp[40];
-        if (val[5] && article_date_iso(val[5], val_len[5], tmp, sizeof(tmp)) == 0)
+        if (is_int[0]) { /* as Jansson's path writes it: decimal */
+                int len = snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, ival[0]);
+                a->id = article_arena_put(a, tmp, (size_t)len);
+        }
+        if (is_int[5]) {
+                if (article_epoch_iso(ival[5], tmp, sizeof(tmp)) == 0)
+                        a->published_at = article_arena_put(a, tmp, strlen(tmp));
+        } else if (val[5] && article_date_iso(val[5], val_len[5], tmp, sizeof(tmp)) == 0) {
                 a->published_at = article_arena_put(a, tmp, strlen(tmp));
-        else
+        } else {
                 a->published_at = val[5]; /* kept as given: better than losing it */
+        }
         return 0;
 bail:
         article_items_release(a, 0, nitems);
