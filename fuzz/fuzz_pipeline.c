@@ -7,7 +7,11 @@
  * carries one of the stable reasons of article.h, and a record is valid JSON
  * of schema stemtag.article.v1. Each input runs through two contexts: the
  * defaults (utf8 reject, format auto) and a variant (utf8 replace, explain on)
- * so the repair path and the evidence output are covered too. */
+ * so the repair path and the evidence output are covered too. And it is
+ * differential: a third context reads JSON with Jansson only (the reference,
+ * json_reference) and must answer exactly as the defaults do: the same
+ * rejection and message, or the same record bytes (the fast path's unknown
+ * members, written without a Jansson tree, included). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +26,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct config *fz_conf;
-static struct pipeline_options fz_opts, fz_opts_replace;
+static struct pipeline_options fz_opts, fz_opts_replace, fz_opts_ref;
 static struct pipeline_model *fz_model;
-static struct pipeline_ctx *fz_ctx, *fz_ctx_replace;
+static struct pipeline_ctx *fz_ctx, *fz_ctx_replace, *fz_ctx_ref;
 
 static void fz_die(const char *what, const char *detail)
 {
@@ -47,12 +51,16 @@ static void fz_init(void)
         fz_model = pipeline_model_load(&fz_opts, errstr, sizeof(errstr));
         if (!fz_model)
                 fz_die("model", errstr);
+        fz_opts.processed_at = "2025-01-01T00:00:00Z"; /* records compared byte for byte */
         fz_opts_replace = fz_opts;
+        fz_opts_ref = fz_opts;
+        fz_opts_ref.article.json_reference = 1;
         fz_opts_replace.article.utf8_policy = ARTICLE_UTF8_REPLACE;
         fz_opts_replace.explain = 1;
         fz_ctx = pipeline_ctx_new(&fz_opts);
         fz_ctx_replace = pipeline_ctx_new(&fz_opts_replace);
-        if (!fz_ctx || !fz_ctx_replace)
+        fz_ctx_ref = pipeline_ctx_new(&fz_opts_ref);
+        if (!fz_ctx || !fz_ctx_replace || !fz_ctx_ref)
                 fz_die("pipeline_ctx_new", "out of memory");
 }
 
@@ -88,10 +96,32 @@ static void fz_check(const struct pipeline_result *res)
         json_decref(rec);
 }
 
+static int fz_same_str(const char *a, const char *b)
+{
+        return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The fast JSON path must give what the Jansson reference gives. */
+static void fz_check_same(const struct pipeline_result *fast, const struct pipeline_result *ref)
+{
+        if (fast->ok != ref->ok)
+                fz_die("fast path vs reference",
+                       fast->ok ? "only the fast path accepted" : "only the reference accepted");
+        if (!fast->ok) {
+                if (!fz_same_str(fast->reason, ref->reason) ||
+                    !fz_same_str(fast->message, ref->message))
+                        fz_die("fast path vs reference: rejections differ",
+                               fast->message ? fast->message : "(null)");
+                return;
+        }
+        if (fast->json_len != ref->json_len || memcmp(fast->json, ref->json, fast->json_len))
+                fz_die("fast path vs reference: records differ", fast->json);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct pipeline_source src = {.topic = "fuzz", .partition = 0, .offset = 0, .line = -1};
-        struct pipeline_result res;
+        struct pipeline_result res, ref;
 
         if (!fz_model)
                 fz_init();
@@ -99,6 +129,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (pipeline_process(fz_ctx, fz_model, (const char *)data, size, &src, &res))
                 fz_die("pipeline_process", "returned -1 (out of memory?)");
         fz_check(&res);
+        memset(&ref, 0, sizeof(ref));
+        if (pipeline_process(fz_ctx_ref, fz_model, (const char *)data, size, &src, &ref))
+                fz_die("pipeline_process (reference)", "returned -1 (out of memory?)");
+        fz_check_same(&res, &ref);
         memset(&res, 0, sizeof(res));
         if (pipeline_process(fz_ctx_replace, fz_model, (const char *)data, size, &src, &res))
                 fz_die("pipeline_process (replace)", "returned -1 (out of memory?)");

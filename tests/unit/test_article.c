@@ -72,6 +72,8 @@ static void test_json_fields(void **state)
         assert_string_equal(f->a.language, "de");
         assert_string_equal(f->a.published_at, "2025-04-28T10:00:00Z");
         assert_null(f->a.source_fields);
+        assert_int_equal(f->a.source_nitems, 0);
+        assert_null(article_source_json(&f->a));
 }
 
 static void test_json_body_alternatives(void **state)
@@ -103,11 +105,12 @@ static void test_json_configured_names(void **state)
         assert_string_equal(f->a.title, "H");
         assert_string_equal(f->a.body, "A");
         /* the default names are now unknown fields and pass through */
-        assert_non_null(f->a.source_fields);
-        assert_string_equal(json_string_value(json_object_get(f->a.source_fields, "title")),
-                            "not mine");
-        assert_non_null(json_object_get(f->a.source_fields, "body"));
-        assert_null(json_object_get(f->a.source_fields, "headline"));
+        json_t *sf = article_source_json(&f->a);
+        assert_non_null(sf);
+        assert_string_equal(json_string_value(json_object_get(sf, "title")), "not mine");
+        assert_non_null(json_object_get(sf, "body"));
+        assert_null(json_object_get(sf, "headline"));
+        json_decref(sf);
 }
 
 static void test_json_passthrough_and_numbers(void **state)
@@ -118,8 +121,11 @@ static void test_json_passthrough_and_numbers(void **state)
                          0);
         assert_string_equal(f->a.id, "12345");
         assert_string_equal(f->a.published_at, "2025-04-28T10:00:00Z");
-        assert_int_equal(json_object_size(f->a.source_fields), 2);
-        assert_true(json_is_array(json_object_get(f->a.source_fields, "tags")));
+        json_t *sf = article_source_json(&f->a);
+        assert_int_equal(json_object_size(sf), 2);
+        assert_true(json_is_array(json_object_get(sf, "tags")));
+        assert_true(json_is_integer(json_object_get(json_object_get(sf, "meta"), "k")));
+        json_decref(sf);
         /* milliseconds are recognised */
         assert_int_equal(parse(f, "{\"title\":\"T\",\"published_at\":1745834400000}"), 0);
         assert_string_equal(f->a.published_at, "2025-04-28T10:00:00Z");

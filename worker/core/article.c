@@ -66,9 +66,10 @@ static void article_clear(struct article *a)
 {
         json_decref(a->source_fields);
         json_decref(a->root);
+        article_items_release(a, 0, a->source_nitems);
         char *arena = a->arena, *fix = a->fix;
-        size_t arena_cap = a->arena_cap, fix_cap = a->fix_cap, unknown_cap = a->unknown_cap;
-        struct article_unknown *unknown = a->unknown;
+        size_t arena_cap = a->arena_cap, fix_cap = a->fix_cap, items_cap = a->items_cap;
+        struct article_item *items = a->items;
         struct html_page html = a->html;
         memset(a, 0, sizeof(*a));
         a->html = html;
@@ -76,8 +77,8 @@ static void article_clear(struct article *a)
         a->arena_cap = arena_cap;
         a->fix = fix;
         a->fix_cap = fix_cap;
-        a->unknown = unknown;
-        a->unknown_cap = unknown_cap;
+        a->items = items;
+        a->items_cap = items_cap;
 }
 
 void article_free(struct article *a)
@@ -86,9 +87,10 @@ void article_free(struct article *a)
                 return;
         json_decref(a->source_fields);
         json_decref(a->root);
+        article_items_release(a, 0, a->source_nitems);
         free(a->arena);
         free(a->fix);
-        free(a->unknown);
+        free(a->items);
         html_page_free(&a->html);
         article_init(a);
 }

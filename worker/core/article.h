@@ -69,6 +69,35 @@ struct article_options {
 
 void article_options_default(struct article_options *opts);
 
+/** Unknown members as the JSON fast path keeps them: no Jansson tree, a flat
+ *  list read in order. Each member is a KEY item followed by its value; an
+ *  array is ARRAY, its values, ARRAY_END. A value holding an object is one
+ *  JSON item (Jansson keeps those: they are rare). Strings are decoded UTF-8
+ *  without NULs, NUL-terminated, in the article's arena; keys are distinct. */
+enum article_item_kind {
+        ARTICLE_ITEM_KEY,
+        ARTICLE_ITEM_STRING,
+        ARTICLE_ITEM_INT,
+        ARTICLE_ITEM_REAL,
+        ARTICLE_ITEM_TRUE,
+        ARTICLE_ITEM_FALSE,
+        ARTICLE_ITEM_NULL,
+        ARTICLE_ITEM_ARRAY,
+        ARTICLE_ITEM_ARRAY_END,
+        ARTICLE_ITEM_JSON,
+};
+
+struct article_item {
+        enum article_item_kind kind;
+        size_t len; /**< KEY, STRING: bytes */
+        union {
+                const char *str; /**< KEY, STRING */
+                json_int_t i;    /**< INT */
+                double r;        /**< REAL */
+                json_t *json;    /**< JSON (owned by the article) */
+        } v;
+};
+
 /** One parsed article. Strings are NUL-terminated, NULL when absent, and
  *  borrowed from the struct until the next article_parse/article_free. */
 struct article {
@@ -77,16 +106,21 @@ struct article {
         int id_derived;             /**< 1: id is a hash of url (else title+body) */
         int utf8_repaired;          /**< 1: invalid UTF-8 was replaced by U+FFFD */
         enum article_format format; /**< how it was read: JSON, TEXT or HTML */
-        json_t *source_fields;      /**< unknown JSON fields (owned, object) or NULL */
+        /* Unknown JSON fields: as a Jansson object (owned) or as items, or
+         * neither when there are none; article_source_json() gives either as
+         * an object. The record writes them as "source_fields". */
+        json_t *source_fields;
+        const struct article_item *source_items;
+        size_t source_nitems;
         enum article_reason reason; /**< ARTICLE_OK or why it was rejected */
         char message[256];          /**< human-readable rejection message */
         /* private: reusable storage */
         json_t *root; /* the parsed JSON; its strings are lent out */
         char *arena, *fix;
         size_t arena_len, arena_cap, fix_cap;
-        struct article_unknown *unknown; /* fast JSON path: unknown members seen */
-        size_t unknown_cap;
-        struct html_page html; /* HTML pages and body fragments: text lent out */
+        struct article_item *items;   /* fast JSON path: storage of source_items */
+        size_t items_cap, items_json; /* items_json: JSON items to release */
+        struct html_page html;        /* HTML pages and body fragments: text lent out */
 };
 
 void article_init(struct article *a);
@@ -108,6 +142,11 @@ int article_parse(struct article *a, const struct article_options *opts, const c
  * @returns 0 with the result in @p out, or -1 when @p s is not a date we know.
  */
 int article_date_iso(const char *s, size_t len, char *out, size_t out_size);
+
+/** The unknown fields of @p a as a new Jansson object (a new reference to
+ *  source_fields, or built from source_items); NULL when there are none or
+ *  out of memory. For callers that want a tree; the record does without. */
+json_t *article_source_json(const struct article *a);
 
 /** The 16-hex-digit id derived from @p data (FNV-1a 64); @p out holds 17 bytes. */
 void article_derive_id(const char *data, size_t len, char out[17]);

@@ -75,6 +75,8 @@ static inline void article_trim(const char **s, size_t *n)
         *n = len;
 }
 
+/* article_json.c: releases the JSON items among a->items[from, to). */
+void article_items_release(struct article *a, size_t from, size_t to);
 /* article_json.c: @p data is a JSON object (0), rejected (1) or out of memory (-1). */
 int article_parse_json(struct article *a, const struct article_options *o, const char *data,
                        size_t len);

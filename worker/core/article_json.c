@@ -3,6 +3,8 @@
  * reference the fast path is tested against). */
 #include "article.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,19 +53,15 @@ static int json_str(struct article *a, json_t *root, const char *name, const cha
  * Jansson builds a tree of every value (~60 MB/s here), which made parsing the
  * slowest step of the whole pipeline. Articles are flat objects of strings, so
  * this scanner validates the JSON, decodes the configured string fields into
- * the arena and only hands unknown members to Jansson. It is deliberately
- * partial: anything unusual (a known field that is not a string or null, a
- * \u0000, a lone surrogate, deep nesting, any syntax error) returns "not
- * handled" and the Jansson path above decides, with its error message. So the
- * fast path can only ever accept what Jansson accepts, with the same values
- * (checked by test_article_json_fast). */
-
-struct article_unknown {
-        const char *key;   /* decoded, in the arena */
-        const char *value; /* decoded string (in the arena) or raw JSON span */
-        size_t value_len;
-        int is_string;
-};
+ * the arena and keeps unknown members as items (article.h) that the record
+ * writes directly: no Jansson tree, and no allocation once the reused buffers
+ * have grown. Only a member holding an object is read by Jansson. It is
+ * deliberately partial: anything unusual (a known field that is not a string,
+ * null or, for id and published_at, an integer; a \u0000, a lone surrogate,
+ * deep nesting, a repeated unknown key, a number Jansson cannot hold, any
+ * syntax error) returns "not handled" and the Jansson path below decides,
+ * with its error message. So the fast path can only ever accept what Jansson
+ * accepts, with the same values (checked by test_article_json_fast). */
 
 #define FAST_BAIL      ((size_t)-1)
 #define FAST_MAX_DEPTH 32
@@ -273,18 +271,177 @@ static size_t json_value_skip(const char *s, size_t n, size_t i, int depth)
         }
 }
 
-static int unknown_push(struct article *a, size_t n, const struct article_unknown *u)
+void article_items_release(struct article *a, size_t from, size_t to)
 {
-        if (n >= a->unknown_cap) {
-                size_t cap = a->unknown_cap ? a->unknown_cap * 2 : 8;
-                struct article_unknown *nu = realloc(a->unknown, cap * sizeof(*nu));
-                if (!nu)
-                        return -1;
-                a->unknown = nu;
-                a->unknown_cap = cap;
+        for (size_t k = from; a->items_json && k < to; k++)
+                if (a->items[k].kind == ARTICLE_ITEM_JSON) {
+                        json_decref(a->items[k].v.json);
+                        a->items_json--;
+                }
+}
+
+/* A new item at a->items[(*nitems)++]; NULL when out of memory. Growth only:
+ * the array is reused, so after the first messages this allocates nothing. */
+static struct article_item *item_push(struct article *a, size_t *nitems,
+                                      enum article_item_kind kind)
+{
+        if (*nitems >= a->items_cap) {
+                size_t cap = a->items_cap ? a->items_cap * 2 : 16;
+                struct article_item *ni = realloc(a->items, cap * sizeof(*ni));
+                if (!ni)
+                        return NULL;
+                a->items = ni;
+                a->items_cap = cap;
         }
-        a->unknown[n] = *u;
+        struct article_item *it = &a->items[(*nitems)++];
+        it->kind = kind;
+        it->len = 0;
+        return it;
+}
+
+/* s[st, e) is a valid JSON integer: its value, or -1 when json_int_t cannot
+ * hold it (Jansson rejects those: "too big integer"). strtoll's answer without
+ * its cost. */
+static int int_parse(const char *s, size_t st, size_t e, json_int_t *out)
+{
+        int neg = s[st] == '-';
+        uint64_t lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v = 0;
+        for (size_t k = st + (size_t)neg; k < e; k++) {
+                unsigned d = (unsigned)(s[k] - '0');
+                if (v > (lim - d) / 10)
+                        return -1;
+                v = v * 10 + d;
+        }
+        *out = neg ? (json_int_t)(0 - v) : (json_int_t)v;
         return 0;
+}
+
+/* s[st, e) is a valid JSON number with a fraction or exponent: its value as
+ * Jansson reads it (strtod; an overflow to infinity is an error, -1). */
+static int real_parse(const char *s, size_t st, size_t e, double *out)
+{
+        char buf[64];
+        if (e - st >= sizeof(buf))
+                return -1; /* no article has these: Jansson's path decides */
+        memcpy(buf, s + st, e - st);
+        buf[e - st] = '\0';
+        errno = 0;
+        double d = strtod(buf, NULL);
+        if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE)
+                return -1;
+        *out = d;
+        return 0;
+}
+
+#define FAST_OBJECT ((size_t)-2) /* item_value: an object inside, see there */
+#define FAST_NOMEM  ((size_t)-3)
+
+/* The value at s[i] of an unknown member, appended as items (strings decoded
+ * into the arena). Returns the index after it; FAST_BAIL (not handled),
+ * FAST_NOMEM, or FAST_OBJECT when it holds an object: then the caller keeps
+ * the value as Jansson reads it, which settles duplicate keys inside. */
+static size_t item_value(struct article *a, const char *s, size_t n, size_t i, size_t *nitems,
+                         int depth)
+{
+        struct article_item *it;
+        if (i >= n)
+                return FAST_BAIL;
+        switch (s[i]) {
+        case '"':
+                if (!(it = item_push(a, nitems, ARTICLE_ITEM_STRING)))
+                        return FAST_NOMEM;
+                return json_string_to_arena(a, s, n, i, &it->v.str, &it->len);
+        case 't':
+        case 'f':
+        case 'n': {
+                size_t e = json_value_skip(s, n, i, depth);
+                if (e == FAST_BAIL)
+                        return FAST_BAIL;
+                if (!item_push(a, nitems,
+                               s[i] == 't'   ? ARTICLE_ITEM_TRUE
+                               : s[i] == 'f' ? ARTICLE_ITEM_FALSE
+                                             : ARTICLE_ITEM_NULL))
+                        return FAST_NOMEM;
+                return e;
+        }
+        case '{':
+                return FAST_OBJECT;
+        case '[':
+                if (depth >= FAST_MAX_DEPTH)
+                        return FAST_BAIL;
+                if (!item_push(a, nitems, ARTICLE_ITEM_ARRAY))
+                        return FAST_NOMEM;
+                i = json_ws(s, n, i + 1);
+                if (i < n && s[i] == ']')
+                        return item_push(a, nitems, ARTICLE_ITEM_ARRAY_END) ? i + 1 : FAST_NOMEM;
+                for (;;) {
+                        i = item_value(a, s, n, i, nitems, depth + 1);
+                        if (i >= FAST_NOMEM) /* any of the three answers */
+                                return i;
+                        i = json_ws(s, n, i);
+                        if (i < n && s[i] == ',') {
+                                i = json_ws(s, n, i + 1);
+                                continue;
+                        }
+                        if (i >= n || s[i] != ']')
+                                return FAST_BAIL;
+                        return item_push(a, nitems, ARTICLE_ITEM_ARRAY_END) ? i + 1 : FAST_NOMEM;
+                }
+        default: {
+                size_t e = json_number_scan(s, n, i);
+                if (e == FAST_BAIL)
+                        return FAST_BAIL;
+                int real = 0;
+                for (size_t k = i; k < e; k++)
+                        real |= s[k] == '.' || s[k] == 'e' || s[k] == 'E';
+                if (!(it = item_push(a, nitems, real ? ARTICLE_ITEM_REAL : ARTICLE_ITEM_INT)))
+                        return FAST_NOMEM;
+                if (real ? real_parse(s, i, e, &it->v.r) : int_parse(s, i, e, &it->v.i))
+                        return FAST_BAIL;
+                return e;
+        }
+        }
+}
+
+/* The unknown member "key" (decoded at the arena's end, klen bytes) whose
+ * value starts at s[i], appended as items. Returns the index after the value,
+ * FAST_BAIL or FAST_NOMEM. */
+static size_t unknown_member(struct article *a, const char *s, size_t n, size_t i, char *key,
+                             size_t klen, size_t *nitems)
+{
+        /* Jansson keeps a repeated key at its first place with its last
+         * value; that is rare enough to leave to Jansson's path. */
+        for (size_t k = 0; k < *nitems; k++) {
+                const struct article_item *o = &a->items[k];
+                if (o->kind == ARTICLE_ITEM_KEY && o->len == klen && !memcmp(o->v.str, key, klen))
+                        return FAST_BAIL;
+        }
+        struct article_item *it = item_push(a, nitems, ARTICLE_ITEM_KEY);
+        if (!it)
+                return FAST_NOMEM;
+        it->v.str = key;
+        it->len = klen;
+        a->arena_len += klen + 1;
+        size_t mark = *nitems, arena_mark = a->arena_len;
+        size_t e = item_value(a, s, n, i, nitems, 1);
+        if (e != FAST_OBJECT)
+                return e;
+        /* an object somewhere inside: this one value is a Jansson tree */
+        *nitems = mark;
+        a->arena_len = arena_mark;
+        e = json_value_skip(s, n, i, 1);
+        if (e == FAST_BAIL)
+                return FAST_BAIL;
+        json_t *v = json_loadb(s + i, e - i, JSON_DECODE_ANY, NULL);
+        if (!v)
+                return FAST_BAIL; /* e.g. a number Jansson cannot hold: its path decides */
+        if (!(it = item_push(a, nitems, ARTICLE_ITEM_JSON))) {
+                json_decref(v);
+                return FAST_NOMEM;
+        }
+        it->v.json = v;
+        a->items_json++;
+        return e;
 }
 
 /* 0: parsed into a; 1: not handled (a untouched, use Jansson); -1: memory. */
@@ -298,7 +455,11 @@ static int parse_json_fast(struct article *a, const struct article_options *o, c
                 names[7 + k] = f->body[k];
         const char *val[FAST_SLOTS] = {0};
         size_t val_len[FAST_SLOTS] = {0};
-        size_t nunknown = 0, arena_mark = a->arena_len;
+        /* id and published_at may be integers (scrapers send numeric ids and
+         * Unix times): 1 while the slot's last value was one, held in ival */
+        int is_int[FAST_SLOTS] = {0};
+        json_int_t ival[FAST_SLOTS] = {0};
+        size_t nitems = 0, arena_mark = a->arena_len;
 
         size_t i = json_ws(s, n, 0);
         if (i >= n || s[i] != '{')
@@ -341,8 +502,27 @@ static int parse_json_fast(struct article *a, const struct article_options *o, c
                                         if (known & (1 << k)) {
                                                 val[k] = NULL;
                                                 val_len[k] = 0;
+                                                is_int[k] = 0;
                                         }
                                 i += 4;
+                        } else if ((s[i] == '-' || (s[i] >= '0' && s[i] <= '9')) &&
+                                   !(known & ~(1 << 0 | 1 << 5))) {
+                                /* an integer id or published_at; a real, or a
+                                 * number in another field, is Jansson's error */
+                                size_t e = json_number_scan(s, n, i);
+                                json_int_t v;
+                                if (e == FAST_BAIL || memchr(s + i, '.', e - i) ||
+                                    memchr(s + i, 'e', e - i) || memchr(s + i, 'E', e - i) ||
+                                    int_parse(s, i, e, &v) < 0)
+                                        goto bail;
+                                for (int k = 0; k < FAST_SLOTS; k++)
+                                        if (known & (1 << k)) {
+                                                val[k] = NULL;
+                                                val_len[k] = 0;
+                                                is_int[k] = 1;
+                                                ival[k] = v;
+                                        }
+                                i = e;
                         } else if (s[i] == '"') {
                                 const char *v;
                                 size_t vlen;
@@ -353,28 +533,20 @@ static int parse_json_fast(struct article *a, const struct article_options *o, c
                                         if (known & (1 << k)) {
                                                 val[k] = v;
                                                 val_len[k] = vlen;
+                                                is_int[k] = 0;
                                         }
                         } else {
-                                goto bail; /* ints, field_type errors: Jansson's path */
+                                goto bail; /* field_type errors: Jansson's path */
                         }
                 } else {
-                        struct article_unknown u = {.key = key};
-                        a->arena_len += klen + 1;
-                        if (s[i] == '"') {
-                                i = json_string_to_arena(a, s, n, i, &u.value, &u.value_len);
-                                if (i == FAST_BAIL)
-                                        goto bail;
-                                u.is_string = 1;
-                        } else {
-                                size_t st = i;
-                                i = json_value_skip(s, n, i, 1);
-                                if (i == FAST_BAIL)
-                                        goto bail;
-                                u.value = s + st;
-                                u.value_len = i - st;
-                        }
-                        if (unknown_push(a, nunknown++, &u) < 0)
+                        i = unknown_member(a, s, n, i, key, klen, &nitems);
+                        if (i == FAST_NOMEM) {
+                                article_items_release(a, 0, nitems);
+                                a->arena_len = arena_mark;
                                 return -1;
+                        }
+                        if (i == FAST_BAIL)
+                                goto bail;
                 }
                 i = json_ws(s, n, i);
                 if (i < n && s[i] == ',') {
@@ -390,22 +562,9 @@ static int parse_json_fast(struct article *a, const struct article_options *o, c
 end:
         if (json_ws(s, n, i) != n)
                 goto bail;
-        /* Unknown members pass through; building them is the only Jansson work. */
-        json_t *extra = NULL;
-        for (size_t k = 0; k < nunknown; k++) {
-                const struct article_unknown *u = &a->unknown[k];
-                json_t *v = u->is_string
-                                ? json_stringn_nocheck(u->value, u->value_len)
-                                : json_loadb(u->value, u->value_len, JSON_DECODE_ANY, NULL);
-                if (!v || (!extra && !(extra = json_object())) ||
-                    json_object_set_new(extra, u->key, v) < 0) {
-                        /* a number Jansson cannot hold, or no memory: let Jansson decide */
-                        json_decref(v);
-                        json_decref(extra);
-                        goto bail;
-                }
-        }
-        a->source_fields = extra;
+        /* unknown members pass through as items: no tree, no allocation */
+        a->source_items = nitems ? a->items : NULL;
+        a->source_nitems = nitems;
         a->id = val[0];
         a->url = val[1];
         a->title = val[2];
@@ -420,14 +579,75 @@ end:
                         break;
                 }
         char tmp[40];
-        if (val[5] && article_date_iso(val[5], val_len[5], tmp, sizeof(tmp)) == 0)
+        if (is_int[0]) { /* as Jansson's path writes it: decimal */
+                int len = snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, ival[0]);
+                a->id = article_arena_put(a, tmp, (size_t)len);
+        }
+        if (is_int[5]) {
+                if (article_epoch_iso(ival[5], tmp, sizeof(tmp)) == 0)
+                        a->published_at = article_arena_put(a, tmp, strlen(tmp));
+        } else if (val[5] && article_date_iso(val[5], val_len[5], tmp, sizeof(tmp)) == 0) {
                 a->published_at = article_arena_put(a, tmp, strlen(tmp));
-        else
+        } else {
                 a->published_at = val[5]; /* kept as given: better than losing it */
+        }
         return 0;
 bail:
+        article_items_release(a, 0, nitems);
         a->arena_len = arena_mark;
         return 1;
+}
+
+/* items[*k] onwards: one value as a new Jansson value; *k moves past it. */
+static json_t *item_to_json(const struct article_item *items, size_t n, size_t *k)
+{
+        const struct article_item *it = &items[(*k)++];
+        switch (it->kind) {
+        case ARTICLE_ITEM_STRING:
+                return json_stringn_nocheck(it->v.str, it->len);
+        case ARTICLE_ITEM_INT:
+                return json_integer(it->v.i);
+        case ARTICLE_ITEM_REAL:
+                return json_real(it->v.r);
+        case ARTICLE_ITEM_TRUE:
+                return json_true();
+        case ARTICLE_ITEM_FALSE:
+                return json_false();
+        case ARTICLE_ITEM_NULL:
+                return json_null();
+        case ARTICLE_ITEM_JSON:
+                return json_incref(it->v.json);
+        case ARTICLE_ITEM_ARRAY: {
+                json_t *arr = json_array();
+                while (arr && *k < n && items[*k].kind != ARTICLE_ITEM_ARRAY_END)
+                        if (json_array_append_new(arr, item_to_json(items, n, k)) < 0) {
+                                json_decref(arr);
+                                return NULL;
+                        }
+                (*k)++; /* ARRAY_END */
+                return arr;
+        }
+        default:
+                return NULL;
+        }
+}
+
+json_t *article_source_json(const struct article *a)
+{
+        if (a->source_fields)
+                return json_incref(a->source_fields);
+        if (!a->source_nitems)
+                return NULL;
+        json_t *obj = json_object();
+        for (size_t k = 0; obj && k < a->source_nitems;) {
+                const char *key = a->source_items[k++].v.str;
+                if (json_object_set_new(obj, key,
+                                        item_to_json(a->source_items, a->source_nitems, &k)) < 0) {
+                        json_decref(obj);
+                        return NULL;
+                }
+        }
+        return obj;
 }
 
 /* Index of the first '[' or '{' that opens level ARTICLE_JSON_MAX_DEPTH + 1

@@ -53,7 +53,7 @@ static inline int reserve(struct record_buf *b, size_t more)
         return reserve_slow(b, more);
 }
 
-static inline int put(struct record_buf *b, const char *s, size_t n)
+static inline __attribute__((always_inline)) int put(struct record_buf *b, const char *s, size_t n)
 {
         if (reserve(b, n) < 0)
                 return -1;
@@ -123,14 +123,18 @@ static void format_confidence(char *num, size_t size, double x)
         snprintf(num, size, ",\"confidence\":%.4g}", x);
 }
 
-static int put_key(struct record_buf *b, const char *key)
+/* always_inline (with put_str_or_null): every key is a literal, so its
+ * strlen folds and the three pieces become fixed-size copies; called out of
+ * line they cost ~100 instructions each, a few hundred per record. */
+static inline __attribute__((always_inline)) int put_key(struct record_buf *b, const char *key)
 {
         if (puts_lit(b, ",\"") < 0 || puts_lit(b, key) < 0)
                 return -1;
         return puts_lit(b, "\":");
 }
 
-static int put_str_or_null(struct record_buf *b, const char *key, const char *s)
+static inline __attribute__((always_inline)) int put_str_or_null(struct record_buf *b,
+                                                                 const char *key, const char *s)
 {
         if (put_key(b, key) < 0)
                 return -1;
@@ -248,6 +252,88 @@ static int put_json_value(struct record_buf *b, const json_t *j, int depth)
         return puts_lit(b, "}");
 }
 
+/* A real as json_dump writes it with JSON_REAL_PRECISION(6) (Jansson's
+ * jsonp_dtostr): "%.6g", ".0" appended when that has neither '.' nor 'e',
+ * and the exponent without '+' or leading zeros. No json_real per value. */
+static int put_real(struct record_buf *b, double r)
+{
+        char buf[40];
+        int n = snprintf(buf, sizeof(buf), "%.6g", r);
+        if (n < 0 || (size_t)n + 3 > sizeof(buf))
+                return -1;
+        size_t len = (size_t)n;
+        if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+                memcpy(buf + len, ".0", 3);
+                len += 2;
+        }
+        char *start = strchr(buf, 'e');
+        if (start) {
+                char *end = ++start + 1;
+                if (*start == '-')
+                        start++;
+                while (*end == '0')
+                        end++;
+                if (end != start) {
+                        memmove(start, end, len - (size_t)(end - buf));
+                        len -= (size_t)(end - start);
+                }
+        }
+        return put(b, buf, len);
+}
+
+/* The items of the JSON fast path (article.h) as the object json_dump would
+ * write for them: members in order, a comma before every value or key that
+ * is not the first in its object or array. */
+static int put_items(struct record_buf *b, const struct article_item *items, size_t n)
+{
+        int first = 1, rc = puts_lit(b, "{");
+        for (size_t k = 0; k < n && rc == 0; k++) {
+                const struct article_item *it = &items[k];
+                if (it->kind == ARTICLE_ITEM_ARRAY_END) {
+                        rc = puts_lit(b, "]");
+                        first = 0;
+                        continue;
+                }
+                if (!first && puts_lit(b, ",") < 0)
+                        return -1;
+                first = 0;
+                switch (it->kind) {
+                case ARTICLE_ITEM_KEY:
+                        rc = record_put_string(b, it->v.str, it->len) < 0 ? -1 : puts_lit(b, ":");
+                        first = 1; /* its value follows without a comma */
+                        break;
+                case ARTICLE_ITEM_STRING:
+                        rc = record_put_string(b, it->v.str, it->len);
+                        break;
+                case ARTICLE_ITEM_INT:
+                        rc = put_int(b, (int64_t)it->v.i);
+                        break;
+                case ARTICLE_ITEM_REAL:
+                        rc = put_real(b, it->v.r);
+                        break;
+                case ARTICLE_ITEM_TRUE:
+                        rc = puts_lit(b, "true");
+                        break;
+                case ARTICLE_ITEM_FALSE:
+                        rc = puts_lit(b, "false");
+                        break;
+                case ARTICLE_ITEM_NULL:
+                        rc = puts_lit(b, "null");
+                        break;
+                case ARTICLE_ITEM_ARRAY:
+                        rc = puts_lit(b, "[");
+                        first = 1;
+                        break;
+                case ARTICLE_ITEM_JSON:
+                        rc = put_json_value(b, it->v.json, 1);
+                        break;
+                default:
+                        return -1;
+                }
+        }
+        return rc < 0 ? -1 : puts_lit(b, "}");
+}
+
 static int put_json(struct record_buf *b, const char *key, const json_t *j)
 {
         if (put_key(b, key) < 0)
@@ -323,6 +409,10 @@ int record_build(struct record_buf *out, const struct article *a, const struct r
             (put_key(out, "body") < 0 || record_put_string(out, tags->body, tags->body_len) < 0))
                 return -1;
         if (a->source_fields && put_json(out, "source_fields", a->source_fields) < 0)
+                return -1;
+        if (!a->source_fields && a->source_nitems &&
+            (put_key(out, "source_fields") < 0 ||
+             put_items(out, a->source_items, a->source_nitems) < 0))
                 return -1;
         if (a->utf8_repaired && puts_lit(out, ",\"utf8_repaired\":true") < 0)
                 return -1;
