@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# deploy/ci/debian13.sh: Debian 13 (trixie), the reference platform, checked
+# on this machine without a registry. Steps, each timed:
+#   base      debian:trixie-slim made by debootstrap --variant=minbase
+#             (base-image.sh with STEMTAG_CI_SUITE=trixie; tarball cached in
+#             $CACHE/base/trixie-minbase.tar, so later runs only import it)
+#   clone     a fresh clone of this checkout's HEAD (commit first: uncommitted
+#             changes are not checked), ../shared mounted read-only beside it
+#   readme    in a podman container of that image (--network=host, root), the
+#             README's commands verbatim: tools/bootstrap.sh, which must install
+#             librdkafka-dev >= 2.2 from the distribution (nothing built into
+#             the cache), then tools/test.sh (unit + real-Kafka suites, -Werror
+#             with trixie's GCC); the binary must run the system's librdkafka
+#   records   bench/check_records.sh inside trixie, diffed against the host's
+#             (build/stemtag of this checkout, or $STEMTAG_RECORDS_BASE): a
+#             difference is printed and reported, not hidden (another
+#             libstemmer/utf8proc may tag differently); it fails the run only
+#             with STEMTAG_CI_RECORDS_STRICT=1
+# Kept between runs: apt's downloaded .debs and the Kafka jars/Maven repository
+# ($CACHE/debian13/), so a cached run downloads nothing but package lists.
+# Cleans up only what it started: its container (by name), the image if it was
+# not there before, the clone.
+# Usage: deploy/ci/debian13.sh   (root or sudo; podman, debootstrap: install.sh)
+# Environment: STEMTAG_CI_TIMEOUT13 (s, default 2400) bounds the container run;
+# STEMTAG_CI_KEEP_IMAGES=1 keeps the trixie image.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+export STEMTAG_CI_SUITE=trixie
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+cd "$CI_ROOT"
+T0=$SECONDS
+TIMEOUT=${STEMTAG_CI_TIMEOUT13:-2400}
+NAME=stemtag-debian13-$$
+WORK=$CI_STATE/debian13
+KEEP=$CI_CACHE/debian13
+SHARED=$(cd "$CI_ROOT/.." && pwd)/shared
+image_was_there=0 started=0
+
+ci_step "install tools" "$here/install.sh"
+ci_podman_env
+[ -d "$SHARED" ] || ci_die "no ../shared beside the checkout ($SHARED)"
+podman image exists "$CI_BASE_IMAGE" && image_was_there=1
+
+cleanup() {
+	local rc=$?
+	set +e
+	[ "$started" = 0 ] || podman rm -f "$NAME" >/dev/null 2>&1
+	if [ "$image_was_there" = 0 ] && [ "${STEMTAG_CI_KEEP_IMAGES:-0}" != 1 ]; then
+		podman rmi "$CI_BASE_IMAGE" >/dev/null 2>&1
+	fi
+	rm -rf "$WORK/stemtag"
+	[ "$rc" = 0 ] || ci_say "debian13 failed (exit $rc); logs in $WORK"
+	echo "== deploy-ci: debian13 total $((SECONDS - T0)) s"
+}
+trap cleanup EXIT
+
+ci_step "base image $CI_BASE_IMAGE (debootstrap, cached)" "$here/base-image.sh"
+
+fresh_clone() {
+	rm -rf "$WORK/stemtag"
+	mkdir -p "$WORK" "$KEEP/apt-archives" "$KEEP/cache" "$KEEP/m2"
+	local rev
+	rev=$(git -C "$CI_ROOT" rev-parse HEAD)
+	git clone -q --no-checkout "$CI_ROOT" "$WORK/stemtag"
+	git -C "$WORK/stemtag" checkout -q "$rev"
+	git -C "$CI_ROOT" diff --quiet HEAD || ci_say "note: uncommitted changes in $CI_ROOT are not part of this check"
+	echo "deploy-ci: clone of $(git -C "$WORK/stemtag" rev-parse --short=12 HEAD) in $WORK/stemtag"
+}
+ci_step "fresh clone" fresh_clone
+
+# What runs inside trixie. The checks after each README command say what
+# "Debian 13 is the reference platform" means.
+inside() {
+	cat <<'SH'
+set -euo pipefail
+cd /ci/stemtag
+. /etc/os-release
+echo "debian13: $PRETTY_NAME"
+echo "== debian13: tools/bootstrap.sh"
+t=$SECONDS
+tools/bootstrap.sh
+echo "== debian13: tools/bootstrap.sh done in $((SECONDS - t)) s"
+v=$(dpkg-query -W -f='${Version}' librdkafka-dev)
+dpkg --compare-versions "$v" ge 2.2 || { echo "debian13: FAIL: librdkafka-dev $v < 2.2"; exit 1; }
+[ ! -e /root/.cache/stemtag/librdkafka ] || { echo "debian13: FAIL: bootstrap built librdkafka instead of using the package"; exit 1; }
+echo "debian13: librdkafka-dev $v from the distribution; nothing built"
+echo "== debian13: tools/test.sh"
+t=$SECONDS
+tools/test.sh
+echo "== debian13: tools/test.sh done in $((SECONDS - t)) s"
+lib=$(ldd build/stemtag | awk '/librdkafka/ { print $3 }')
+owner=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | cut -d: -f1)
+echo "debian13: build/stemtag loads $lib (package ${owner:-none}); $(build/stemtag --version | grep -i rdkafka)"
+[ -n "$owner" ] || { echo "debian13: FAIL: librdkafka not from a Debian package"; exit 1; }
+echo "debian13: toolchain and libraries:"
+gcc --version | head -1
+dpkg-query -W -f='  ${Package} ${Version}\n' librdkafka1 libstemmer0d 'libutf8proc*' 'libjansson4' \
+	'libxml2*' 'libmicrohttpd1*' 'libcmocka0' 2>/dev/null | grep -v -- '-dev ' || true
+echo "== debian13: bench/check_records.sh"
+t=$SECONDS
+bench/check_records.sh >/ci/out/records.trixie
+echo "== debian13: bench/check_records.sh done in $((SECONDS - t)) s"
+SH
+}
+
+run_inside() {
+	inside >"$WORK/inside.sh"
+	rm -f "$WORK/records.trixie"
+	started=1
+	# --network=host: the tests' Kafka broker listens on 127.0.0.1 in the
+	# container; --no-healthcheck: podman 4.3 would want systemd timers.
+	timeout --kill-after=30 "$TIMEOUT" podman run --name "$NAME" --rm --network=host --no-healthcheck \
+		-v "$WORK/stemtag:/ci/stemtag" -v "$SHARED:/ci/shared:ro" -v "$WORK:/ci/out" \
+		-v "$KEEP/apt-archives:/var/cache/apt/archives" -v "$KEEP/cache:/root/.cache" -v "$KEEP/m2:/root/.m2" \
+		"$CI_BASE_IMAGE" bash /ci/out/inside.sh 2>&1 | tee "$WORK/inside.log"
+	local rc=${PIPESTATUS[0]}
+	[ "$rc" != 124 ] || ci_die "trixie run timed out after $TIMEOUT s (STEMTAG_CI_TIMEOUT13)"
+	[ "$rc" = 0 ] || ci_die "trixie run failed (exit $rc; log $WORK/inside.log)"
+}
+ci_step "trixie: tools/bootstrap.sh, tools/test.sh, check_records" run_inside
+
+compare_records() {
+	local base=${STEMTAG_RECORDS_BASE:-}
+	if [ -z "$base" ]; then
+		[ -x build/stemtag ] || ci_die "build/stemtag missing: build this checkout first (or set STEMTAG_RECORDS_BASE)"
+		base=$WORK/records.host
+		bench/check_records.sh >"$base"
+	fi
+	if diff -u "$base" "$WORK/records.trixie" >"$WORK/records.diff"; then
+		echo "deploy-ci: records identical on trixie and the host ($(tail -1 "$base"))"
+	else
+		cat "$WORK/records.diff"
+		ci_say "records differ between trixie and the host (above; $WORK/records.diff)"
+		[ "${STEMTAG_CI_RECORDS_STRICT:-0}" != 1 ] || ci_die "records differ (STEMTAG_CI_RECORDS_STRICT=1)"
+	fi
+}
+ci_step "records: trixie vs host" compare_records
