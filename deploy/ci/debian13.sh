@@ -16,14 +16,19 @@
 #             difference is printed and reported, not hidden (another
 #             libstemmer/utf8proc may tag differently); it fails the run only
 #             with STEMTAG_CI_RECORDS_STRICT=1
+#   image     (with --image) deploy/Dockerfile built for trixie
+#             (--build-arg DEBIAN_SUITE=trixie RUNTIME_LIBS=...): size, build
+#             time, non-root, --version (librdkafka from the package), ldd inside
+#             (nothing missing), classify of tests/data/samples.jsonl in the
+#             image vs the host's build/stemtag (a difference is printed)
 # Kept between runs: apt's downloaded .debs ($CACHE/debian13/); the Kafka jars
 # are the host's ($CACHE/kafka-VERSION, mounted read-only: see run_inside). A
 # cached run downloads nothing but package lists.
-# Cleans up only what it started: its container (by name), the image if it was
-# not there before, the clone.
-# Usage: deploy/ci/debian13.sh   (root or sudo; podman, debootstrap: install.sh)
+# Cleans up only what it started: its container (by name), the images that were
+# not there before (STEMTAG_CI_KEEP_IMAGES=1 keeps them), the clone.
+# Usage: deploy/ci/debian13.sh [--image]   (root or sudo; podman, debootstrap: install.sh)
 # Environment: STEMTAG_CI_TIMEOUT13 (s, default 2400) bounds the container run;
-# STEMTAG_CI_KEEP_IMAGES=1 keeps the trixie image.
+# STEMTAG_CI_KEEP_IMAGES=1 keeps the images; STEMTAG_RECORDS_BASE (above).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export STEMTAG_CI_SUITE=trixie
@@ -36,19 +41,30 @@ NAME=stemtag-debian13-$$
 WORK=$CI_STATE/debian13
 KEEP=$CI_CACHE/debian13
 SHARED=$(cd "$CI_ROOT/.." && pwd)/shared
-image_was_there=0 started=0
+started=0 with_image=0
+TRIXIE_IMAGE=localhost/stemtag:trixie-ci$$
+for arg in "$@"; do
+	case $arg in
+	--image) with_image=1 ;;
+	*) ci_die "unknown option $arg (usage: deploy/ci/debian13.sh [--image])" ;;
+	esac
+done
 
 ci_step "install tools" "$here/install.sh"
 ci_podman_env
 [ -d "$SHARED" ] || ci_die "no ../shared beside the checkout ($SHARED)"
-podman image exists "$CI_BASE_IMAGE" && image_was_there=1
+mkdir -p "$WORK"
+podman images -a -q --no-trunc | sort -u >"$WORK/images.before"
 
 cleanup() {
 	local rc=$?
 	set +e
 	[ "$started" = 0 ] || podman rm -f "$NAME" >/dev/null 2>&1
-	if [ "$image_was_there" = 0 ] && [ "${STEMTAG_CI_KEEP_IMAGES:-0}" != 1 ]; then
-		podman rmi "$CI_BASE_IMAGE" >/dev/null 2>&1
+	if [ "${STEMTAG_CI_KEEP_IMAGES:-0}" != 1 ]; then
+		# Only images that did not exist when this run began (the base image if
+		# it was imported, the trixie image and its build stage), as e2e.sh does.
+		podman images -a -q --no-trunc | sort -u | comm -13 "$WORK/images.before" - |
+			xargs -r podman rmi -f >/dev/null 2>&1
 	fi
 	rm -rf "$WORK/stemtag"
 	[ "$rc" = 0 ] || ci_say "debian13 failed (exit $rc); logs in $WORK"
@@ -150,3 +166,40 @@ compare_records() {
 	fi
 }
 ci_step "records: trixie vs host" compare_records
+
+[ "$with_image" = 1 ] || exit 0
+
+# The runtime image on Debian 13: the Dockerfile's trixie variant.
+trixie_image() {
+	local t=$SECONDS
+	podman build --format docker --pull=never -f deploy/Dockerfile \
+		--build-arg DEBIAN_SUITE=trixie --build-arg RUNTIME_LIBS="libutf8proc3 libmicrohttpd12t64" \
+		--build-arg STEMTAG_GIT_REV="$(git -C "$WORK/stemtag" rev-parse --short=12 HEAD)" \
+		-t "$TRIXIE_IMAGE" "$WORK/stemtag" >"$WORK/image.log" 2>&1 ||
+		{ tail -n 40 "$WORK/image.log" >&2; ci_die "deploy/Dockerfile (trixie) build failed (log $WORK/image.log)"; }
+	echo "deploy-ci: trixie image built in $((SECONDS - t)) s, $(podman image inspect --format '{{.Size}}' "$TRIXIE_IMAGE" |
+		awk '{ printf "%.1f MB", $1 / 1e6 }')"
+	local run=(podman run --rm -i --no-healthcheck) user missing
+	"${run[@]}" "$TRIXIE_IMAGE" --version | tee "$WORK/image-version.txt"
+	grep -q 'librdkafka 2\.[2-9]' "$WORK/image-version.txt" || ci_die "the trixie image does not run librdkafka >= 2.2"
+	user=$(podman image inspect --format '{{.Config.User}}' "$TRIXIE_IMAGE")
+	[ -n "$user" ] && [ "${user%%:*}" != 0 ] && [ "${user%%:*}" != root ] || ci_die "the trixie image runs as root"
+	"${run[@]}" --entrypoint ldd "$TRIXIE_IMAGE" /usr/local/bin/stemtag >"$WORK/image-ldd.txt"
+	missing=$(grep -c 'not found' "$WORK/image-ldd.txt" || true)
+	[ "$missing" = 0 ] || { cat "$WORK/image-ldd.txt" >&2; ci_die "ldd in the trixie image: $missing libraries not found"; }
+	"${run[@]}" --entrypoint dpkg-query "$TRIXIE_IMAGE" -W -f '${Package} ${Version}\n' \
+		librdkafka1 libutf8proc3 libmicrohttpd12t64 libstemmer0d libjansson4 libxml2 | sed 's/^/deploy-ci:   /'
+	echo "deploy-ci: trixie image: user $user, $(wc -l <"$WORK/image-ldd.txt") libraries, none missing"
+	local stamp='s/"processed_at":"[^"]*"/"processed_at":"-"/'
+	[ -x build/stemtag ] || ci_die "build/stemtag missing: build this checkout first"
+	build/stemtag classify -c config/stemtag.conf tests/data/samples.jsonl | sed "$stamp" >"$WORK/classify.host"
+	"${run[@]}" "$TRIXIE_IMAGE" classify <tests/data/samples.jsonl | sed "$stamp" >"$WORK/classify.image"
+	if diff -u "$WORK/classify.host" "$WORK/classify.image" >"$WORK/classify.diff"; then
+		echo "deploy-ci: classify in the trixie image: $(wc -l <"$WORK/classify.image") records, identical to the host's build"
+	else
+		cat "$WORK/classify.diff"
+		ci_say "classify in the trixie image differs from the host's build (above)"
+		[ "${STEMTAG_CI_RECORDS_STRICT:-0}" != 1 ] || ci_die "records differ (STEMTAG_CI_RECORDS_STRICT=1)"
+	fi
+}
+ci_step "trixie runtime image (deploy/Dockerfile, DEBIAN_SUITE=trixie)" trixie_image

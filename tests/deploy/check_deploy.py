@@ -98,14 +98,21 @@ def check_config_ok(label, conf_text=None, env=None, path_map=None):
 
 # ---------------------------------------------------------------- Dockerfile
 def dockerfile_stages(path):
+    """Stages with ARG defaults substituted (${NAME} and $NAME): what a build
+    without --build-arg gets (the default image, bookworm)."""
     stages = []
+    args = {}
     text = open(path).read()
     text = re.sub(r"\\\n", " ", text)  # join continuation lines
     for line in text.splitlines():
         s = line.strip()
         if not s or s.startswith("#"):
             continue
+        s = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: args.get(m.group(1) or m.group(2), m.group(0)), s)
         word = s.split(None, 1)[0].upper()
+        if word == "ARG" and "=" in s:
+            name, value = s.split(None, 1)[1].split("=", 1)
+            args[name.strip()] = shlex.split(value)[0] if value.strip() else ""
         if word == "FROM":
             stages.append({"from": s.split()[1], "lines": []})
         elif stages:
