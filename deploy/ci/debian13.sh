@@ -7,10 +7,12 @@
 #   clone     a fresh clone of this checkout's HEAD (commit first: uncommitted
 #             changes are not checked), ../shared mounted read-only beside it
 #   readme    in a podman container of that image (--network=host, root), the
-#             README's commands verbatim: tools/bootstrap.sh, which must install
-#             librdkafka-dev >= 2.2 from the distribution (nothing built into
-#             the cache), then tools/test.sh (unit + real-Kafka suites, -Werror
-#             with trixie's GCC); the binary must run the system's librdkafka
+#             README's two commands verbatim: tools/quickstart.sh (its
+#             tools/bootstrap.sh must install librdkafka-dev >= 2.2 from the
+#             distribution, nothing built into the cache; the worker must print
+#             enriched records and exit cleanly), then tools/test.sh (unit +
+#             real-Kafka suites, -Werror with trixie's GCC); the binary must run
+#             the system's librdkafka
 #   records   bench/check_records.sh inside trixie, diffed against the host's
 #             (build/stemtag of this checkout, or $STEMTAG_RECORDS_BASE): a
 #             difference is printed and reported, not hidden (another
@@ -31,9 +33,11 @@
 # STEMTAG_CI_KEEP_IMAGES=1 keeps the images; STEMTAG_RECORDS_BASE (above).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-export STEMTAG_CI_SUITE=trixie
+# Not exported: stemtag warns about every STEMTAG_* variable it does not know.
+STEMTAG_CI_SUITE=trixie
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+unset STEMTAG_CI_SUITE
 cd "$CI_ROOT"
 T0=$SECONDS
 TIMEOUT=${STEMTAG_CI_TIMEOUT13:-2400}
@@ -72,7 +76,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ci_step "base image $CI_BASE_IMAGE (debootstrap, cached)" "$here/base-image.sh"
+ci_step "base image $CI_BASE_IMAGE (debootstrap, cached)" env STEMTAG_CI_SUITE=trixie "$here/base-image.sh"
 
 fresh_clone() {
 	rm -rf "$WORK/stemtag"
@@ -94,10 +98,13 @@ set -euo pipefail
 cd /ci/stemtag
 . /etc/os-release
 echo "debian13: $PRETTY_NAME"
-echo "== debian13: tools/bootstrap.sh"
+echo "== debian13: tools/quickstart.sh (runs tools/bootstrap.sh first)"
 t=$SECONDS
-tools/bootstrap.sh
-echo "== debian13: tools/bootstrap.sh done in $((SECONDS - t)) s"
+tools/quickstart.sh >/ci/out/quickstart.out 2>/ci/out/quickstart.err || { tail -n 30 /ci/out/quickstart.err; exit 1; }
+n=$(grep -c '"schema":"stemtag.article.v1"' /ci/out/quickstart.out || true)
+grep -q 'worker exited cleanly' /ci/out/quickstart.err && [ "$n" -gt 0 ] ||
+	{ tail -n 30 /ci/out/quickstart.err; echo "debian13: FAIL: quickstart printed $n records / no clean worker exit"; exit 1; }
+echo "== debian13: tools/quickstart.sh done in $((SECONDS - t)) s: $n enriched records, worker exited cleanly"
 v=$(dpkg-query -W -f='${Version}' librdkafka-dev)
 dpkg --compare-versions "$v" ge 2.2 || { echo "debian13: FAIL: librdkafka-dev $v < 2.2"; exit 1; }
 [ ! -e /root/.cache/stemtag/librdkafka ] || { echo "debian13: FAIL: bootstrap built librdkafka instead of using the package"; exit 1; }
@@ -113,7 +120,7 @@ echo "debian13: build/stemtag loads $lib (package ${owner:-none}); $(build/stemt
 echo "debian13: toolchain and libraries:"
 gcc --version | head -1
 dpkg-query -W -f='  ${Package} ${Version}\n' librdkafka1 libstemmer0d 'libutf8proc*' 'libjansson4' \
-	'libxml2*' 'libmicrohttpd1*' 'libcmocka0' 2>/dev/null | grep -v -- '-dev ' || true
+	'libxml2*' 'libmicrohttpd1*' 'libcmocka0' 2>/dev/null | awk 'NF == 2 && $1 !~ /-dev$/' || true
 echo "== debian13: bench/check_records.sh"
 t=$SECONDS
 bench/check_records.sh >/ci/out/records.trixie
@@ -142,13 +149,13 @@ run_inside() {
 		-v "$KEEP/apt-archives:/var/cache/apt/archives" -v "$KEEP/cache:/root/.cache" \
 		-v "$kafka_libs:/root/.cache/stemtag/${kafka_libs#"$CI_CACHE"/}:ro" \
 		"$CI_BASE_IMAGE" bash /ci/out/inside.sh 2>&1 | tee "$WORK/inside.log" |
-		grep --line-buffered -v -E '^(Selecting|Preparing|Unpacking|Setting up|Processing|Adding debian:|Created symlink|update-alternatives|\(Reading database)'
+		grep --line-buffered -v -E '^(Selecting|Preparing|Unpacking|Setting up|Processing|Adding |Created symlink|update-alternatives|\(Reading database)'
 	local rc=${PIPESTATUS[0]}
 	set -e
 	[ "$rc" != 124 ] || ci_die "trixie run timed out after $TIMEOUT s (STEMTAG_CI_TIMEOUT13)"
 	[ "$rc" = 0 ] || ci_die "trixie run failed (exit $rc; log $WORK/inside.log)"
 }
-ci_step "trixie: tools/bootstrap.sh, tools/test.sh, check_records" run_inside
+ci_step "trixie: tools/quickstart.sh, tools/test.sh, check_records" run_inside
 
 compare_records() {
 	local base=${STEMTAG_RECORDS_BASE:-}
