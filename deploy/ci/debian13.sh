@@ -188,7 +188,7 @@ trixie_image() {
 		awk '{ printf "%.1f MB", $1 / 1e6 }')"
 	local run=(podman run --rm -i --no-healthcheck) user missing
 	"${run[@]}" "$TRIXIE_IMAGE" --version | tee "$WORK/image-version.txt"
-	grep -q 'librdkafka 2\.[2-9]' "$WORK/image-version.txt" || ci_die "the trixie image does not run librdkafka >= 2.2"
+	grep -Eq 'librdkafka +2\.([2-9]|[1-9][0-9])' "$WORK/image-version.txt" || ci_die "the trixie image does not run librdkafka >= 2.2"
 	user=$(podman image inspect --format '{{.Config.User}}' "$TRIXIE_IMAGE")
 	[ -n "$user" ] && [ "${user%%:*}" != 0 ] && [ "${user%%:*}" != root ] || ci_die "the trixie image runs as root"
 	"${run[@]}" --entrypoint ldd "$TRIXIE_IMAGE" /usr/local/bin/stemtag >"$WORK/image-ldd.txt"
