@@ -12,16 +12,19 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Debian package names (bookworm). Runtime libraries come with the -dev ones.
+# Debian package names that exist in Debian 12 and 13 alike (default-jre-headless:
+# OpenJDK 17 on bookworm, 21 on trixie; both run the Kafka broker). Runtime
+# libraries come with the -dev ones.
 PACKAGES=(
 	build-essential cmake pkg-config git
 	libjansson-dev libstemmer-dev libutf8proc-dev libmicrohttpd-dev libcmocka-dev libxml2-dev
-	kcat openjdk-17-jre-headless maven
+	kcat default-jre-headless maven
 	python3 python3-yaml python3-jsonschema curl ca-certificates
 )
-# Sanitizers/fuzzing/lint (CI's robustness steps). Names follow bookworm; on a
+# Sanitizers/fuzzing/lint (CI's robustness steps). libclang-rt-dev: the runtime
+# of the release's default clang (14 on bookworm, 19 on trixie); on a
 # distribution that lacks one, bootstrap warns and goes on (build and tests do not need them).
-EXTRA_PACKAGES=(clang llvm libclang-rt-14-dev cppcheck clang-tidy clang-format valgrind)
+EXTRA_PACKAGES=(clang llvm libclang-rt-dev cppcheck clang-tidy clang-format valgrind)
 BENCH_PACKAGES=(libcld2-dev fasttext g++)
 
 # librdkafka: the package if the distribution's is new enough, else build it.
