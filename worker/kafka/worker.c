@@ -309,7 +309,7 @@ static int worker_close_consumer(struct worker *w, long long deadline_ms)
 
 /* Stop fetching, finish in-flight, commit, leave, flush; every step that
  * needs the broker ends by the one deadline, shutdown.timeout.ms from now
- * (plus WORKER_STOP_FLOOR_MS each for an abort and the close when the drain
+ * (plus WORKER_STOP_FLOOR_MS each for the commit or abort and the close when the drain
  * used it all; worker_destroy adds WORKER_DESTROY_MS at most). Returns whether everything in flight
  * was acknowledged before the deadline; *failed is whether the worker failed (before or during the
  * drain). What could not be finished is in w->stop_incomplete. */
@@ -339,13 +339,15 @@ static int worker_run_drain(struct worker *w, int *failed)
                 }
         } else {
                 worker_advance(w);
-                if (worker_commit_sync(w, "shutdown", deadline) && !*failed)
+                /* what was acknowledged gets a short chance even after a drain
+                 * that used all the time */
+                if (worker_commit_sync(w, "shutdown", deadline + WORKER_STOP_FLOOR_MS) && !*failed)
                         worker_stop_incomplete(
                             w,
-                            "the final offset commit did not succeed within shutdown.timeout.ms "
+                            "the final offset commit failed (%s) within shutdown.timeout.ms "
                             "(%lld ms; broker unreachable?): messages processed since the last "
                             "commit will be processed again",
-                            w->shutdown_timeout_ms);
+                            rd_kafka_err2str(w->sync_commit_err), w->shutdown_timeout_ms);
         }
         *failed = atomic_load(&w->failed);
         atomic_store(&w->stop_step, "the consumer close");

@@ -24,7 +24,7 @@
 #define WORKER_METADATA_TIMEOUT_MS 10000
 #define WORKER_MAX_INPUT_TOPICS    64
 #define WORKER_THREAD_QUEUE        256 /* messages waiting per classification thread */
-/* Past the stop deadline: what an abort and the group leave still get after a
+/* Past the stop deadline: what the final commit or an abort and the group leave get after a
  * drain that used it all, and what destroying both clients may take. Their sum
  * stays within the 5 s the deployments add to shutdown.timeout.ms for their
  * grace period (deploy/k8s/statefulset.yaml, docker-compose.yml). */

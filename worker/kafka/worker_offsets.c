@@ -151,6 +151,7 @@ int worker_commit_sync(struct worker *w, const char *why, long long deadline_ms)
         }
         if (!err)
                 err = w->sync_commit_err;
+        w->sync_commit_err = err; /* for the caller's message */
         /* a late answer is dropped with the queue */
         rd_kafka_queue_destroy(q);
         if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
