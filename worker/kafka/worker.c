@@ -115,7 +115,9 @@ static void worker_stop_threads(struct worker *w, int abandon)
         w->nthreads = 0;
 }
 
-/* Transactions initialised, threads started, subscribed. */
+static void worker_stop_guard_start(struct worker *w);
+
+/* Transactions initialised, threads started, subscribed, stop guard waiting. */
 static int worker_run_start(struct worker *w, char *errstr, size_t errstr_size)
 {
         if (w->exactly_once) {
@@ -130,6 +132,7 @@ static int worker_run_start(struct worker *w, char *errstr, size_t errstr_size)
         if (worker_start_threads(w, errstr, errstr_size) ||
             worker_subscribe(w, errstr, errstr_size))
                 return -1;
+        worker_stop_guard_start(w);
         log_event(LOG_INFO, "started",
                   "%d input topic(s), %s, %d pipeline thread(s), %s%s, commit every %lld ms",
                   w->input_count, w->exactly_once ? "exactly_once" : "at_least_once",
@@ -206,19 +209,26 @@ static void worker_run_loop(struct worker *w)
 
 /* The stop's last resort: some librdkafka calls wait for requests that an
  * unresponsive broker never answers, whatever timeout they are given (seen:
- * rd_kafka_send_offsets_to_transaction, rd_kafka_destroy). Past the stop
- * deadline plus WORKER_STOP_GUARD_MS the process exits 1 from here, naming
- * the step that hung. Nothing is lost: offsets not committed by then are
- * redelivered, and an unfinished transaction is aborted by the broker.
- * _exit, not LOG_FATAL's exit: the other thread is inside librdkafka, and
- * atexit handlers must not run under it. */
+ * rd_kafka_send_offsets_to_transaction, rd_kafka_destroy), and a SIGTERM can
+ * find the consumer thread inside one (a transaction commit of the run loop).
+ * This thread waits for the stop (worker_stop's sem_post, or the drain's),
+ * and past shutdown.timeout.ms + WORKER_STOP_GUARD_MS from then it exits the
+ * process with status 1, naming the step that hung. Nothing is lost: offsets
+ * not committed by then are redelivered, and an unfinished transaction is
+ * aborted by the broker. _exit, not LOG_FATAL's exit: the other thread is
+ * inside librdkafka, and atexit handlers must not run under it. */
 static void *worker_stop_guard_main(void *arg)
 {
         struct worker *w = arg;
-        long long left = w->stop_deadline_ms + WORKER_STOP_GUARD_MS - worker_now_ms();
+        long long t0 = 0, left;
         struct timespec ts;
         int cancelled;
 
+        while (sem_wait(&w->stop_sem) && errno == EINTR)
+                ;
+        atomic_compare_exchange_strong(&w->stop_requested_ms, &t0, worker_now_ms());
+        left = atomic_load(&w->stop_requested_ms) + w->shutdown_timeout_ms + WORKER_STOP_GUARD_MS -
+               worker_now_ms();
         clock_gettime(CLOCK_MONOTONIC, &ts);
         if (left > 0) {
                 ts.tv_sec += left / 1000;
@@ -243,6 +253,7 @@ static void *worker_stop_guard_main(void *arg)
         _exit(EXIT_FAILURE_RUNTIME);
 }
 
+/* Started with the run loop; the semaphore lives as long as the worker. */
 static void worker_stop_guard_start(struct worker *w)
 {
         pthread_condattr_t attr;
@@ -253,7 +264,7 @@ static void worker_stop_guard_start(struct worker *w)
         pthread_mutex_init(&w->stop_guard_lock, NULL);
         pthread_cond_init(&w->stop_guard_cond, &attr);
         pthread_condattr_destroy(&attr);
-        atomic_store(&w->stop_step, "the drain");
+        atomic_store(&w->stop_step, "the run loop (a transaction commit or a rebalance)");
         if (pthread_create(&w->stop_guard, NULL, worker_stop_guard_main, w)) {
                 /* without the guard the bounded steps still apply */
                 pthread_mutex_destroy(&w->stop_guard_lock);
@@ -271,6 +282,7 @@ static void worker_stop_guard_cancel(struct worker *w)
         w->stop_guard_cancel = 1;
         pthread_cond_signal(&w->stop_guard_cond);
         pthread_mutex_unlock(&w->stop_guard_lock);
+        sem_post(&w->stop_sem); /* if it still waits for a stop */
         pthread_join(w->stop_guard, NULL);
         pthread_mutex_destroy(&w->stop_guard_lock);
         pthread_cond_destroy(&w->stop_guard_cond);
@@ -319,9 +331,16 @@ static int worker_run_drain(struct worker *w, int *failed)
         int drained;
 
         *failed = atomic_load(&w->failed);
-        deadline = worker_now_ms() + w->shutdown_timeout_ms;
+        {
+                /* counted from the SIGTERM (the guard noted it), not from here: the
+                 * run loop may have been inside a blocking call when it came */
+                long long t0 = 0;
+                atomic_compare_exchange_strong(&w->stop_requested_ms, &t0, worker_now_ms());
+                deadline = atomic_load(&w->stop_requested_ms) + w->shutdown_timeout_ms;
+        }
         w->stop_deadline_ms = deadline;
-        worker_stop_guard_start(w);
+        sem_post(&w->stop_sem); /* a fatal error stops without worker_stop */
+        atomic_store(&w->stop_step, "the drain");
         log_event(LOG_INFO, "draining", "%s; %zu messages in flight",
                   *failed ? "fatal error" : "stop requested", otrack_count(w->track));
         worker_set_paused(w, 1);
@@ -416,6 +435,7 @@ int worker_run(struct worker *w, char *errstr, size_t errstr_size)
 void worker_stop(struct worker *w)
 {
         atomic_store(&w->stop, 1);
+        sem_post(&w->stop_sem); /* wakes the stop guard */
 }
 
 void worker_swap_model(struct worker *w, struct pipeline_model *model)
@@ -598,6 +618,7 @@ void worker_destroy(struct worker *w)
         pipeline_model_unref(w->model);
         if (abandoned)
                 return; /* w itself stays: an abandoned client may still use it */
+        sem_destroy(&w->stop_sem);
         pthread_mutex_destroy(&w->model_lock);
         free(w);
 }

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <time.h>
@@ -97,6 +98,8 @@ struct worker {
         /* last resort when a librdkafka call ignores its timeout (worker.c) */
         _Atomic(const char *) stop_step; /* the step under way, for its log line */
         pthread_t stop_guard;
+        sem_t stop_sem;                 /* posted by worker_stop (async-signal-safe) */
+        atomic_llong stop_requested_ms; /* when the stop began (guard or drain), 0 before */
         int stop_guard_started, stop_guard_cancel;
         pthread_mutex_t stop_guard_lock;
         pthread_cond_t stop_guard_cond;
