@@ -139,6 +139,20 @@ __attribute__((format(printf, 2, 3))) void worker_fail(struct worker *w, const c
  * still closes everything, then exits 1 naming it) (worker.c). */
 __attribute__((format(printf, 2, 3))) void worker_stop_incomplete(struct worker *w, const char *fmt,
                                                                   ...);
+/* The stop's deadline once a stop is asked for, 0 before: also while the run
+ * loop is still inside a transaction commit or a revoke when the signal comes,
+ * so that those end by it too (worker_offsets.c). */
+static inline long long worker_stop_deadline(struct worker *w)
+{
+        long long t0 = 0;
+        if (w->stop_deadline_ms)
+                return w->stop_deadline_ms;
+        if (!atomic_load(&w->stop))
+                return 0;
+        atomic_compare_exchange_strong(&w->stop_requested_ms, &t0, worker_now_ms());
+        return atomic_load(&w->stop_requested_ms) + w->shutdown_timeout_ms;
+}
+
 /* Milliseconds a blocking call may take: until @p deadline_ms, at least @p floor_ms
  * (a step that needs the broker gets a chance even after a slow drain). */
 static inline int worker_ms_left(long long deadline_ms, long long floor_ms)

@@ -78,6 +78,9 @@ int worker_drain(struct worker *w, const rd_kafka_topic_partition_list_t *parts,
                  long long deadline_ms)
 {
         for (;;) {
+                long long stop_deadline = worker_stop_deadline(w);
+                if (stop_deadline && stop_deadline < deadline_ms)
+                        deadline_ms = stop_deadline; /* a SIGTERM came meanwhile */
                 worker_advance(w);
                 if (!otrack_pending(w->track, parts)) {
                         worker_advance(w);
@@ -201,17 +204,16 @@ void worker_txn_abort(struct worker *w, const char *why)
 {
         rd_kafka_error_t *error;
         rd_kafka_topic_partition_list_t *a = NULL;
+        long long stop_deadline = worker_stop_deadline(w);
 
         log_event(LOG_WARN, "txn_abort", "aborting transaction: %s", why);
         /* no thread may produce into the next transaction what belonged here */
         worker_drain(w, NULL,
-                     w->stop_deadline_ms ? w->stop_deadline_ms
-                                         : worker_now_ms() + w->shutdown_timeout_ms);
+                     stop_deadline ? stop_deadline : worker_now_ms() + w->shutdown_timeout_ms);
         /* stopping: at most what is left of shutdown.timeout.ms (a little at least) */
         error = rd_kafka_abort_transaction(
-            w->producer,
-            w->stop_deadline_ms ? worker_ms_left(w->stop_deadline_ms, WORKER_STOP_FLOOR_MS) : -1);
-        if (error && w->stop_deadline_ms) {
+            w->producer, stop_deadline ? worker_ms_left(stop_deadline, WORKER_STOP_FLOOR_MS) : -1);
+        if (error && stop_deadline) {
                 /* not fatal: nothing of it is visible to read_committed readers, the
                  * broker aborts it (transaction.timeout.ms, or at once when the next
                  * producer with this transactional.id starts), and its input
@@ -225,7 +227,7 @@ void worker_txn_abort(struct worker *w, const char *why)
         } else if (error) {
                 worker_fail(w, "abort_transaction: %s", rd_kafka_error_string(error));
                 rd_kafka_error_destroy(error);
-        } else if (w->stop_deadline_ms) {
+        } else if (stop_deadline) {
                 worker_stop_incomplete(w,
                                        "transaction aborted at shutdown (%s); its input will be "
                                        "processed again",
@@ -239,7 +241,7 @@ void worker_txn_abort(struct worker *w, const char *why)
         w->txn_offsets = rd_kafka_topic_partition_list_new(8);
 
         /* stopping: the next owner starts from the committed offsets anyway */
-        if (w->stop_deadline_ms || rd_kafka_assignment(w->consumer, &a) || !a)
+        if (stop_deadline || rd_kafka_assignment(w->consumer, &a) || !a)
                 return;
         if (a->cnt) {
                 rd_kafka_resp_err_t err = rd_kafka_committed(w->consumer, a, 10000);
@@ -269,8 +271,12 @@ int worker_txn_commit(struct worker *w, long long deadline_ms)
         struct otrack_entry *failed = NULL;
         rd_kafka_topic_partition_list_t *done;
 
+        long long stop_deadline = worker_stop_deadline(w);
+
         if (!w->txn_open)
                 return 0;
+        if (stop_deadline && stop_deadline < deadline_ms)
+                deadline_ms = stop_deadline;
         if (worker_drain(w, NULL, deadline_ms)) {
                 worker_txn_abort(w, "in-flight messages not acknowledged in time");
                 return -1;
@@ -292,14 +298,14 @@ int worker_txn_commit(struct worker *w, long long deadline_ms)
                 cgmd = rd_kafka_consumer_group_metadata(w->consumer);
                 error = rd_kafka_send_offsets_to_transaction(
                     w->producer, w->txn_offsets, cgmd,
-                    w->stop_deadline_ms ? worker_ms_left(deadline_ms, 1) : -1);
+                    stop_deadline ? worker_ms_left(deadline_ms, 1) : -1);
                 rd_kafka_consumer_group_metadata_destroy(cgmd);
         }
         while (!error) {
                 /* stopping: no longer than shutdown.timeout.ms allows (-1 would wait
                  * for transaction.timeout.ms, 60 s by default) */
                 error = rd_kafka_commit_transaction(
-                    w->producer, w->stop_deadline_ms ? worker_ms_left(deadline_ms, 1) : -1);
+                    w->producer, stop_deadline ? worker_ms_left(deadline_ms, 1) : -1);
                 if (!error)
                         break;
                 if (rd_kafka_error_is_retriable(error) && worker_now_ms() < deadline_ms) {
@@ -391,8 +397,8 @@ void worker_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                           "in %lld ms; it will be redelivered",
                                           w->shutdown_timeout_ms);
                         worker_commit_sync(w, "revoke",
-                                           w->stop_deadline_ms
-                                               ? w->stop_deadline_ms
+                                           worker_stop_deadline(w)
+                                               ? worker_stop_deadline(w)
                                                : worker_now_ms() + w->shutdown_timeout_ms);
                 }
                 worker_forget(w, parts);
