@@ -311,9 +311,25 @@ static int worker_close_consumer(struct worker *w, long long deadline_ms)
         }
         while (!(closed = rd_kafka_consumer_closed(w->consumer))) {
                 int left = worker_ms_left(deadline_ms, 0);
+                rd_kafka_event_t *ev;
                 if (!left)
                         break;
-                rd_kafka_queue_poll_callback(q, left < 100 ? left : 100);
+                /* rd_kafka_queue_poll, not rd_kafka_queue_poll_callback: a message
+                 * still on the queue trips the latter's assert (rd_kafka_q_serve:
+                 * res != RD_KAFKA_OP_RES_PASS). Rebalance and commit results may
+                 * come back as events (callbacks set enable them): served as the
+                 * callbacks would be. A message or an error is dropped: its offset
+                 * is never stored, so it is redelivered. */
+                ev = rd_kafka_queue_poll(q, left < 100 ? left : 100);
+                if (!ev)
+                        continue;
+                if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+                        worker_on_rebalance(w->consumer, rd_kafka_event_error(ev),
+                                            rd_kafka_event_topic_partition_list(ev), w);
+                else if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT)
+                        worker_on_commit(w->consumer, rd_kafka_event_error(ev),
+                                         rd_kafka_event_topic_partition_list(ev), w);
+                rd_kafka_event_destroy(ev);
         }
         rd_kafka_queue_destroy(q);
         return closed ? 0 : -1;
