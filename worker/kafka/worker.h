@@ -57,8 +57,11 @@ struct worker *worker_new(const struct worker_options *opts, struct pipeline_mod
 
 /**
  * @brief Runs until worker_stop() or a fatal error, then drains, commits,
- * closes the consumer and flushes the producer.
- * @returns 0 after a clean stop; -1 on a fatal error, with @p errstr naming it.
+ * closes the consumer and flushes the producer, all within shutdown.timeout.ms
+ * of the stop, broker reachable or not. Should a librdkafka call outlast that
+ * by 4 s, the process exits with status 1 (log event shutdown_timeout).
+ * @returns 0 after a clean stop; -1 on a fatal error, or when the stop left
+ * work uncommitted (to be processed again), with @p errstr naming it.
  */
 int worker_run(struct worker *w, char *errstr, size_t errstr_size);
 
@@ -76,7 +79,9 @@ struct metrics_worker_values;
 /** metrics_pull_fn for metrics_set_pull(): copies the counters; @p opaque is the worker. */
 void worker_metrics_pull(void *opaque, struct metrics_worker_values *out);
 
-/** Frees everything; NULL is a no-op. */
+/** Frees everything; NULL is a no-op. Waits for librdkafka at most 1.5 s
+ *  past the stop's deadline: a client that is still closing then is left to
+ *  the process exit, and @p w stays allocated for it (log event destroy_timeout). */
 void worker_destroy(struct worker *w);
 
 /**

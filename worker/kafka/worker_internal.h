@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <time.h>
@@ -24,6 +25,14 @@
 #define WORKER_METADATA_TIMEOUT_MS 10000
 #define WORKER_MAX_INPUT_TOPICS    64
 #define WORKER_THREAD_QUEUE        256 /* messages waiting per classification thread */
+/* Past the stop deadline: what the final commit or an abort and the group leave get after a
+ * drain that used it all, and what destroying both clients may take. Their sum
+ * stays within the 5 s the deployments add to shutdown.timeout.ms for their
+ * grace period (deploy/k8s/statefulset.yaml, docker-compose.yml). */
+#define WORKER_STOP_FLOOR_MS 500
+#define WORKER_DESTROY_MS    1500
+/* ... and when the process exits regardless (worker_stop_guard_main) */
+#define WORKER_STOP_GUARD_MS 4000
 
 struct worker_job {
         rd_kafka_message_t *msg;
@@ -82,6 +91,23 @@ struct worker {
         char fail_msg[512];
         int paused;
 
+        /* shutdown (consumer thread): every blocking step ends by this
+         * deadline, reachable broker or not; 0 while running */
+        long long stop_deadline_ms;
+        char stop_incomplete[512]; /* first thing the stop could not finish, or "" */
+        /* last resort when a librdkafka call ignores its timeout (worker.c) */
+        _Atomic(const char *) stop_step; /* the step under way, for its log line */
+        pthread_t stop_guard;
+        sem_t stop_sem;                 /* posted by worker_stop (async-signal-safe) */
+        atomic_llong stop_requested_ms; /* when the stop began (guard or drain), 0 before */
+        int stop_guard_started, stop_guard_cancel;
+        pthread_mutex_t stop_guard_lock;
+        pthread_cond_t stop_guard_cond;
+
+        /* result of the synchronous commit being waited for (worker_commit_sync) */
+        int sync_commit_done;
+        rd_kafka_resp_err_t sync_commit_err;
+
         /* at_least_once commits (consumer thread) */
         int commit_due;           /* offsets stored since the last commit request */
         int committed_once;       /* a commit was requested since start */
@@ -109,6 +135,33 @@ static inline void worker_sleep_ms(long ms)
 
 /* Records the first fatal cause; worker_run stops and reports it (worker.c). */
 __attribute__((format(printf, 2, 3))) void worker_fail(struct worker *w, const char *fmt, ...);
+/* Records the first step the shutdown could not finish (not fatal: worker_run
+ * still closes everything, then exits 1 naming it) (worker.c). */
+__attribute__((format(printf, 2, 3))) void worker_stop_incomplete(struct worker *w, const char *fmt,
+                                                                  ...);
+/* The stop's deadline once a stop is asked for, 0 before: also while the run
+ * loop is still inside a transaction commit or a revoke when the signal comes,
+ * so that those end by it too (worker_offsets.c). */
+static inline long long worker_stop_deadline(struct worker *w)
+{
+        long long t0 = 0;
+        if (w->stop_deadline_ms)
+                return w->stop_deadline_ms;
+        if (!atomic_load(&w->stop))
+                return 0;
+        atomic_compare_exchange_strong(&w->stop_requested_ms, &t0, worker_now_ms());
+        return atomic_load(&w->stop_requested_ms) + w->shutdown_timeout_ms;
+}
+
+/* Milliseconds a blocking call may take: until @p deadline_ms, at least @p floor_ms
+ * (a step that needs the broker gets a chance even after a slow drain). */
+static inline int worker_ms_left(long long deadline_ms, long long floor_ms)
+{
+        long long left = deadline_ms - worker_now_ms();
+        if (left < floor_ms)
+                left = floor_ms;
+        return left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
 
 /* worker_produce.c */
 void *worker_thread_main(void *arg);
@@ -124,7 +177,7 @@ void worker_on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
 void worker_advance(struct worker *w);
 int worker_drain(struct worker *w, const rd_kafka_topic_partition_list_t *parts,
                  long long deadline_ms);
-void worker_commit_sync(struct worker *w, const char *why);
+int worker_commit_sync(struct worker *w, const char *why, long long deadline_ms);
 void worker_commit_maybe(struct worker *w, long long now);
 void worker_txn_begin(struct worker *w);
 void worker_txn_abort(struct worker *w, const char *why);

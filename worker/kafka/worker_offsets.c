@@ -78,6 +78,9 @@ int worker_drain(struct worker *w, const rd_kafka_topic_partition_list_t *parts,
                  long long deadline_ms)
 {
         for (;;) {
+                long long stop_deadline = worker_stop_deadline(w);
+                if (stop_deadline && stop_deadline < deadline_ms)
+                        deadline_ms = stop_deadline; /* a SIGTERM came meanwhile */
                 worker_advance(w);
                 if (!otrack_pending(w->track, parts)) {
                         worker_advance(w);
@@ -112,16 +115,56 @@ void worker_on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 log_event(LOG_WARN, "commit_failed", "offset commit: %s", rd_kafka_err2str(err));
 }
 
-void worker_commit_sync(struct worker *w, const char *why)
+/* The synchronous commit's result, served from its own queue. */
+static void worker_on_sync_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                  rd_kafka_topic_partition_list_t *offsets, void *opaque)
 {
-        rd_kafka_resp_err_t err =
-            rd_kafka_commit_queue(w->consumer, NULL, NULL, worker_on_commit, w);
-        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                log_event(LOG_WARN, "commit_failed", "commit on %s: %s", why,
-                          rd_kafka_err2str(err));
+        struct worker *w = opaque;
+        worker_on_commit(rk, err, offsets, opaque);
+        w->sync_commit_err = err;
+        w->sync_commit_done = 1;
+}
+
+/* Commits the stored offsets and waits for the answer until @p deadline_ms
+ * (rd_kafka_commit_queue with no queue would wait for a coordinator without
+ * end: an unresponsive broker held the worker's stop for minutes). Nothing
+ * stored counts as committed. 0 when committed; -1 on failure or no answer
+ * in time (the offsets stay uncommitted: that work is processed again). */
+int worker_commit_sync(struct worker *w, const char *why, long long deadline_ms)
+{
+        rd_kafka_queue_t *q = rd_kafka_queue_new(w->consumer);
+        rd_kafka_resp_err_t err;
+
         w->commit_due = 0;
         w->committed_once = 1;
         w->last_commit_ms = worker_now_ms();
+        if (!q) {
+                log_event(LOG_WARN, "commit_failed", "commit on %s: out of memory", why);
+                return -1;
+        }
+        w->sync_commit_done = 0;
+        err = rd_kafka_commit_queue(w->consumer, NULL, q, worker_on_sync_commit, w);
+        while (!err && !w->sync_commit_done) {
+                int left = worker_ms_left(deadline_ms, 0);
+                if (!left) {
+                        err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+                        break;
+                }
+                rd_kafka_queue_poll_callback(q, left < 100 ? left : 100);
+        }
+        if (!err)
+                err = w->sync_commit_err;
+        w->sync_commit_err = err; /* for the caller's message */
+        /* a late answer is dropped with the queue */
+        rd_kafka_queue_destroy(q);
+        if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+                return 0;
+        if (err) {
+                log_event(LOG_WARN, "commit_failed", "commit on %s: %s", why,
+                          rd_kafka_err2str(err));
+                return -1;
+        }
+        return 0;
 }
 
 /* at_least_once: commits what is stored, asynchronously, right after the first
@@ -161,14 +204,34 @@ void worker_txn_abort(struct worker *w, const char *why)
 {
         rd_kafka_error_t *error;
         rd_kafka_topic_partition_list_t *a = NULL;
+        long long stop_deadline = worker_stop_deadline(w);
 
         log_event(LOG_WARN, "txn_abort", "aborting transaction: %s", why);
         /* no thread may produce into the next transaction what belonged here */
-        worker_drain(w, NULL, worker_now_ms() + w->shutdown_timeout_ms);
-        error = rd_kafka_abort_transaction(w->producer, -1);
-        if (error) {
+        worker_drain(w, NULL,
+                     stop_deadline ? stop_deadline : worker_now_ms() + w->shutdown_timeout_ms);
+        /* stopping: at most what is left of shutdown.timeout.ms (a little at least) */
+        error = rd_kafka_abort_transaction(
+            w->producer, stop_deadline ? worker_ms_left(stop_deadline, WORKER_STOP_FLOOR_MS) : -1);
+        if (error && stop_deadline) {
+                /* not fatal: nothing of it is visible to read_committed readers, the
+                 * broker aborts it (transaction.timeout.ms, or at once when the next
+                 * producer with this transactional.id starts), and its input
+                 * offsets were never committed: redelivered */
+                worker_stop_incomplete(w,
+                                       "the open transaction (%s) could not be aborted before "
+                                       "shutdown.timeout.ms: %s; the broker aborts it (output and "
+                                       "input offsets stay together), its input is processed again",
+                                       why, rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+        } else if (error) {
                 worker_fail(w, "abort_transaction: %s", rd_kafka_error_string(error));
                 rd_kafka_error_destroy(error);
+        } else if (stop_deadline) {
+                worker_stop_incomplete(w,
+                                       "transaction aborted at shutdown (%s); its input will be "
+                                       "processed again",
+                                       why);
         }
         WSTAT_ADD(w->stats.txn_aborts, 1);
         w->txn_open = 0;
@@ -177,7 +240,8 @@ void worker_txn_abort(struct worker *w, const char *why)
         rd_kafka_topic_partition_list_destroy(w->txn_offsets);
         w->txn_offsets = rd_kafka_topic_partition_list_new(8);
 
-        if (rd_kafka_assignment(w->consumer, &a) || !a)
+        /* stopping: the next owner starts from the committed offsets anyway */
+        if (stop_deadline || rd_kafka_assignment(w->consumer, &a) || !a)
                 return;
         if (a->cnt) {
                 rd_kafka_resp_err_t err = rd_kafka_committed(w->consumer, a, 10000);
@@ -207,8 +271,12 @@ int worker_txn_commit(struct worker *w, long long deadline_ms)
         struct otrack_entry *failed = NULL;
         rd_kafka_topic_partition_list_t *done;
 
+        long long stop_deadline = worker_stop_deadline(w);
+
         if (!w->txn_open)
                 return 0;
+        if (stop_deadline && stop_deadline < deadline_ms)
+                deadline_ms = stop_deadline;
         if (worker_drain(w, NULL, deadline_ms)) {
                 worker_txn_abort(w, "in-flight messages not acknowledged in time");
                 return -1;
@@ -228,11 +296,16 @@ int worker_txn_commit(struct worker *w, long long deadline_ms)
         }
         if (w->txn_offsets->cnt) {
                 cgmd = rd_kafka_consumer_group_metadata(w->consumer);
-                error = rd_kafka_send_offsets_to_transaction(w->producer, w->txn_offsets, cgmd, -1);
+                error = rd_kafka_send_offsets_to_transaction(
+                    w->producer, w->txn_offsets, cgmd,
+                    stop_deadline ? worker_ms_left(deadline_ms, 1) : -1);
                 rd_kafka_consumer_group_metadata_destroy(cgmd);
         }
         while (!error) {
-                error = rd_kafka_commit_transaction(w->producer, -1);
+                /* stopping: no longer than shutdown.timeout.ms allows (-1 would wait
+                 * for transaction.timeout.ms, 60 s by default) */
+                error = rd_kafka_commit_transaction(
+                    w->producer, stop_deadline ? worker_ms_left(deadline_ms, 1) : -1);
                 if (!error)
                         break;
                 if (rd_kafka_error_is_retriable(error) && worker_now_ms() < deadline_ms) {
@@ -323,7 +396,10 @@ void worker_on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                           "in-flight work of revoked partitions not acknowledged "
                                           "in %lld ms; it will be redelivered",
                                           w->shutdown_timeout_ms);
-                        worker_commit_sync(w, "revoke");
+                        worker_commit_sync(w, "revoke",
+                                           worker_stop_deadline(w)
+                                               ? worker_stop_deadline(w)
+                                               : worker_now_ms() + w->shutdown_timeout_ms);
                 }
                 worker_forget(w, parts);
                 if (cooperative)

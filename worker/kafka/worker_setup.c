@@ -382,6 +382,7 @@ struct worker *worker_new(const struct worker_options *o, struct pipeline_model 
                 return NULL;
         }
         pthread_mutex_init(&w->model_lock, NULL);
+        sem_init(&w->stop_sem, 0, 0); /* cannot fail: not shared, value 0 */
         w->model = model;
         if (worker_settings(w, o, errstr, errstr_size) ||
             worker_clients(w, o, errstr, errstr_size) ||
