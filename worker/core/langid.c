@@ -344,6 +344,27 @@ static inline __attribute__((always_inline)) void extract_segment(struct extract
         struct langid_text_stats *st = x->st;
 
         while (i < len && !x->stop) {
+                if ((unsigned)((s[i] | 0x20) - 'a') < 26) {
+                        /* A run of ASCII letters, most of Latin text, at once:
+                         * the statistics the per-code-point path below keeps
+                         * for each (none of them is a foreign letter), and the
+                         * word gets the lower-case letters up to WORD_MAX. */
+                        size_t j = i;
+                        unsigned n = x->n;
+                        do {
+                                if (n < WORD_MAX)
+                                        x->w[n++] = s[j] | 0x20;
+                                j++;
+                        } while (j < len && (unsigned)((s[j] | 0x20) - 'a') < 26);
+                        uint32_t run = (uint32_t)(j - i);
+                        st->visible += run;
+                        st->wordchars += run;
+                        st->letters += run;
+                        st->script[LANGID_SCRIPT_LATIN] += run;
+                        x->n = n;
+                        i = j;
+                        continue;
+                }
                 uint32_t c = utf8_next(s, len, &i), lc = 0;
                 int k = classify_cp(c, &lc);
 
