@@ -514,6 +514,7 @@ struct cache_entry {
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct cache_entry) == 128, "a cache entry is two cache lines");
+_Static_assert(CACHE_KEY_BYTES > 16 && CACHE_KEY_BYTES <= 24, "word_detect reads keys as 3 words");
 
 struct langid_cache {
         uint64_t serial;           /* of the model the entries were computed with; 0: none */
@@ -931,19 +932,16 @@ static int word_detect(void *ud, const uint32_t *w, unsigned n)
 
         if (!d->centry || n > CACHE_KEY_BYTES)
                 return 0;
-        /* zero past the word, as in the entries: keys compare at full size */
-        uint8_t key[CACHE_KEY_BYTES] = {0};
+        /* zero past the word, as in the entries: keys compare at full size;
+         * two bytes more, so that the key is three whole 64-bit words */
+        uint8_t key[CACHE_KEY_BYTES + 2] __attribute__((aligned(8))) = {0};
         uint32_t any = 0; /* the bits of all code points */
-        uint64_t h = HASH_FNV_SEED;
         for (unsigned i = 0; i < n; i++) {
                 any |= w[i];
-                h = (h ^ w[i]) * HASH_FNV_PRIME;
+                key[i] = (uint8_t)w[i];
         }
         unsigned wide = any > 0xff, len = n;
-        if (!wide) {
-                for (unsigned i = 0; i < n; i++)
-                        key[i] = (uint8_t)w[i];
-        } else {
+        if (wide) {
                 if (any > 0xffff || 2 * n > CACHE_KEY_BYTES)
                         return 0;
                 for (unsigned i = 0; i < n; i++) {
@@ -952,22 +950,38 @@ static int word_detect(void *ud, const uint32_t *w, unsigned n)
                 }
                 len = 2 * n;
         }
+        /* The set comes from the key's words, not from the code points one
+         * by one; equal keys have equal words, and only the set depends on it. */
+        uint64_t k0, k1, k2, k14;
+        memcpy(&k0, key, 8);
+        memcpy(&k1, key + 8, 8);
+        memcpy(&k2, key + 16, 8);
+        memcpy(&k14, key + CACHE_KEY_BYTES - 8, 8);
+        uint64_t h = k0 * 0x9e3779b97f4a7c15ULL ^ k1 * 0xc2b2ae3d27d4eb4fULL ^
+                     k2 * 0x165667b19e3779f9ULL ^ wide;
         unsigned set = (unsigned)(hash_mix64(h) >> 32) & (CACHE_ENTRIES - 2);
         struct cache_entry *s = &d->centry[set];
         if (s[0].pending || s[1].pending || d->npend == BATCH + 1)
                 flush_batch(d); /* no word is open here: all pending entries complete */
-        for (unsigned k = 0; k < 2; k++)
-                if (s[k].n == len && s[k].wide == wide && !memcmp(s[k].key, key, sizeof(key))) {
+        for (unsigned k = 0; k < 2; k++) {
+                /* the CACHE_KEY_BYTES key bytes as three words, the last
+                 * overlapping the second (a memcmp call cost more) */
+                uint64_t e0, e1, e14;
+                memcpy(&e0, s[k].key, 8);
+                memcpy(&e1, s[k].key + 8, 8);
+                memcpy(&e14, s[k].key + CACHE_KEY_BYTES - 8, 8);
+                if (s[k].n == len && s[k].wide == wide && e0 == k0 && e1 == k1 && e14 == k14) {
                         s[0].mru = (uint8_t)k;
                         add_entry(d, &s[k]);
                         d->flushed += s[k].nfeat;
                         return 1;
                 }
+        }
         /* the way used less recently makes room */
         unsigned idx = set + !s[0].mru;
         struct cache_entry *e = &d->centry[idx];
         s[0].mru = (uint8_t)(idx - set);
-        memcpy(e->key, key, sizeof(key));
+        memcpy(e->key, key, CACHE_KEY_BYTES);
         e->n = (uint8_t)len;
         e->wide = wide & 1;
         memset(e->acc, 0, sizeof(e->acc));
