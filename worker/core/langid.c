@@ -1130,10 +1130,22 @@ unsigned langid_detect_cached(const struct langid_model *m, struct langid_cache 
                         bs = sc[l];
                         best = l;
                 }
+        /* A term exp(x) with x < -40 is below 4.3e-18 < 2^-57, and once z >=
+         * 2^-4 its half ulp is >= 2^-57: adding the term leaves z as it is,
+         * bit for bit (round to nearest), so its exp() is skipped. Before z
+         * gets there (languages before the best, whose term is 1) every term
+         * counts. z is thus the sum of all terms, in the same order, as
+         * before; ~half of the candidates of a short text are that far
+         * behind. */
         double z = 0;
-        for (unsigned l = 0; l < m->nlang; l++)
-                if (cand & (1u << l))
-                        z += exp((sc[l] - bs) / m->temperature);
+        for (unsigned l = 0; l < m->nlang; l++) {
+                if (!(cand & (1u << l)))
+                        continue;
+                double x = (sc[l] - bs) / m->temperature;
+                if (x < -40 && z >= 0x1p-4)
+                        continue;
+                z += exp(x);
+        }
         if (d.grams3 >= 8 && d.hits[best] < m->min_hit_rate * d.grams3) {
                 set_code(out, "und", 0); /* letters, but no language we know */
                 return m->nlang;
