@@ -62,7 +62,9 @@ struct langid_model {
         unsigned nlang;
         char code[LANGID_MAX_LANGS][8];
         uint32_t script_mask[LANGID_MAX_LANGS];
-        double unseen[LANGID_MAX_LANGS][LANGID_WORD_ORDER + 1];
+        /* [order][language], languages side by side for final_scores(); the
+         * languages past nlang stay 0 */
+        double unseen[LANGID_WORD_ORDER + 1][LANGID_MAX_LANGS];
         double alpha, q_scale, temperature, hint_bonus, min_hit_rate, early_margin;
         uint32_t early_min; /* features between two early-stop checks */
         uint32_t order_mask;
@@ -596,6 +598,32 @@ static void final_scores(const struct detect_state *d, uint32_t cand, double *sc
         double found[LANGID_WORD_ORDER + 1]; /* converted once, not per language */
         for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
                 found[o] = d->found[o];
+#ifdef __SSE2__
+        /* Two languages at a time: each lane does the scalar loop's divide,
+         * multiplies and adds in its order, so the scores are the same bit
+         * for bit. The lane past an odd nlang computes 0 into score[nlang]
+         * (the arrays are LANGID_MAX_LANGS long). */
+        const __m128d qs = _mm_set1_pd(m->q_scale);
+        __m128d fo[LANGID_WORD_ORDER + 1];
+        for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
+                fo[o] = _mm_set1_pd(found[o]);
+        /* the pairs holding a candidate: bit l even (cand has no bit past nlang) */
+        uint32_t pairs = (cand | cand >> 1) & 0x55555555u;
+        while (pairs) {
+                unsigned l = (unsigned)__builtin_ctz(pairs);
+                pairs &= pairs - 1;
+                __m128d s = _mm_div_pd(_mm_set_pd(d->acc[l + 1], d->acc[l]), qs);
+#pragma GCC unroll 6
+                for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
+                        s = _mm_add_pd(s, _mm_mul_pd(fo[o], _mm_loadu_pd(&m->unseen[o][l])));
+                _mm_storeu_pd(score + l, s);
+        }
+        uint32_t others = ~cand & (m->nlang < 32 ? (1u << m->nlang) - 1 : ~0u);
+        while (others) {
+                score[__builtin_ctz(others)] = -HUGE_VAL;
+                others &= others - 1;
+        }
+#else
         for (unsigned l = 0; l < m->nlang; l++) {
                 if (!(cand & (1u << l))) {
                         score[l] = -HUGE_VAL;
@@ -603,9 +631,10 @@ static void final_scores(const struct detect_state *d, uint32_t cand, double *sc
                 }
                 double s = d->acc[l] / m->q_scale;
                 for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
-                        s += found[o] * m->unseen[l][o];
+                        s += found[o] * m->unseen[o][l];
                 score[l] = s;
         }
+#endif
 }
 
 /* Slot values: a feature with one posting keeps it inline (SLOT_INLINE |
@@ -1275,9 +1304,9 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
                 if (m->code[l][7] || !m->code[l][0])
                         LOAD_FAIL("%s: language %u: bad code", path, l);
                 m->script_mask[l] = rd32(p + 8);
-                m->unseen[l][0] = 0;
+                m->unseen[0][l] = 0;
                 for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
-                        m->unseen[l][o] = rdf(p + 8 + 4 * o);
+                        m->unseen[o][l] = rdf(p + 8 + 4 * o);
         }
         const unsigned char *keys = p, *cnt = p + (size_t)m->nfeat * 4;
         const unsigned char *post = cnt + m->nfeat;
