@@ -62,6 +62,7 @@ struct langid_model {
         unsigned nlang;
         char code[LANGID_MAX_LANGS][8];
         uint32_t script_mask[LANGID_MAX_LANGS];
+        uint32_t script_cand[LANGID_SCRIPT_COUNT]; /* languages writing each script (bit = index) */
         /* [order][language], languages side by side for final_scores(); the
          * languages past nlang stay 0 */
         double unseen[LANGID_WORD_ORDER + 1][LANGID_MAX_LANGS];
@@ -576,11 +577,7 @@ struct detect_state {
 
 static inline uint32_t script_candidates(const struct langid_model *m, enum langid_script sc)
 {
-        uint32_t c = 0;
-        for (unsigned l = 0; l < m->nlang; l++)
-                if (m->script_mask[l] & (1u << sc))
-                        c |= 1u << l;
-        return c;
+        return m->script_cand[sc]; /* computed at load, not per text */
 }
 
 static enum langid_script dominant_script(const struct langid_text_stats *st)
@@ -1152,13 +1149,18 @@ unsigned langid_detect_cached(const struct langid_model *m, struct langid_cache 
         int h = hint_lang(m, hint);
         if (h >= 0 && (cand & (1u << h)))
                 sc[h] += m->hint_bonus * m->temperature; /* a prior in calibrated odds */
+        /* The candidates only, lowest index first: the others score -HUGE_VAL
+         * and never win, so the best (the first of the highest) and z, summed
+         * in the same order, are those of a loop over all languages. */
         unsigned best = 0;
         double bs = -HUGE_VAL;
-        for (unsigned l = 0; l < m->nlang; l++)
+        for (uint32_t c = cand; c; c &= c - 1) {
+                unsigned l = (unsigned)__builtin_ctz(c);
                 if (sc[l] > bs) {
                         bs = sc[l];
                         best = l;
                 }
+        }
         /* A term exp(x) with x < -40 is below 4.3e-18 < 2^-57, and once z >=
          * 2^-4 its half ulp is >= 2^-57: adding the term leaves z as it is,
          * bit for bit (round to nearest), so its exp() is skipped. Before z
@@ -1167,9 +1169,8 @@ unsigned langid_detect_cached(const struct langid_model *m, struct langid_cache 
          * before; ~half of the candidates of a short text are that far
          * behind. */
         double z = 0;
-        for (unsigned l = 0; l < m->nlang; l++) {
-                if (!(cand & (1u << l)))
-                        continue;
+        for (uint32_t c = cand; c; c &= c - 1) {
+                unsigned l = (unsigned)__builtin_ctz(c);
                 double x = (sc[l] - bs) / m->temperature;
                 if (x < -40 && z >= 0x1p-4)
                         continue;
@@ -1304,6 +1305,9 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
                 if (m->code[l][7] || !m->code[l][0])
                         LOAD_FAIL("%s: language %u: bad code", path, l);
                 m->script_mask[l] = rd32(p + 8);
+                for (unsigned sc = 0; sc < LANGID_SCRIPT_COUNT; sc++)
+                        if (m->script_mask[l] & (1u << sc))
+                                m->script_cand[sc] |= 1u << l;
                 m->unseen[0][l] = 0;
                 for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
                         m->unseen[o][l] = rdf(p + 8 + 4 * o);
