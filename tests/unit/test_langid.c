@@ -457,6 +457,62 @@ static void test_features_normalise(void **state)
         assert_int_equal(a[6], 1);
 }
 
+struct key_list {
+        uint32_t key[4096];
+        unsigned order[4096];
+        size_t n;
+};
+
+static void collect_feature(void *ud, uint32_t key, unsigned order)
+{
+        struct key_list *k = ud;
+        assert_true(k->n < 4096);
+        k->key[k->n] = key;
+        k->order[k->n++] = order;
+}
+
+static void assert_same_features(const char *a, const char *b)
+{
+        static struct key_list ka, kb;
+        ka.n = kb.n = 0;
+        langid_features(a, strlen(a), collect_feature, &ka, NULL);
+        langid_features(b, strlen(b), collect_feature, &kb, NULL);
+        assert_true(ka.n > 0);
+        assert_int_equal(ka.n, kb.n);
+        assert_memory_equal(ka.key, kb.key, ka.n * sizeof(ka.key[0]));
+        assert_memory_equal(ka.order, kb.order, ka.n * sizeof(ka.order[0]));
+}
+
+/* Runs of ASCII letters take a bulk path: the same words (lower case, cut at
+ * 64 code points, next to other letters in one word) and statistics as the
+ * per-code-point path. */
+static void test_features_ascii_runs(void **state)
+{
+        (void)state;
+        struct langid_text_stats st;
+        size_t n[LANGID_WORD_ORDER + 1] = {0};
+        langid_features("Hello, W\xc3\xb6rld! abc1DEF", strlen("Hello, W\xc3\xb6rld! abc1DEF"),
+                        count_feature, n, &st);
+        assert_int_equal(st.letters, 16);
+        assert_int_equal(st.script[LANGID_SCRIPT_LATIN], 16);
+        assert_int_equal(st.wordchars, 16);
+        assert_int_equal(st.visible, 19); /* and ',' '!' '1' */
+        assert_int_equal(st.latin_foreign, 0);
+        assert_int_equal(n[LANGID_WORD_ORDER], 4);
+        assert_same_features("Hello, W\xc3\xb6rld! abc1DEF", "hello w\xc3\xb6rld abc def");
+        assert_same_features("HELLO W\xc3\x96RLD", "hello w\xc3\xb6rld");
+        /* 64 code points kept per word, whatever follows */
+        char a64[80], a70[80], a64e[80];
+        memset(a64, 'a', 64);
+        a64[64] = 0;
+        memset(a70, 'A', 70);
+        a70[70] = 0;
+        memcpy(a64e, a64, 64);
+        memcpy(a64e + 64, "\xc3\xa9xyz", 6);
+        assert_same_features(a70, a64);
+        assert_same_features(a64e, a64);
+}
+
 /* The pipeline fills "language" from the detector, the hint does not
  * override clear text, and the detected language picks the stemmer. */
 static void test_pipeline_language(void **state)
@@ -566,6 +622,7 @@ int main(void)
             cmocka_unit_test(test_confidence_grows_with_evidence),
             cmocka_unit_test(test_load_errors),
             cmocka_unit_test(test_features_normalise),
+            cmocka_unit_test(test_features_ascii_runs),
             cmocka_unit_test(test_pipeline_language),
             cmocka_unit_test(test_threads),
         };

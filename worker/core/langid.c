@@ -62,7 +62,10 @@ struct langid_model {
         unsigned nlang;
         char code[LANGID_MAX_LANGS][8];
         uint32_t script_mask[LANGID_MAX_LANGS];
-        double unseen[LANGID_MAX_LANGS][LANGID_WORD_ORDER + 1];
+        uint32_t script_cand[LANGID_SCRIPT_COUNT]; /* languages writing each script (bit = index) */
+        /* [order][language], languages side by side for final_scores(); the
+         * languages past nlang stay 0 */
+        double unseen[LANGID_WORD_ORDER + 1][LANGID_MAX_LANGS];
         double alpha, q_scale, temperature, hint_bonus, min_hit_rate, early_margin;
         uint32_t early_min; /* features between two early-stop checks */
         uint32_t order_mask;
@@ -344,6 +347,27 @@ static inline __attribute__((always_inline)) void extract_segment(struct extract
         struct langid_text_stats *st = x->st;
 
         while (i < len && !x->stop) {
+                if ((unsigned)((s[i] | 0x20) - 'a') < 26) {
+                        /* A run of ASCII letters, most of Latin text, at once:
+                         * the statistics the per-code-point path below keeps
+                         * for each (none of them is a foreign letter), and the
+                         * word gets the lower-case letters up to WORD_MAX. */
+                        size_t j = i;
+                        unsigned n = x->n;
+                        do {
+                                if (n < WORD_MAX)
+                                        x->w[n++] = s[j] | 0x20;
+                                j++;
+                        } while (j < len && (unsigned)((s[j] | 0x20) - 'a') < 26);
+                        uint32_t run = (uint32_t)(j - i);
+                        st->visible += run;
+                        st->wordchars += run;
+                        st->letters += run;
+                        st->script[LANGID_SCRIPT_LATIN] += run;
+                        x->n = n;
+                        i = j;
+                        continue;
+                }
                 uint32_t c = utf8_next(s, len, &i), lc = 0;
                 int k = classify_cp(c, &lc);
 
@@ -493,6 +517,7 @@ struct cache_entry {
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct cache_entry) == 128, "a cache entry is two cache lines");
+_Static_assert(CACHE_KEY_BYTES > 16 && CACHE_KEY_BYTES <= 24, "word_detect reads keys as 3 words");
 
 struct langid_cache {
         uint64_t serial;           /* of the model the entries were computed with; 0: none */
@@ -552,11 +577,7 @@ struct detect_state {
 
 static inline uint32_t script_candidates(const struct langid_model *m, enum langid_script sc)
 {
-        uint32_t c = 0;
-        for (unsigned l = 0; l < m->nlang; l++)
-                if (m->script_mask[l] & (1u << sc))
-                        c |= 1u << l;
-        return c;
+        return m->script_cand[sc]; /* computed at load, not per text */
 }
 
 static enum langid_script dominant_script(const struct langid_text_stats *st)
@@ -574,6 +595,32 @@ static void final_scores(const struct detect_state *d, uint32_t cand, double *sc
         double found[LANGID_WORD_ORDER + 1]; /* converted once, not per language */
         for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
                 found[o] = d->found[o];
+#ifdef __SSE2__
+        /* Two languages at a time: each lane does the scalar loop's divide,
+         * multiplies and adds in its order, so the scores are the same bit
+         * for bit. The lane past an odd nlang computes 0 into score[nlang]
+         * (the arrays are LANGID_MAX_LANGS long). */
+        const __m128d qs = _mm_set1_pd(m->q_scale);
+        __m128d fo[LANGID_WORD_ORDER + 1];
+        for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
+                fo[o] = _mm_set1_pd(found[o]);
+        /* the pairs holding a candidate: bit l even (cand has no bit past nlang) */
+        uint32_t pairs = (cand | cand >> 1) & 0x55555555u;
+        while (pairs) {
+                unsigned l = (unsigned)__builtin_ctz(pairs);
+                pairs &= pairs - 1;
+                __m128d s = _mm_div_pd(_mm_set_pd(d->acc[l + 1], d->acc[l]), qs);
+#pragma GCC unroll 6
+                for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
+                        s = _mm_add_pd(s, _mm_mul_pd(fo[o], _mm_loadu_pd(&m->unseen[o][l])));
+                _mm_storeu_pd(score + l, s);
+        }
+        uint32_t others = ~cand & (m->nlang < 32 ? (1u << m->nlang) - 1 : ~0u);
+        while (others) {
+                score[__builtin_ctz(others)] = -HUGE_VAL;
+                others &= others - 1;
+        }
+#else
         for (unsigned l = 0; l < m->nlang; l++) {
                 if (!(cand & (1u << l))) {
                         score[l] = -HUGE_VAL;
@@ -581,9 +628,10 @@ static void final_scores(const struct detect_state *d, uint32_t cand, double *sc
                 }
                 double s = d->acc[l] / m->q_scale;
                 for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
-                        s += found[o] * m->unseen[l][o];
+                        s += found[o] * m->unseen[o][l];
                 score[l] = s;
         }
+#endif
 }
 
 /* Slot values: a feature with one posting keeps it inline (SLOT_INLINE |
@@ -910,19 +958,16 @@ static int word_detect(void *ud, const uint32_t *w, unsigned n)
 
         if (!d->centry || n > CACHE_KEY_BYTES)
                 return 0;
-        /* zero past the word, as in the entries: keys compare at full size */
-        uint8_t key[CACHE_KEY_BYTES] = {0};
+        /* zero past the word, as in the entries: keys compare at full size;
+         * two bytes more, so that the key is three whole 64-bit words */
+        uint8_t key[CACHE_KEY_BYTES + 2] __attribute__((aligned(8))) = {0};
         uint32_t any = 0; /* the bits of all code points */
-        uint64_t h = HASH_FNV_SEED;
         for (unsigned i = 0; i < n; i++) {
                 any |= w[i];
-                h = (h ^ w[i]) * HASH_FNV_PRIME;
+                key[i] = (uint8_t)w[i];
         }
         unsigned wide = any > 0xff, len = n;
-        if (!wide) {
-                for (unsigned i = 0; i < n; i++)
-                        key[i] = (uint8_t)w[i];
-        } else {
+        if (wide) {
                 if (any > 0xffff || 2 * n > CACHE_KEY_BYTES)
                         return 0;
                 for (unsigned i = 0; i < n; i++) {
@@ -931,22 +976,38 @@ static int word_detect(void *ud, const uint32_t *w, unsigned n)
                 }
                 len = 2 * n;
         }
+        /* The set comes from the key's words, not from the code points one
+         * by one; equal keys have equal words, and only the set depends on it. */
+        uint64_t k0, k1, k2, k14;
+        memcpy(&k0, key, 8);
+        memcpy(&k1, key + 8, 8);
+        memcpy(&k2, key + 16, 8);
+        memcpy(&k14, key + CACHE_KEY_BYTES - 8, 8);
+        uint64_t h = k0 * 0x9e3779b97f4a7c15ULL ^ k1 * 0xc2b2ae3d27d4eb4fULL ^
+                     k2 * 0x165667b19e3779f9ULL ^ wide;
         unsigned set = (unsigned)(hash_mix64(h) >> 32) & (CACHE_ENTRIES - 2);
         struct cache_entry *s = &d->centry[set];
         if (s[0].pending || s[1].pending || d->npend == BATCH + 1)
                 flush_batch(d); /* no word is open here: all pending entries complete */
-        for (unsigned k = 0; k < 2; k++)
-                if (s[k].n == len && s[k].wide == wide && !memcmp(s[k].key, key, sizeof(key))) {
+        for (unsigned k = 0; k < 2; k++) {
+                /* the CACHE_KEY_BYTES key bytes as three words, the last
+                 * overlapping the second (a memcmp call cost more) */
+                uint64_t e0, e1, e14;
+                memcpy(&e0, s[k].key, 8);
+                memcpy(&e1, s[k].key + 8, 8);
+                memcpy(&e14, s[k].key + CACHE_KEY_BYTES - 8, 8);
+                if (s[k].n == len && s[k].wide == wide && e0 == k0 && e1 == k1 && e14 == k14) {
                         s[0].mru = (uint8_t)k;
                         add_entry(d, &s[k]);
                         d->flushed += s[k].nfeat;
                         return 1;
                 }
+        }
         /* the way used less recently makes room */
         unsigned idx = set + !s[0].mru;
         struct cache_entry *e = &d->centry[idx];
         s[0].mru = (uint8_t)(idx - set);
-        memcpy(e->key, key, sizeof(key));
+        memcpy(e->key, key, CACHE_KEY_BYTES);
         e->n = (uint8_t)len;
         e->wide = wide & 1;
         memset(e->acc, 0, sizeof(e->acc));
@@ -1088,17 +1149,33 @@ unsigned langid_detect_cached(const struct langid_model *m, struct langid_cache 
         int h = hint_lang(m, hint);
         if (h >= 0 && (cand & (1u << h)))
                 sc[h] += m->hint_bonus * m->temperature; /* a prior in calibrated odds */
+        /* The candidates only, lowest index first: the others score -HUGE_VAL
+         * and never win, so the best (the first of the highest) and z, summed
+         * in the same order, are those of a loop over all languages. */
         unsigned best = 0;
         double bs = -HUGE_VAL;
-        for (unsigned l = 0; l < m->nlang; l++)
+        for (uint32_t c = cand; c; c &= c - 1) {
+                unsigned l = (unsigned)__builtin_ctz(c);
                 if (sc[l] > bs) {
                         bs = sc[l];
                         best = l;
                 }
+        }
+        /* A term exp(x) with x < -40 is below 4.3e-18 < 2^-57, and once z >=
+         * 2^-4 its half ulp is >= 2^-57: adding the term leaves z as it is,
+         * bit for bit (round to nearest), so its exp() is skipped. Before z
+         * gets there (languages before the best, whose term is 1) every term
+         * counts. z is thus the sum of all terms, in the same order, as
+         * before; ~half of the candidates of a short text are that far
+         * behind. */
         double z = 0;
-        for (unsigned l = 0; l < m->nlang; l++)
-                if (cand & (1u << l))
-                        z += exp((sc[l] - bs) / m->temperature);
+        for (uint32_t c = cand; c; c &= c - 1) {
+                unsigned l = (unsigned)__builtin_ctz(c);
+                double x = (sc[l] - bs) / m->temperature;
+                if (x < -40 && z >= 0x1p-4)
+                        continue;
+                z += exp(x);
+        }
         if (d.grams3 >= 8 && d.hits[best] < m->min_hit_rate * d.grams3) {
                 set_code(out, "und", 0); /* letters, but no language we know */
                 return m->nlang;
@@ -1228,9 +1305,12 @@ struct langid_model *langid_model_load(const char *path, char *errstr, size_t er
                 if (m->code[l][7] || !m->code[l][0])
                         LOAD_FAIL("%s: language %u: bad code", path, l);
                 m->script_mask[l] = rd32(p + 8);
-                m->unseen[l][0] = 0;
+                for (unsigned sc = 0; sc < LANGID_SCRIPT_COUNT; sc++)
+                        if (m->script_mask[l] & (1u << sc))
+                                m->script_cand[sc] |= 1u << l;
+                m->unseen[0][l] = 0;
                 for (unsigned o = 1; o <= LANGID_WORD_ORDER; o++)
-                        m->unseen[l][o] = rdf(p + 8 + 4 * o);
+                        m->unseen[o][l] = rdf(p + 8 + 4 * o);
         }
         const unsigned char *keys = p, *cnt = p + (size_t)m->nfeat * 4;
         const unsigned char *post = cnt + m->nfeat;
