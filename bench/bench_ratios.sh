@@ -39,7 +39,7 @@ for c in "${corpora[@]}"; do
 	[ -f "$f" ] || { echo "$c: no $f, skipped"; continue; }
 	n=$(wc -l <"$f")
 	bpa=$(( $(wc -c <"$f") / n ))
-	st=$("$BC" "$f" | awk -v f="$f" 'index($1, "/") && index(f, $1) { print $5 }')
+	st=$("$BC" --full-only --passes 3 "$f" | awk -v f="$f" 'index($1, "/") && index(f, $1) { print $6 }')
 	cl=-
 	if [ -n "$CLD" ]; then
 		jq -r '(.title + " " + .body) | gsub("[\\n\\r]"; " ")' "$f" >"$TMP/text"
