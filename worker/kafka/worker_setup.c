@@ -82,10 +82,11 @@ static const struct {
     {"consumer", "session.timeout.ms", "10000"},
     {"consumer", "heartbeat.interval.ms", "2000"},
     /* Bounded prefetch for the 64 MB RSS budget (the library default is
-     * 64 MB). With fetch.queue.backoff.ms below, 4 MB (~2,500 articles,
-     * 0.1 s of work) never runs dry: worker peak RSS 55-56 MB where 8 MB
-     * gave 60-67 (docs/kafka.md). */
-    {"consumer", "queued.max.messages.kbytes", "4096"},
+     * 64 MB); the bound is per partition. With fetch.queue.backoff.ms below,
+     * 2 MB (~1,200 articles, 35 ms of work each) never runs dry: one worker
+     * on 4 partitions peaked at 55 MB where 4 MB gave 60-65 and 8 MB 60-67,
+     * at the same msg/s (docs/kafka.md). */
+    {"consumer", "queued.max.messages.kbytes", "2048"},
     /* Once that queue is full librdkafka looks again only after this (1000 ms
      * by default; before 2.2 always ~1 s): a CPU-bound worker read about one
      * queue-full per second and waited for the rest (docs/kafka.md). 10 ms
