@@ -20,7 +20,11 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 start_worker w1 -X kafka.group.instance.id="$replica" -X commit.interval.ms=$COMMIT_INTERVAL_MS
 w1=$SPAWNED
-feed "$in" "$TMP/input.txt" 200 0.1
+# Paced to last >= 25 s: the SIGKILL must land mid-stream even when the worker
+# keeps up with the feed and the checks below are slow (under ASan, 10,000
+# inputs at 200 per 0.1 s were all processed before the kill, and the
+# replacement had nothing left to produce).
+feed "$in" "$TMP/input.txt" 100 0.25
 wait_until 120 "a quarter of the input processed" processed_at_least $((N / 4)) "$out" "$dlq" -- "$w1"
 # The rate just before the crash: time 500 more outputs (a condition, not a sleep).
 r0=$(processed "$out" "$dlq"); t0=$(now_ms)
@@ -37,6 +41,7 @@ since_commit=$((at_kill - committed_at_kill))
 bound=$((rate * (COMMIT_INTERVAL_MS + 1000) / 1000))
 log "SIGKILL at $at_kill outputs, $committed_at_kill committed ($since_commit processed since the last commit); rate $rate msg/s"
 grep -q '"event":"stopped"' "$TMP/w1.log" && fail "w1 was not killed mid-stream"
+[ "$at_kill" -lt $N ] || fail "the feed ended before the SIGKILL: not a crash mid-stream (slow the feed)"
 
 start_worker w2 -X kafka.group.instance.id="$replica" -X commit.interval.ms=$COMMIT_INTERVAL_MS
 w2=$SPAWNED
