@@ -13,6 +13,7 @@
 #include <utf8proc.h>
 
 #include "article_internal.h"
+#include "mem.h"
 #include "jscan.h"
 
 static int field_is_known(const struct article_options *o, const char *key)
@@ -285,14 +286,8 @@ void article_items_release(struct article *a, size_t from, size_t to)
 static struct article_item *item_push(struct article *a, size_t *nitems,
                                       enum article_item_kind kind)
 {
-        if (*nitems >= a->items_cap) {
-                size_t cap = a->items_cap ? a->items_cap * 2 : 16;
-                struct article_item *ni = realloc(a->items, cap * sizeof(*ni));
-                if (!ni)
-                        return NULL;
-                a->items = ni;
-                a->items_cap = cap;
-        }
+        if (mem_grow((void **)&a->items, &a->items_cap, *nitems + 1, sizeof(*a->items)) < 0)
+                return NULL;
         struct article_item *it = &a->items[(*nitems)++];
         it->kind = kind;
         it->len = 0;

@@ -323,16 +323,8 @@ static int buf_append(struct text_tokens *t, const char *s, size_t n)
 {
         if (n > SIZE_MAX - WORD_SLACK - t->buf_len || t->buf_len + n > UINT32_MAX)
                 return -1;
-        if (t->buf_len + n + WORD_SLACK > t->buf_cap) {
-                size_t ncap = t->buf_cap ? t->buf_cap : 256;
-                while (ncap < t->buf_len + n + WORD_SLACK)
-                        ncap *= 2;
-                char *nb = realloc(t->buf, ncap);
-                if (!nb)
-                        return -1;
-                t->buf = nb;
-                t->buf_cap = ncap;
-        }
+        if (mem_grow((void **)&t->buf, &t->buf_cap, t->buf_len + n + WORD_SLACK, 1) < 0)
+                return -1;
         memcpy(t->buf + t->buf_len, s, n);
         t->buf_len += n;
         return 0;

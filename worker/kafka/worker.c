@@ -207,6 +207,21 @@ static void worker_run_loop(struct worker *w)
         }
 }
 
+/* CLOCK_MONOTONIC time @p left_ms from now (now when <= 0), for a
+ * pthread_cond_timedwait on a condition made with that clock. */
+static void worker_monotonic_after(long long left_ms, struct timespec *ts)
+{
+        clock_gettime(CLOCK_MONOTONIC, ts);
+        if (left_ms <= 0)
+                return;
+        ts->tv_sec += left_ms / 1000;
+        ts->tv_nsec += (left_ms % 1000) * 1000000L;
+        if (ts->tv_nsec >= 1000000000L) {
+                ts->tv_sec++;
+                ts->tv_nsec -= 1000000000L;
+        }
+}
+
 /* The stop's last resort: some librdkafka calls wait for requests that an
  * unresponsive broker never answers, whatever timeout they are given (seen:
  * rd_kafka_send_offsets_to_transaction, rd_kafka_destroy), and a SIGTERM can
@@ -229,15 +244,7 @@ static void *worker_stop_guard_main(void *arg)
         atomic_compare_exchange_strong(&w->stop_requested_ms, &t0, worker_now_ms());
         left = atomic_load(&w->stop_requested_ms) + w->shutdown_timeout_ms + WORKER_STOP_GUARD_MS -
                worker_now_ms();
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        if (left > 0) {
-                ts.tv_sec += left / 1000;
-                ts.tv_nsec += (left % 1000) * 1000000L;
-                if (ts.tv_nsec >= 1000000000L) {
-                        ts.tv_sec++;
-                        ts.tv_nsec -= 1000000000L;
-                }
-        }
+        worker_monotonic_after(left, &ts);
         pthread_mutex_lock(&w->stop_guard_lock);
         while (!w->stop_guard_cancel &&
                pthread_cond_timedwait(&w->stop_guard_cond, &w->stop_guard_lock, &ts) != ETIMEDOUT)
@@ -557,15 +564,7 @@ static int worker_destroy_client(rd_kafka_t *rk, int flags, long long deadline_m
                 return 0;
         }
         left = deadline_ms - worker_now_ms();
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        if (left > 0) {
-                ts.tv_sec += left / 1000;
-                ts.tv_nsec += (left % 1000) * 1000000L;
-                if (ts.tv_nsec >= 1000000000L) {
-                        ts.tv_sec++;
-                        ts.tv_nsec -= 1000000000L;
-                }
-        }
+        worker_monotonic_after(left, &ts);
         pthread_mutex_lock(&j->lock);
         while (!j->done && pthread_cond_timedwait(&j->cond, &j->lock, &ts) != ETIMEDOUT)
                 ;
