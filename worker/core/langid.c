@@ -501,7 +501,7 @@ void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
  * pending entry (the same word, or another one with the same set earlier in
  * the batch) flushes the batch first. */
 #define CACHE_KEY_BYTES 22
-#define CACHE_ENTRIES   8192    /* a power of two; 1 MB */
+#define CACHE_ENTRIES   16384   /* a power of two; 2 MB */
 #define TARGET_STATE    0xffffu /* the features go straight to the state */
 
 struct cache_entry {
