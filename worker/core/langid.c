@@ -491,17 +491,18 @@ void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
  * points has at most 5 * 23 + 1 = 116 features, so q sums fit 16 bits
  * (116 * 255) and hits 8 bits (3 * 22). An entry is two cache lines.
  *
- * Two-way set associative by the word's hash, the way used less recently
- * making room (direct-mapped, rare words evict common ones: with keys of up
- * to 11 code points, 74 % of de-headlines words hit instead of 79 %). The
- * key is compared in full. A miss claims its entry, and its features go
- * through the batch as usual but are summed into the entry ("pending"); once
- * the batch holding the word's last feature is flushed, the entry is
- * complete and added to the state like a hit. A word whose set holds a
- * pending entry (the same word, or another one with the same set earlier in
- * the batch) flushes the batch first. */
+ * Four-way set associative by the word's hash, a tree pseudo-LRU choosing
+ * the way that makes room (direct-mapped, rare words evict common ones: with
+ * keys of up to 11 code points, 74 % of de-headlines words hit instead of 79 %
+ * with two ways; four ways rather than two miss 9 % fewer de-headlines words
+ * and 35 % fewer sib200 words once warm). The key is compared in full. A miss claims its entry, and
+ * its features go through the batch as usual but are summed into the entry ("pending"); once the
+ * batch holding the word's last feature is flushed, the entry is complete and added to the state
+ * like a hit. A word whose set holds a pending entry (the same word, or another one with the same
+ * set earlier in the batch) flushes the batch first. */
 #define CACHE_KEY_BYTES 22
 #define CACHE_ENTRIES   16384   /* a power of two; 2 MB */
+#define CACHE_WAYS      4       /* word_detect tests the pending flags of four */
 #define TARGET_STATE    0xffffu /* the features go straight to the state */
 
 struct cache_entry {
@@ -512,7 +513,7 @@ struct cache_entry {
         uint8_t n;                        /* bytes in key; 0: empty */
         uint8_t nfeat, grams3;
         uint8_t pending : 1; /* claimed by a word whose features are not all flushed */
-        uint8_t mru : 1;     /* in the first entry of a set: the way used last */
+        uint8_t plru : 3;    /* in the first entry of a set: its tree pseudo-LRU bits */
         uint8_t wide : 1;    /* key holds 2 bytes per code point */
 } __attribute__((aligned(64)));
 
@@ -950,6 +951,21 @@ static int sink_signal(struct detect_state *d, unsigned order)
         return b2 == -HUGE_VAL || (b1 - b2) / m->temperature > m->early_margin;
 }
 
+/* Tree pseudo-LRU of a four-way set: bit 0 tells which half (ways 0-1 or
+ * 2-3) was used last, bit 1 which way of the first half, bit 2 which of the
+ * second. The victim is the other way of the other half. */
+static inline unsigned plru_touch(unsigned bits, unsigned way)
+{
+        unsigned half = way >> 1, sub = way & 1;
+        bits = (bits & ~1u) | half;
+        return half ? (bits & ~4u) | sub << 2 : (bits & ~2u) | sub << 1;
+}
+
+static inline unsigned plru_victim(unsigned bits)
+{
+        return bits & 1 ? !(bits >> 1 & 1) : 2 + !(bits >> 2 & 1);
+}
+
 /* The word hook of detection: a cache hit adds the word's entry and counts
  * its features as sunk; a miss claims the entry for the word's features. */
 static int word_detect(void *ud, const uint32_t *w, unsigned n)
@@ -985,11 +1001,11 @@ static int word_detect(void *ud, const uint32_t *w, unsigned n)
         memcpy(&k14, key + CACHE_KEY_BYTES - 8, 8);
         uint64_t h = k0 * 0x9e3779b97f4a7c15ULL ^ k1 * 0xc2b2ae3d27d4eb4fULL ^
                      k2 * 0x165667b19e3779f9ULL ^ wide;
-        unsigned set = (unsigned)(hash_mix64(h) >> 32) & (CACHE_ENTRIES - 2);
+        unsigned set = (unsigned)(hash_mix64(h) >> 32) & (CACHE_ENTRIES - CACHE_WAYS);
         struct cache_entry *s = &d->centry[set];
-        if (s[0].pending || s[1].pending || d->npend == BATCH + 1)
+        if (s[0].pending || s[1].pending || s[2].pending || s[3].pending || d->npend == BATCH + 1)
                 flush_batch(d); /* no word is open here: all pending entries complete */
-        for (unsigned k = 0; k < 2; k++) {
+        for (unsigned k = 0; k < CACHE_WAYS; k++) {
                 /* the CACHE_KEY_BYTES key bytes as three words, the last
                  * overlapping the second (a memcmp call cost more) */
                 uint64_t e0, e1, e14;
@@ -997,16 +1013,16 @@ static int word_detect(void *ud, const uint32_t *w, unsigned n)
                 memcpy(&e1, s[k].key + 8, 8);
                 memcpy(&e14, s[k].key + CACHE_KEY_BYTES - 8, 8);
                 if (s[k].n == len && s[k].wide == wide && e0 == k0 && e1 == k1 && e14 == k14) {
-                        s[0].mru = (uint8_t)k;
+                        s[0].plru = plru_touch(s[0].plru, k);
                         add_entry(d, &s[k]);
                         d->flushed += s[k].nfeat;
                         return 1;
                 }
         }
-        /* the way used less recently makes room */
-        unsigned idx = set + !s[0].mru;
+        /* the way the pseudo-LRU bits name makes room */
+        unsigned way = plru_victim(s[0].plru), idx = set + way;
         struct cache_entry *e = &d->centry[idx];
-        s[0].mru = (uint8_t)(idx - set);
+        s[0].plru = plru_touch(s[0].plru, way);
         memcpy(e->key, key, CACHE_KEY_BYTES);
         e->n = (uint8_t)len;
         e->wide = wide & 1;
