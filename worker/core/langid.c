@@ -733,14 +733,15 @@ static inline void entry_add_row(struct cache_entry *e, const uint8_t *row, int 
 #endif
 }
 
-/* One feature (slot value @p v, 0: unknown) into a pending entry, the way
+/* One feature (slot value @p v, 0: unknown; its order) into a pending entry, the way
  * flush_batch adds it to the state. */
 static inline void entry_add_feature(const struct langid_model *m, struct cache_entry *e,
-                                     uint32_t v, unsigned g3)
+                                     uint32_t v, unsigned order, unsigned g3)
 {
         e->grams3 = (uint8_t)(e->grams3 + g3);
         if (!v)
                 return;
+        e->found[order - 1]++;
         switch (v & SLOT_KIND) {
         case SLOT_INLINE: {
                 unsigned l = (v >> 8) & 0xff;
@@ -821,10 +822,6 @@ static void flush_batch(struct detect_state *d)
                 val[i] = v;
                 if (!v)
                         continue;
-                if (d->tb[i] == TARGET_STATE)
-                        d->found[d->ob[i]]++;
-                else
-                        d->centry[d->tb[i]].found[d->ob[i] - 1]++;
                 if ((v & SLOT_KIND) == SLOT_DENSE)
                         __builtin_prefetch(m->rows[v & ~SLOT_KIND]);
                 else if (!(v & SLOT_KIND))
@@ -834,14 +831,15 @@ static void flush_batch(struct detect_state *d)
         d->flushed += nb;
         for (unsigned i = 0; i < nb; i++) {
                 uint32_t v = val[i];
-                unsigned g3 = d->ob[i] >= 3 && d->ob[i] <= LANGID_MAX_ORDER;
+                unsigned o = d->ob[i], g3 = o >= 3 && o <= LANGID_MAX_ORDER;
                 if (d->tb[i] != TARGET_STATE) {
-                        entry_add_feature(m, &d->centry[d->tb[i]], v, g3);
+                        entry_add_feature(m, &d->centry[d->tb[i]], v, o, g3);
                         continue;
                 }
                 d->grams3 += g3;
                 if (!v)
                         continue;
+                d->found[o]++; /* here, not in the probe pass: one branch on the target */
                 switch (v & SLOT_KIND) {
                 case SLOT_INLINE: {
                         unsigned l = (v >> 8) & 0xff;
