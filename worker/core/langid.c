@@ -354,11 +354,41 @@ static inline __attribute__((always_inline)) void extract_segment(struct extract
                          * word gets the lower-case letters up to WORD_MAX. */
                         size_t j = i;
                         unsigned n = x->n;
-                        do {
+#ifdef __SSE2__
+                        /* Sixteen bytes at a time while they are in the text
+                         * and the word has room for all: the letters among
+                         * them (a prefix) and their lower case, widened to
+                         * code points; the stores past the run are overwritten
+                         * or never read (the word is w[0..n)). */
+                        while (len - j >= 16 && n + 16 <= WORD_MAX) {
+                                const __m128i zero = _mm_setzero_si128();
+                                __m128i lo = _mm_or_si128(_mm_loadu_si128((const __m128i *)(s + j)),
+                                                          _mm_set1_epi8(0x20));
+                                /* (b | 0x20) - 'a' < 26 unsigned, as a signed
+                                 * compare of the value moved down by 128 */
+                                __m128i rel = _mm_sub_epi8(lo, _mm_set1_epi8((char)('a' + 128)));
+                                unsigned letter = (unsigned)_mm_movemask_epi8(
+                                    _mm_cmplt_epi8(rel, _mm_set1_epi8((char)(-128 + 26))));
+                                __m128i b0 = _mm_unpacklo_epi8(lo, zero),
+                                        b1 = _mm_unpackhi_epi8(lo, zero);
+                                __m128i *w = (__m128i *)(x->w + n);
+                                _mm_storeu_si128(w, _mm_unpacklo_epi16(b0, zero));
+                                _mm_storeu_si128(w + 1, _mm_unpackhi_epi16(b0, zero));
+                                _mm_storeu_si128(w + 2, _mm_unpacklo_epi16(b1, zero));
+                                _mm_storeu_si128(w + 3, _mm_unpackhi_epi16(b1, zero));
+                                unsigned k = (unsigned)__builtin_ctz(~letter); /* 16: all */
+                                n += k;
+                                j += k;
+                                if (k < 16)
+                                        break;
+                        }
+#endif
+                        /* the rest: near the end of the text, or a long word */
+                        while (j < len && (unsigned)((s[j] | 0x20) - 'a') < 26) {
                                 if (n < WORD_MAX)
                                         x->w[n++] = s[j] | 0x20;
                                 j++;
-                        } while (j < len && (unsigned)((s[j] | 0x20) - 'a') < 26);
+                        }
                         uint32_t run = (uint32_t)(j - i);
                         st->visible += run;
                         st->wordchars += run;
