@@ -228,9 +228,10 @@ static uint64_t simhash_reference(const struct text_tokens *t)
                 size_t end = i;
                 while (end < t->n && t->v[end].field == t->v[i].field)
                         end++;
-                uint64_t h[64] = {0}; /* a run's stem hashes (runs here are short) */
                 size_t len = end - i;
-                assert_true(len <= 64);
+                /* a run's stem hashes, two zeros past a short run's end */
+                uint64_t *h = calloc(len + FINGERPRINT_SHINGLE, sizeof(*h));
+                assert_non_null(h);
                 for (size_t k = 0; k < len; k++)
                         h[k] = hash_stem(t->buf + t->v[i + k].stem_off, t->v[i + k].stem_len);
                 /* windows of three; a shorter run is one window, missing hashes 0 */
@@ -246,6 +247,7 @@ static uint64_t simhash_reference(const struct text_tokens *t)
                         for (int b = 0; b < 64; b++)
                                 votes[b] += (x >> b & 1) ? 1 : -1;
                 }
+                free(h);
                 i = end;
         }
         uint64_t fp = 0;
@@ -288,6 +290,46 @@ static void test_matches_reference(void **state)
                 uint64_t fp = 0;
                 assert_int_equal(fingerprint_simhash(&t, &fp), 0);
                 assert_int_equal(fp, simhash_reference(&t));
+        }
+        text_tokens_free(&t);
+}
+
+/* Around 255 shingles, where the vote counters are first emptied (fewer take
+ * the byte-compare majority, more the counted one), and well past it: the
+ * same fingerprint as the plain algorithm. */
+static void test_matches_reference_vote_counts(void **state)
+{
+        (void)state;
+        static const char *const words[] = {"alpha", "beta", "gamma", "delta", "epsilon",
+                                            "zeta",  "eta",  "theta", "iota",  "kappa"};
+        static const size_t shingles[] = {1, 127, 128, 253, 254, 255, 256, 509, 510, 511, 1200};
+        struct text_tokens t;
+        text_tokens_init(&t);
+        uint32_t rng = 7;
+        for (size_t c = 0; c < sizeof(shingles) / sizeof(shingles[0]); c++) {
+                for (int round = 0; round < 4; round++) {
+                        text_tokens_reset(&t);
+                        /* one field run of n words is n - 2 shingles */
+                        size_t nwords = shingles[c] + 2, len = 0;
+                        char *text = malloc(nwords * 8 + 1);
+                        assert_non_null(text);
+                        for (size_t w = 0; w < nwords; w++) {
+                                rng = rng * 1103515245u + 12345u;
+                                /* skewed towards the first words, so that some
+                                 * bits have clear majorities and some are close */
+                                const char *word =
+                                    words[(rng >> 16) % (round + 2 < 10 ? round + 2 : 10)];
+                                memcpy(text + len, word, strlen(word));
+                                len += strlen(word);
+                                text[len++] = ' ';
+                        }
+                        assert_int_equal(text_tokenize(&t, text, len, TEXT_FIELD_BODY, "en"), 0);
+                        free(text);
+                        assert_int_equal(t.n, nwords);
+                        uint64_t fp = 0;
+                        assert_int_equal(fingerprint_simhash(&t, &fp), 0);
+                        assert_int_equal(fp, simhash_reference(&t));
+                }
         }
         text_tokens_free(&t);
 }
@@ -353,6 +395,7 @@ int main(void)
             cmocka_unit_test(test_cached_stem_hashes),
             cmocka_unit_test(test_empty_stem),
             cmocka_unit_test(test_matches_reference),
+            cmocka_unit_test(test_matches_reference_vote_counts),
             cmocka_unit_test(test_no_tokens),
             cmocka_unit_test(test_record_member),
         };

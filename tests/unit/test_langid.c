@@ -513,6 +513,33 @@ static void test_features_ascii_runs(void **state)
         assert_same_features(a64e, a64);
 }
 
+/* Runs of ASCII letters of every length up to past the 64 kept, where the
+ * bulk path takes 16 bytes at a time (text enough after the run) and where it
+ * cannot (the run ends the text), at every offset of a run in those 16 bytes:
+ * the same features either way. */
+static void test_features_ascii_runs_16(void **state)
+{
+        (void)state;
+        char word[80], a[200], b[200];
+        for (int len = 1; len <= 72; len++) {
+                for (int i = 0; i < len; i++) /* mixed case, all 26 letters */
+                        word[i] = (char)((i % 3 ? 'a' : 'A') + (i * 7 + len) % 26);
+                word[len] = 0;
+                /* room after the run, so 16-byte steps; the run ends the text */
+                snprintf(a, sizeof(a), "%s%40s", word, "");
+                assert_same_features(a, word);
+                /* a digit, a non-ASCII letter and punctuation inside the step
+                 * end the run as a space does */
+                for (int shift = 0; shift < 16; shift++) {
+                        snprintf(a, sizeof(a), "%.*s%s1x\xc3\xa9y.Zq%40s", shift, "bcdefghijklmnop",
+                                 word, "");
+                        snprintf(b, sizeof(b), "%.*s%s x\xc3\xa9y Zq", shift, "bcdefghijklmnop",
+                                 word);
+                        assert_same_features(a, b);
+                }
+        }
+}
+
 /* The pipeline fills "language" from the detector, the hint does not
  * override clear text, and the detected language picks the stemmer. */
 static void test_pipeline_language(void **state)
@@ -623,6 +650,7 @@ int main(void)
             cmocka_unit_test(test_load_errors),
             cmocka_unit_test(test_features_normalise),
             cmocka_unit_test(test_features_ascii_runs),
+            cmocka_unit_test(test_features_ascii_runs_16),
             cmocka_unit_test(test_pipeline_language),
             cmocka_unit_test(test_threads),
         };

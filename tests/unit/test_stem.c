@@ -126,6 +126,31 @@ static void test_lang_codes(void **state)
         stem_pool_destroy(NULL);
 }
 
+/* Words that share their first six letters and their length (8 here) once
+ * all fell into one set, which kept two of them: a cache with room for all
+ * of them now answers a second round from the cache alone. */
+static void test_cache_spreads_shared_prefixes(void **state)
+{
+        (void)state;
+        struct stem_pool *p = stem_pool_new(4096);
+        assert_non_null(p);
+        int en = stem_lang_from_iso("en");
+        char w[16];
+        uint64_t hits, misses;
+        for (int round = 0; round < 2; round++) {
+                for (int x = 0; x < 12; x++)
+                        for (int y = 0; y < 25; y++) {
+                                int n = snprintf(w, sizeof(w), "minist%c%c", 'a' + x, 'a' + y);
+                                size_t l;
+                                assert_non_null(stem_word(p, en, w, (size_t)n, &l));
+                        }
+                stem_pool_stats(p, &hits, &misses);
+                assert_int_equal(misses, 300); /* the first round's only */
+        }
+        assert_int_equal(hits, 300);
+        stem_pool_destroy(p);
+}
+
 static void test_cache_eviction_keeps_results(void **state)
 {
         (void)state;
@@ -433,6 +458,7 @@ int main(void)
             cmocka_unit_test(test_known_stems),
             cmocka_unit_test(test_lang_codes),
             cmocka_unit_test(test_cache_eviction_keeps_results),
+            cmocka_unit_test(test_cache_spreads_shared_prefixes),
             cmocka_unit_test(test_stem_tokens),
             cmocka_unit_test(test_stem_hash),
             cmocka_unit_test(test_cache_word_lengths),

@@ -39,6 +39,7 @@ static inline uint64_t shingle_hash(uint64_t h0, uint64_t h1, uint64_t h2)
 /* Two 64-bit lanes; GCC/Clang vector extension (SSE2 on x86-64, NEON on arm64,
  * plain code elsewhere). */
 typedef uint64_t fp_v2 __attribute__((vector_size(16)));
+typedef uint8_t fp_u8 __attribute__((vector_size(16))); /* the same lanes as bytes */
 
 #define LANE_ONES 0x0101010101010101ULL
 
@@ -109,8 +110,24 @@ int fingerprint_simhash(const struct text_tokens *t, uint64_t *out)
                 VOTE(sh);
                 i = k;
         }
-        lanes_empty(ones, l0, l1, l2, l3);
         uint64_t fp = 0;
+        if (n == pending) {
+                /* Never emptied (fewer than 255 shingles: every short item):
+                 * the lanes hold the counts themselves, so the majority is one
+                 * byte compare per counter, 2 * count > n being count >= n / 2
+                 * + 1. A byte of 0x01 per majority; lane j's byte k is bit
+                 * 8k + j, which the shift by j puts in place. Saves the
+                 * emptying and a 64-step loop, ~1,000 instructions an item. */
+                const fp_u8 thr = (fp_u8){0} + (uint8_t)(n / 2 + 1);
+                const fp_v2 lane[4] = {l0, l1, l2, l3};
+                for (int m = 0; m < 4; m++) {
+                        fp_v2 maj = (fp_v2)((fp_u8)lane[m] >= thr) & lane_ones;
+                        fp |= maj[0] << (2 * m) | maj[1] << (2 * m + 1);
+                }
+                *out = fp;
+                return 0;
+        }
+        lanes_empty(ones, l0, l1, l2, l3);
         for (int b = 0; b < 64; b++)
                 if (2 * (uint64_t)ones[b] > n)
                         fp |= 1ULL << b;
