@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # bench_worker.sh: end-to-end throughput of one `stemtag run` worker against a
 # kcat consume->produce passthrough and against `stemtag classify` (the pure
-# path, one thread) on the same messages, in one run; then 1 worker vs 2
-# workers in one group (producing only after every worker owns partitions);
-# added latency at half the worker's maximum rate; peak RSS of every process.
+# path, one thread) on the same messages, in one run; the same two with one
+# core each (taskset: broker on CPU 0, worker then classify on CPU 1; --no-pin
+# skips it); then 1 worker vs 2 workers in one group (producing only after
+# every worker owns partitions); added latency at half the worker's maximum
+# rate; peak RSS of every process.
 # Prints figures; never passes or fails on them.
 #
 #   bench/bench_worker.sh [--build DIR] [-n ARTICLES] [-p PARTITIONS] [--pipelines N]
-#                         [--scale-partitions P] [--no-scale] [--no-latency]
+#                         [--scale-partitions P] [--no-scale] [--no-latency] [--no-pin]
 #                         [-X kafka.KEY=VALUE]...
 #
 # Starts its own broker (deploy/kafka/kafka.sh, in a temporary directory) and
@@ -29,6 +31,7 @@ SENTENCES=16
 SCALE_PARTS=4
 do_scale=1
 do_latency=1
+do_pin=1
 WX=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--scale-partitions) SCALE_PARTS=$2; shift ;;
 	--no-scale) do_scale=0 ;;
 	--no-latency) do_latency=0 ;;
+	--no-pin) do_pin=0 ;;
 	-X) WX+=(-X "$2"); shift ;;
 	*) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
@@ -128,13 +132,29 @@ kill -TERM $wpid; wait $wpid || true
 say "worker: $w_rate msg/s, $w_mb MB/s ($w_s s); ratio to passthrough $(awk -v a="$w_rate" -v b="$p_rate" 'BEGIN { printf "%.2f", a / b }'); CPU $w_cpu s = $(per_msg_us "$w_cpu" "$N") us/msg; peak RSS $((rss / 1024)) MB"
 
 # the pure path alone on the same messages: `stemtag classify`, one thread, the
-# same model and taxonomy; wall-clock msg/s (one core, like the worker) and CPU
-cut -f2- "$TMP/input.txt" | /usr/bin/time -f "%e %U %S %M" -o "$TMP/cpu.cl" "$STEMTAG" classify \
-	--format jsonl --langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy" >"$TMP/classify.out"
+# same model and taxonomy; wall-clock msg/s (one core, like the worker) and CPU.
+# The worker's rate runs from its first output to its last, so it leaves out
+# its start-up (model and taxonomy load, group join); classify's rate leaves
+# out its own: the best of three runs on no input.
+classify_startup() { # [taskset prefix...] -> seconds
+	local i
+	for i in 1 2 3; do
+		/usr/bin/time -f "%e" -o "$TMP/cpu.empty" "$@" "$STEMTAG" classify --format jsonl \
+			--langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy" </dev/null >/dev/null
+		cat "$TMP/cpu.empty"
+	done | sort -n | head -1
+}
+rate_less() { # N WALL STARTUP -> msg/s over WALL - STARTUP
+	awk -v n="$1" -v s="$2" -v z="$3" 'BEGIN { s -= z; if (s <= 0) s = 0.001; printf "%.0f", n / s }'
+}
+cut -f2- "$TMP/input.txt" >"$TMP/input.values"
+c_start=$(classify_startup)
+/usr/bin/time -f "%e %U %S %M" -o "$TMP/cpu.cl" "$STEMTAG" classify --format jsonl \
+	--langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy" <"$TMP/input.values" >"$TMP/classify.out"
 read -r c_wall c_cpu c_rss < <(awk '{ printf "%.2f %.2f %d\n", $1, $2 + $3, $4 / 1024 }' "$TMP/cpu.cl")
-c_rate=$(awk -v n="$N" -v s="$c_wall" 'BEGIN { if (s <= 0) s = 0.001; printf "%.0f", n / s }')
+c_rate=$(rate_less "$N" "$c_wall" "$c_start")
 [ "$(wc -l <"$TMP/classify.out")" -eq "$N" ] || say "note: classify wrote $(wc -l <"$TMP/classify.out") records for $N articles"
-say "pure path (stemtag classify): $c_rate msg/s ($c_wall s); CPU $c_cpu s = $(per_msg_us "$c_cpu" "$N") us/msg; peak RSS $c_rss MB"
+say "pure path (stemtag classify): $c_rate msg/s ($c_wall s, of which start-up $c_start s); CPU $c_cpu s = $(per_msg_us "$c_cpu" "$N") us/msg; peak RSS $c_rss MB"
 # per CPU-second: what each would do on a core of its own (the wall-clock rates
 # above also count waiting for a shared core)
 w_cpurate=$(awk -v n="$N" -v c="$w_cpu" 'BEGIN { printf "%.0f", n / (c > 0 ? c : 0.001) }')
@@ -146,6 +166,32 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 busy() { awk -v c="$1" -v s="$2" 'BEGIN { printf "%.0f%%", 100 * c / (s > 0 ? s : 0.001) }'; }
 say "busy (CPU s per wall s): worker $(busy "$w_cpu" "$w_s"), classify $(busy "$c_cpu" "$c_wall"); load average $(cut -d' ' -f1 /proc/loadavg)"
 say "SUMMARY worker $w_rate msg/s = $(ratio "$w_rate" "$c_rate")x stemtag classify ($c_rate msg/s), $(ratio "$w_rate" "$p_rate")x kcat passthrough ($p_rate msg/s); per CPU-second worker $w_cpurate vs classify $c_cpurate msg/s = $(ratio "$w_cpurate" "$c_cpurate")x; peak RSS worker $((rss / 1024)) MB, classify $c_rss MB, kcat $p_rss MB"
+
+# One core each, literally: the broker's threads on CPU 0; the worker (all its
+# threads: pipeline, librdkafka's, delivery reports) on CPU 1, then `stemtag
+# classify` on CPU 1. Wall-clock msg/s of each over the same messages; the
+# worker reads the input topic again with a fresh group into a fresh topic.
+if [ $do_pin = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	bpid=$(cat "$KDIR/broker.pid")
+	for t in /proc/"$bpid"/task/*; do taskset -p -c 0 "${t##*/}" >/dev/null; done
+	"$KT" create -b "$B" pin.out "$PARTS" >/dev/null
+	taskset -c 1 env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" "${WX[@]+"${WX[@]}"}" -X kafka.group.id=bench-pin \
+		-X output.topics=pin.out 2>"$TMP/worker-pin.log" &
+	wpid=$!
+	pids+=($wpid)
+	wait_count pin.out "$N" 600
+	pin_cpu=$(cpu_of $wpid)
+	pin_rss=$(awk '/VmHWM/ { print $2 }' /proc/$wpid/status)
+	kill -TERM $wpid; wait $wpid || true
+	read -r pin_rate _ pin_s < <(rate_of pin.out "$N" "$bytes")
+	pc_start=$(classify_startup taskset -c 1)
+	/usr/bin/time -f "%e %U %S" -o "$TMP/cpu.pin" taskset -c 1 "$STEMTAG" classify --format jsonl \
+		--langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy" <"$TMP/input.values" >"$TMP/classify.out"
+	read -r pc_wall pc_cpu < <(awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$TMP/cpu.pin")
+	pc_rate=$(rate_less "$N" "$pc_wall" "$pc_start")
+	for t in /proc/"$bpid"/task/*; do taskset -p -c "0-$(($(nproc) - 1))" "${t##*/}" >/dev/null 2>&1 || true; done
+	say "one core each (broker on CPU 0; worker, then classify, on CPU 1): worker $pin_rate msg/s ($pin_s s, CPU $pin_cpu s, peak RSS $((pin_rss / 1024)) MB), classify $pc_rate msg/s ($pc_wall s, of which start-up $pc_start s; CPU $pc_cpu s); worker/classify $(ratio "$pin_rate" "$pc_rate")x"
+fi
 
 # 1 worker vs 2 workers in one group, on fresh topics of SCALE_PARTS partitions.
 # The workers start on an empty topic and the articles are produced only once
