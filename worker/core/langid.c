@@ -531,7 +531,7 @@ void langid_features(const char *s, size_t len, langid_feature_fn fn, void *ud,
  * like a hit. A word whose set holds a pending entry (the same word, or another one with the same
  * set earlier in the batch) flushes the batch first. */
 #define CACHE_KEY_BYTES 22
-#define CACHE_ENTRIES   32768   /* a power of two; 4 MB */
+#define CACHE_ENTRIES   16384   /* a power of two; 2 MB */
 #define CACHE_WAYS      4       /* word_detect tests the pending flags of four */
 #define TARGET_STATE    0xffffu /* the features go straight to the state */
 

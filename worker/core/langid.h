@@ -38,7 +38,7 @@ void langid_detect(const struct langid_model *m, const char *title, size_t title
  * instead of its ~20 feature lookups in the model. Results are identical to
  * langid_detect's. One cache serves one thread at a time (a pipeline context
  * owns one); it remembers which model filled it and empties itself when given
- * another. Bounded: 32768 entries of 128 bytes (4 MB of address space, its
+ * another. Bounded: 16384 entries of 128 bytes (2 MB of address space, its
  * pages touched as words arrive). NULL when out of memory.
  */
 struct langid_cache *langid_cache_new(void);
