@@ -136,12 +136,21 @@ say "worker: $w_rate msg/s, $w_mb MB/s ($w_s s); ratio to passthrough $(awk -v a
 # The worker's rate runs from its first output to its last, so it leaves out
 # its start-up (model and taxonomy load, group join); classify's rate leaves
 # out its own: the best of three runs on no input.
-classify_startup() { # [taskset prefix...] -> seconds
+
+# timed_classify TIMES INPUT [PREFIX...]: `stemtag classify` over INPUT (the
+# records to $TMP/classify.out) under /usr/bin/time, "wall user sys maxrss-KB"
+# in TIMES; PREFIX runs it (taskset).
+timed_classify() {
+	local times=$1 input=$2
+	shift 2
+	/usr/bin/time -f "%e %U %S %M" -o "$times" "$@" "$STEMTAG" classify --format jsonl \
+		--langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy" <"$input" >"$TMP/classify.out"
+}
+classify_startup() { # [PREFIX...] -> seconds
 	local i
 	for i in 1 2 3; do
-		/usr/bin/time -f "%e" -o "$TMP/cpu.empty" "$@" "$STEMTAG" classify --format jsonl \
-			--langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy" </dev/null >/dev/null
-		cat "$TMP/cpu.empty"
+		timed_classify "$TMP/cpu.empty" /dev/null "$@"
+		cut -d' ' -f1 "$TMP/cpu.empty"
 	done | sort -n | head -1
 }
 rate_less() { # N WALL STARTUP -> msg/s over WALL - STARTUP
@@ -149,8 +158,7 @@ rate_less() { # N WALL STARTUP -> msg/s over WALL - STARTUP
 }
 cut -f2- "$TMP/input.txt" >"$TMP/input.values"
 c_start=$(classify_startup)
-/usr/bin/time -f "%e %U %S %M" -o "$TMP/cpu.cl" "$STEMTAG" classify --format jsonl \
-	--langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy" <"$TMP/input.values" >"$TMP/classify.out"
+timed_classify "$TMP/cpu.cl" "$TMP/input.values"
 read -r c_wall c_cpu c_rss < <(awk '{ printf "%.2f %.2f %d\n", $1, $2 + $3, $4 / 1024 }' "$TMP/cpu.cl")
 c_rate=$(rate_less "$N" "$c_wall" "$c_start")
 [ "$(wc -l <"$TMP/classify.out")" -eq "$N" ] || say "note: classify wrote $(wc -l <"$TMP/classify.out") records for $N articles"
@@ -185,8 +193,7 @@ if [ $do_pin = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; the
 	kill -TERM $wpid; wait $wpid || true
 	read -r pin_rate _ pin_s < <(rate_of pin.out "$N" "$bytes")
 	pc_start=$(classify_startup taskset -c 1)
-	/usr/bin/time -f "%e %U %S" -o "$TMP/cpu.pin" taskset -c 1 "$STEMTAG" classify --format jsonl \
-		--langid-model "$src/config/langid.model" --taxonomy "$src/config/taxonomy" <"$TMP/input.values" >"$TMP/classify.out"
+	timed_classify "$TMP/cpu.pin" "$TMP/input.values" taskset -c 1
 	read -r pc_wall pc_cpu < <(awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$TMP/cpu.pin")
 	pc_rate=$(rate_less "$N" "$pc_wall" "$pc_start")
 	for t in /proc/"$bpid"/task/*; do taskset -p -c "0-$(($(nproc) - 1))" "${t##*/}" >/dev/null 2>&1 || true; done

@@ -58,18 +58,13 @@ ci_step "install tools" "$here/install.sh"
 ci_podman_env
 [ -d "$SHARED" ] || ci_die "no ../shared beside the checkout ($SHARED)"
 mkdir -p "$WORK"
-podman images -a -q --no-trunc | sort -u >"$WORK/images.before"
+ci_images_note "$WORK/images.before"
 
 cleanup() {
 	local rc=$?
 	set +e
 	[ "$started" = 0 ] || podman rm -f "$NAME" >/dev/null 2>&1
-	if [ "${STEMTAG_CI_KEEP_IMAGES:-0}" != 1 ]; then
-		# Only images that did not exist when this run began (the base image if
-		# it was imported, the trixie image and its build stage), as e2e.sh does.
-		podman images -a -q --no-trunc | sort -u | comm -13 "$WORK/images.before" - |
-			xargs -r podman rmi -f >/dev/null 2>&1
-	fi
+	ci_images_remove_new "$WORK/images.before"
 	rm -rf "$WORK/stemtag"
 	[ "$rc" = 0 ] || ci_say "debian13 failed (exit $rc); logs in $WORK"
 	echo "== deploy-ci: debian13 total $((SECONDS - T0)) s"

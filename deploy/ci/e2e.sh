@@ -37,7 +37,7 @@ ci_step "install tools" "$here/install.sh"
 ci_podman_env
 export DOCKER_HOST=unix://$SOCK COMPOSE_PROJECT_NAME=$PROJECT DOCKER_BUILDKIT=0
 
-podman images -a -q --no-trunc | sort -u >"$images_before"
+ci_images_note "$images_before"
 
 compose() { docker-compose -f "$CI_ROOT/docker-compose.yml" "$@"; }
 
@@ -54,11 +54,7 @@ cleanup() {
 	[ -z "$pump_pid" ] || kill "$pump_pid" 2>/dev/null
 	[ -z "$service_pid" ] || kill "$service_pid" 2>/dev/null
 	[ -z "$service_pid" ] || wait "$service_pid" 2>/dev/null
-	if [ "${STEMTAG_CI_KEEP_IMAGES:-0}" != 1 ]; then
-		# Only images that did not exist when this run began, newest first.
-		podman images -a -q --no-trunc | sort -u | comm -13 "$images_before" - |
-			xargs -r podman rmi -f >/dev/null 2>&1
-	fi
+	ci_images_remove_new "$images_before"
 	rm -f "$SOCK"
 	[ "$rc" = 0 ] || ci_say "failed (exit $rc); logs in $CI_STATE"
 	echo "== deploy-ci: total $((SECONDS - T0)) s"

@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2034 # sourced: the names are used by the scripts
 # deploy/ci/lib.sh: sourced by the deploy/ci scripts. Owns the timed-step
-# helper, the podman environment (containers.conf for this sandbox) and the
-# names the scripts share. Nothing here starts a process.
+# helper, the podman environment (containers.conf for this sandbox), the
+# bookkeeping of the images a run creates, and the names the scripts share.
+# Nothing here starts a process.
 
 # Where the scripts keep state between their steps (containers.conf, logs,
 # the ids of what they created): one directory per run, under the build dir.
@@ -27,6 +28,16 @@ ci_step() {
 	echo "== deploy-ci: $name"
 	"$@"
 	echo "== deploy-ci: $name done in $((SECONDS - t0)) s"
+}
+
+# ci_images_note FILE: the ids of the images present now. ci_images_remove_new
+# FILE: removes the images created since (their base image if it was imported,
+# build stages, the images built), never one that existed before the run;
+# STEMTAG_CI_KEEP_IMAGES=1 keeps them.
+ci_images_note() { podman images -a -q --no-trunc | sort -u >"$1"; }
+ci_images_remove_new() {
+	[ "${STEMTAG_CI_KEEP_IMAGES:-0}" != 1 ] || return 0
+	podman images -a -q --no-trunc | sort -u | comm -13 "$1" - | xargs -r podman rmi -f >/dev/null 2>&1
 }
 
 # Podman as root in this sandbox needs two settings its defaults lack: the

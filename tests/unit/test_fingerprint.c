@@ -257,13 +257,16 @@ static uint64_t simhash_reference(const struct text_tokens *t)
         return fp;
 }
 
+/* The vocabulary of the reference tests. */
+static const char *const ref_words[] = {"alpha", "beta", "gamma", "delta", "epsilon",
+                                        "zeta",  "eta",  "theta", "iota",  "kappa"};
+#define REF_WORDS (sizeof(ref_words) / sizeof(ref_words[0]))
+
 /* Field runs of every short length in every order (a run of one or two stems
  * is one shingle): the same fingerprint as the plain algorithm. */
 static void test_matches_reference(void **state)
 {
         (void)state;
-        static const char *const words[] = {"alpha", "beta", "gamma", "delta", "epsilon",
-                                            "zeta",  "eta",  "theta", "iota",  "kappa"};
         struct text_tokens t;
         text_tokens_init(&t);
         uint32_t rng = 16;
@@ -276,7 +279,7 @@ static void test_matches_reference(void **state)
                         size_t nwords = 1 + (rng >> 16) % 6;
                         for (size_t w = 0; w < nwords; w++) {
                                 rng = rng * 1103515245u + 12345u;
-                                strcat(text, words[(rng >> 16) % 10]);
+                                strcat(text, ref_words[(rng >> 16) % REF_WORDS]);
                                 strcat(text, " ");
                         }
                         /* title and body alternate, so consecutive runs are separate */
@@ -300,8 +303,6 @@ static void test_matches_reference(void **state)
 static void test_matches_reference_vote_counts(void **state)
 {
         (void)state;
-        static const char *const words[] = {"alpha", "beta", "gamma", "delta", "epsilon",
-                                            "zeta",  "eta",  "theta", "iota",  "kappa"};
         static const size_t shingles[] = {1, 127, 128, 253, 254, 255, 256, 509, 510, 511, 1200};
         struct text_tokens t;
         text_tokens_init(&t);
@@ -317,8 +318,9 @@ static void test_matches_reference_vote_counts(void **state)
                                 rng = rng * 1103515245u + 12345u;
                                 /* skewed towards the first words, so that some
                                  * bits have clear majorities and some are close */
+                                size_t span = (size_t)round + 2;
                                 const char *word =
-                                    words[(rng >> 16) % (round + 2 < 10 ? round + 2 : 10)];
+                                    ref_words[(rng >> 16) % (span < REF_WORDS ? span : REF_WORDS)];
                                 memcpy(text + len, word, strlen(word));
                                 len += strlen(word);
                                 text[len++] = ' ';

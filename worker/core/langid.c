@@ -549,6 +549,8 @@ struct cache_entry {
 
 _Static_assert(sizeof(struct cache_entry) == 128, "a cache entry is two cache lines");
 _Static_assert(CACHE_KEY_BYTES > 16 && CACHE_KEY_BYTES <= 24, "word_detect reads keys as 3 words");
+_Static_assert(CACHE_WAYS == 4,
+               "plru_touch/plru_victim and word_detect's pending test are four-way");
 
 struct langid_cache {
         uint64_t serial;           /* of the model the entries were computed with; 0: none */
