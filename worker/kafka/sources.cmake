@@ -5,6 +5,7 @@ set(STEMTAG_KAFKA_SOURCES
   kafka/worker_setup.c
   kafka/worker_stats.c
   kafka/offset_tracker.c
+  kafka/payload_pool.c
   kafka/route.c
   kafka/topic_read.c
   kafka/replay.c

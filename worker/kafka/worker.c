@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "offset_tracker.h"
+#include "payload_pool.h"
 #include "route.h"
 #include "worker_internal.h"
 
@@ -615,6 +616,9 @@ void worker_destroy(struct worker *w)
         }
         worker_stop_guard_cancel(w);
         for (int i = 0; i < w->nctx; i++) {
+                /* an abandoned producer may still reference its records */
+                if (!abandoned)
+                        payload_pool_destroy(w->threads[i].pool);
                 pipeline_ctx_destroy(w->threads[i].ctx);
                 pipeline_model_unref(w->threads[i].model);
                 free(w->threads[i].ring);

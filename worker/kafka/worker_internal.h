@@ -53,6 +53,7 @@ struct worker_thread {
         struct pipeline_ctx *ctx;
         struct pipeline_model *model; /* this thread's reference */
         unsigned gen;
+        struct payload_pool *pool; /* its records until delivered (payload_pool.h) */
 };
 
 struct worker {

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,25 +20,39 @@
 #include "log.h"
 #include "metrics.h"
 #include "offset_tracker.h"
+#include "payload_pool.h"
 #include "route.h"
 #include "worker_internal.h"
 
+/* A message's opaque: its offset entry, the low bit set when its value is in
+ * a payload pool (released at its delivery report). Entries are aligned. */
+#define WORKER_OPAQUE_POOLED ((uintptr_t)1)
+
 /* Produces one message, waiting while the producer queue is full (the poller
- * thread keeps draining it): never drops. Takes over @p hdrs. On error the
- * entry is not marked: the caller decides (worker_mark_failed or dead-letter). */
-static rd_kafka_resp_err_t worker_produce(struct worker *w, rd_kafka_topic_t *rkt,
-                                          const void *value, size_t value_len, const void *key,
-                                          size_t key_len, rd_kafka_headers_t *hdrs,
-                                          struct otrack_entry *e)
+ * thread keeps draining it): never drops. The value goes into @p pool when
+ * one is given and it fits (librdkafka then references it, no copy), else
+ * librdkafka copies it. Takes over @p hdrs. On error the entry is not marked:
+ * the caller decides (worker_mark_failed or dead-letter). */
+static rd_kafka_resp_err_t worker_produce(struct worker *w, struct payload_pool *pool,
+                                          rd_kafka_topic_t *rkt, const void *value,
+                                          size_t value_len, const void *key, size_t key_len,
+                                          rd_kafka_headers_t *hdrs, struct otrack_entry *e)
 {
         rd_kafka_resp_err_t err;
+        void *pooled = pool ? payload_pool_put(pool, value, value_len) : NULL;
+        uintptr_t opaque = (uintptr_t)e;
 
+        if (pooled) {
+                value = pooled;
+                opaque |= WORKER_OPAQUE_POOLED;
+        }
         otrack_entry_hold(e);
         for (;;) {
-                err = rd_kafka_producev(
-                    w->producer, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                    RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_KEY(key, key_len),
-                    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
+                err = rd_kafka_producev(w->producer, RD_KAFKA_V_RKT(rkt),
+                                        RD_KAFKA_V_MSGFLAGS(pooled ? 0 : RD_KAFKA_MSG_F_COPY),
+                                        RD_KAFKA_V_VALUE((void *)value, value_len),
+                                        RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_HEADERS(hdrs),
+                                        RD_KAFKA_V_OPAQUE((void *)opaque), RD_KAFKA_V_END);
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
                 WSTAT_ADD(w->stats.queue_full, 1);
@@ -45,6 +60,8 @@ static rd_kafka_resp_err_t worker_produce(struct worker *w, rd_kafka_topic_t *rk
         }
         if (err) {
                 rd_kafka_headers_destroy(hdrs);
+                if (pooled)
+                        payload_pool_release(pooled);
                 otrack_entry_release(e, 0);
         }
         return err;
@@ -95,7 +112,7 @@ static void worker_dead_letter(struct worker *w, rd_kafka_message_t *m, struct o
                 rd_kafka_header_add(h, "stemtag-truncated", -1, num, -1);
                 len = w->dlq_max_bytes;
         }
-        err = worker_produce(w, w->dlq_rkt, m->payload, len, m->key, m->key_len, h, e);
+        err = worker_produce(w, NULL, w->dlq_rkt, m->payload, len, m->key, m->key_len, h, e);
         if (err)
                 worker_mark_failed(e, err);
         if (err)
@@ -104,7 +121,8 @@ static void worker_dead_letter(struct worker *w, rd_kafka_message_t *m, struct o
                           rd_kafka_err2str(err));
 }
 
-static void worker_produce_record(struct worker *w, rd_kafka_message_t *m, struct otrack_entry *e,
+static void worker_produce_record(struct worker *w, struct payload_pool *pool,
+                                  rd_kafka_message_t *m, struct otrack_entry *e,
                                   const struct pipeline_result *res)
 {
         char names[TOPIC_TEMPLATE_MAX][TOPIC_NAME_MAX];
@@ -154,8 +172,8 @@ static void worker_produce_record(struct worker *w, rd_kafka_message_t *m, struc
                                     res->language ? res->language : "und", -1);
                 if (res->section)
                         rd_kafka_header_add(h, "stemtag-section", -1, res->section, -1);
-                err =
-                    worker_produce(w, rkts[i], res->json, res->json_len, m->key, m->key_len, h, e);
+                err = worker_produce(w, pool, rkts[i], res->json, res->json_len, m->key, m->key_len,
+                                     h, e);
                 if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && i == 0) {
                         /* nothing produced yet: a bad input, not a broken worker */
                         snprintf(errstr, sizeof(errstr),
@@ -220,7 +238,7 @@ static void worker_handle(struct worker_thread *t, rd_kafka_message_t *m, struct
                 otrack_entry_release(e, RD_KAFKA_RESP_ERR__FAIL);
         } else {
                 if (res.ok)
-                        worker_produce_record(w, m, e, &res);
+                        worker_produce_record(w, t->pool, m, e, &res);
                 else
                         worker_dead_letter(w, m, e, res.reason ? res.reason : "other", res.message);
                 otrack_entry_release(e, 0);
@@ -284,11 +302,14 @@ void worker_dispatch(struct worker *w, rd_kafka_message_t *m, struct otrack_entr
 void worker_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
         struct worker *w = opaque;
-        struct otrack_entry *e = m->_private;
+        uintptr_t op = (uintptr_t)m->_private;
+        struct otrack_entry *e = (struct otrack_entry *)(op & ~WORKER_OPAQUE_POOLED);
 
+        if (op & WORKER_OPAQUE_POOLED)
+                payload_pool_release(m->payload);
         if (m->err) {
                 WSTAT_ADD(w->stats.delivery_errors, 1);
-        } else if (!strcmp(rd_kafka_topic_name(m->rkt), w->dlq_topic)) {
+        } else if (m->rkt == w->dlq_rkt) {
                 rd_kafka_headers_t *h = NULL;
                 const void *val = NULL;
                 size_t len = 0;

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "offset_tracker.h"
+#include "payload_pool.h"
 #include "route.h"
 #include "worker_internal.h"
 
@@ -353,7 +354,8 @@ static int worker_contexts(struct worker *w, const struct worker_options *o, cha
                 pthread_mutex_init(&t->lock, NULL);
                 pthread_cond_init(&t->cond, NULL);
                 t->ctx = pipeline_ctx_new(o->pipeline);
-                if (!t->ctx) {
+                t->pool = payload_pool_new();
+                if (!t->ctx || !t->pool) {
                         snprintf(errstr, errstr_size, "pipeline context: out of memory");
                         return -1;
                 }
