@@ -28,6 +28,9 @@
  * a payload pool (released at its delivery report). Entries are aligned. */
 #define WORKER_OPAQUE_POOLED ((uintptr_t)1)
 
+/* A string literal and its length, for rd_kafka_header_add (no strlen) */
+#define WORKER_LIT(s) (s), (ssize_t)(sizeof(s) - 1)
+
 /* Produces one message, waiting while the producer queue is full (the poller
  * thread keeps draining it): never drops. The value goes into @p pool when
  * one is given and it fits (librdkafka then references it, no copy), else
@@ -125,7 +128,8 @@ static void worker_produce_record(struct worker *w, struct payload_pool *pool,
                                   rd_kafka_message_t *m, struct otrack_entry *e,
                                   const struct pipeline_result *res)
 {
-        char names[TOPIC_TEMPLATE_MAX][TOPIC_NAME_MAX];
+        char expanded[TOPIC_TEMPLATE_MAX][TOPIC_NAME_MAX];
+        const char *names[TOPIC_TEMPLATE_MAX];
         rd_kafka_topic_t *rkts[TOPIC_TEMPLATE_MAX];
         char errstr[512];
         int n = 0;
@@ -134,8 +138,19 @@ static void worker_produce_record(struct worker *w, struct payload_pool *pool,
          * outputs or in the dead-letter topic, never half-routed. */
         for (int i = 0; i < w->routes.count; i++) {
                 int rc, dup = 0;
-                if (topic_template_expand(w->routes.tmpl[i], res->section, res->language, names[n],
-                                          sizeof(names[n]))) {
+                /* a template without placeholders names one topic: once it is
+                 * known to exist, no expansion and no registry lookup */
+                rkts[n] = atomic_load_explicit(&w->route_rkt[i], memory_order_acquire);
+                if (rkts[n]) {
+                        names[n] = rd_kafka_topic_name(rkts[n]);
+                        for (int j = 0; j < n; j++)
+                                dup |= !strcmp(names[j], names[n]);
+                        n += !dup;
+                        continue;
+                }
+                names[n] = expanded[n];
+                if (topic_template_expand(w->routes.tmpl[i], res->section, res->language,
+                                          expanded[n], sizeof(expanded[n]))) {
                         snprintf(errstr, sizeof(errstr),
                                  "output topic from template %s is too long", w->routes.tmpl[i]);
                         worker_dead_letter(w, m, e, "route_missing", errstr);
@@ -161,17 +176,19 @@ static void worker_produce_record(struct worker *w, struct payload_pool *pool,
                         worker_dead_letter(w, m, e, "route_missing", msg);
                         return;
                 }
+                if (!w->routes.has_placeholder[i])
+                        atomic_store_explicit(&w->route_rkt[i], rkts[n], memory_order_release);
                 n++;
         }
         for (int i = 0; i < n; i++) {
                 rd_kafka_headers_t *h = worker_copy_headers(m);
                 rd_kafka_resp_err_t err;
 
-                rd_kafka_header_add(h, "content-type", -1, "application/json", -1);
-                rd_kafka_header_add(h, "stemtag-language", -1,
+                rd_kafka_header_add(h, WORKER_LIT("content-type"), WORKER_LIT("application/json"));
+                rd_kafka_header_add(h, WORKER_LIT("stemtag-language"),
                                     res->language ? res->language : "und", -1);
                 if (res->section)
-                        rd_kafka_header_add(h, "stemtag-section", -1, res->section, -1);
+                        rd_kafka_header_add(h, WORKER_LIT("stemtag-section"), res->section, -1);
                 err = worker_produce(w, pool, rkts[i], res->json, res->json_len, m->key, m->key_len,
                                      h, e);
                 if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && i == 0) {
