@@ -2,14 +2,15 @@
 # bench_worker.sh: end-to-end throughput of one `stemtag run` worker against a
 # kcat consume->produce passthrough and against `stemtag classify` (the pure
 # path, one thread) on the same messages, in one run; the same two with one
-# core each (taskset: broker on CPU 0, worker then classify on CPU 1; --no-pin
-# skips it); then 1 worker vs 2 workers in one group (producing only after
+# core each (taskset: broker on CPU 0, worker then classify on CPU 1, R
+# alternated rounds and their median ratio, 3 by default; --no-pin skips it); then 1 worker vs 2 workers in one group (producing only after
 # every worker owns partitions); added latency at half the worker's maximum
 # rate; peak RSS of every process.
 # Prints figures; never passes or fails on them.
 #
 #   bench/bench_worker.sh [--build DIR] [-n ARTICLES] [-p PARTITIONS] [--pipelines N]
 #                         [--scale-partitions P] [--no-scale] [--no-latency] [--no-pin]
+#                         [--pin-rounds R]
 #                         [-X kafka.KEY=VALUE]...
 #
 # Starts its own broker (deploy/kafka/kafka.sh, in a temporary directory) and
@@ -32,6 +33,7 @@ SCALE_PARTS=4
 do_scale=1
 do_latency=1
 do_pin=1
+PIN_ROUNDS=3
 WX=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -43,8 +45,9 @@ while [ $# -gt 0 ]; do
 	--no-scale) do_scale=0 ;;
 	--no-latency) do_latency=0 ;;
 	--no-pin) do_pin=0 ;;
+	--pin-rounds) PIN_ROUNDS=$2; shift ;;
 	-X) WX+=(-X "$2"); shift ;;
-	*) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 	shift
 done
@@ -177,27 +180,37 @@ say "SUMMARY worker $w_rate msg/s = $(ratio "$w_rate" "$c_rate")x stemtag classi
 
 # One core each, literally: the broker's threads on CPU 0; the worker (all its
 # threads: pipeline, librdkafka's, delivery reports) on CPU 1, then `stemtag
-# classify` on CPU 1. Wall-clock msg/s of each over the same messages; the
-# worker reads the input topic again with a fresh group into a fresh topic.
+# classify` on CPU 1. Wall-clock msg/s of each over the same messages; each
+# round the worker reads the input topic again with a fresh group into a fresh
+# topic. Rounds alternate worker and classify, so that a neighbour's load on
+# this shared machine hits both alike; the median of the per-round ratios is
+# the figure (one run of either swings by 10-15 % here).
 if [ $do_pin = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
 	bpid=$(cat "$KDIR/broker.pid")
 	for t in /proc/"$bpid"/task/*; do taskset -p -c 0 "${t##*/}" >/dev/null; done
-	"$KT" create -b "$B" pin.out "$PARTS" >/dev/null
-	taskset -c 1 env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" "${WX[@]+"${WX[@]}"}" -X kafka.group.id=bench-pin \
-		-X output.topics=pin.out 2>"$TMP/worker-pin.log" &
-	wpid=$!
-	pids+=($wpid)
-	wait_count pin.out "$N" 600
-	pin_cpu=$(cpu_of $wpid)
-	pin_rss=$(awk '/VmHWM/ { print $2 }' /proc/$wpid/status)
-	kill -TERM $wpid; wait $wpid || true
-	read -r pin_rate _ pin_s < <(rate_of pin.out "$N" "$bytes")
 	pc_start=$(classify_startup taskset -c 1)
-	timed_classify "$TMP/cpu.pin" "$TMP/input.values" taskset -c 1
-	read -r pc_wall pc_cpu < <(awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$TMP/cpu.pin")
-	pc_rate=$(rate_less "$N" "$pc_wall" "$pc_start")
+	pin_ratios=() pin_rates=() pc_rates=() pin_rss_max=0
+	for ((r = 1; r <= PIN_ROUNDS; r++)); do
+		"$KT" create -b "$B" "pin$r.out" "$PARTS" >/dev/null
+		taskset -c 1 env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" "${WX[@]+"${WX[@]}"}" -X kafka.group.id="bench-pin$r" \
+			-X output.topics="pin$r.out" 2>"$TMP/worker-pin$r.log" &
+		wpid=$!
+		pids+=($wpid)
+		wait_count "pin$r.out" "$N" 600
+		pin_cpu=$(cpu_of $wpid)
+		pin_rss=$(awk '/VmHWM/ { print int($2 / 1024) }' /proc/$wpid/status)
+		kill -TERM $wpid; wait $wpid || true
+		read -r pin_rate _ pin_s < <(rate_of "pin$r.out" "$N" "$bytes")
+		timed_classify "$TMP/cpu.pin" "$TMP/input.values" taskset -c 1
+		read -r pc_wall pc_cpu < <(awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$TMP/cpu.pin")
+		pc_rate=$(rate_less "$N" "$pc_wall" "$pc_start")
+		pin_ratios+=("$(ratio "$pin_rate" "$pc_rate")") pin_rates+=("$pin_rate") pc_rates+=("$pc_rate")
+		[ "$pin_rss" -le "$pin_rss_max" ] || pin_rss_max=$pin_rss
+		say "one core each, round $r/$PIN_ROUNDS (broker on CPU 0; worker, then classify, on CPU 1): worker $pin_rate msg/s ($pin_s s, CPU $pin_cpu s, peak RSS $pin_rss MB), classify $pc_rate msg/s ($pc_wall s, of which start-up $pc_start s; CPU $pc_cpu s); worker/classify ${pin_ratios[-1]}x"
+	done
 	for t in /proc/"$bpid"/task/*; do taskset -p -c "0-$(($(nproc) - 1))" "${t##*/}" >/dev/null 2>&1 || true; done
-	say "one core each (broker on CPU 0; worker, then classify, on CPU 1): worker $pin_rate msg/s ($pin_s s, CPU $pin_cpu s, peak RSS $((pin_rss / 1024)) MB), classify $pc_rate msg/s ($pc_wall s, of which start-up $pc_start s; CPU $pc_cpu s); worker/classify $(ratio "$pin_rate" "$pc_rate")x"
+	median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+	say "PINNED worker/classify with one core each: median $(median "${pin_ratios[@]}")x over $PIN_ROUNDS alternated rounds (range $(printf '%s\n' "${pin_ratios[@]}" | sort -g | sed -n '1p;$p' | paste -sd-)); worker median $(median "${pin_rates[@]}") msg/s, classify $(median "${pc_rates[@]}") msg/s; worker peak RSS up to $pin_rss_max MB"
 fi
 
 # 1 worker vs 2 workers in one group, on fresh topics of SCALE_PARTS partitions.
