@@ -44,18 +44,20 @@ static rd_kafka_resp_err_t worker_produce(struct worker *w, struct payload_pool 
         rd_kafka_resp_err_t err;
         void *pooled = pool ? payload_pool_put(pool, value, value_len) : NULL;
         uintptr_t opaque = (uintptr_t)e;
+        /* a variable: librdkafka's RD_KAFKA_V_MSGFLAGS casts its argument unparenthesised */
+        int msgflags = RD_KAFKA_MSG_F_COPY;
 
         if (pooled) {
                 value = pooled;
                 opaque |= WORKER_OPAQUE_POOLED;
+                msgflags = 0;
         }
         otrack_entry_hold(e);
         for (;;) {
-                err = rd_kafka_producev(w->producer, RD_KAFKA_V_RKT(rkt),
-                                        RD_KAFKA_V_MSGFLAGS(pooled ? 0 : RD_KAFKA_MSG_F_COPY),
-                                        RD_KAFKA_V_VALUE((void *)value, value_len),
-                                        RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_HEADERS(hdrs),
-                                        RD_KAFKA_V_OPAQUE((void *)opaque), RD_KAFKA_V_END);
+                err = rd_kafka_producev(
+                    w->producer, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(msgflags),
+                    RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_KEY(key, key_len),
+                    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE((void *)opaque), RD_KAFKA_V_END);
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
                 WSTAT_ADD(w->stats.queue_full, 1);
