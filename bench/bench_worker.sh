@@ -3,9 +3,10 @@
 # kcat consume->produce passthrough and against `stemtag classify` (the pure
 # path, one thread) on the same messages, in one run; the same two with one
 # core each (taskset: broker on CPU 0, worker then classify on CPU 1, R
-# alternated rounds and their median ratio, 3 by default; --no-pin skips it); then 1 worker vs 2 workers in one group (producing only after
-# every worker owns partitions); added latency at half the worker's maximum
-# rate; peak RSS of every process.
+# alternated rounds and their median ratio, 3 by default; --no-pin skips it);
+# then 1 worker vs 2 workers in one group (producing only after every worker
+# owns partitions); added latency at half the worker's maximum rate; peak RSS
+# of every process.
 # Prints figures; never passes or fails on them.
 #
 #   bench/bench_worker.sh [--build DIR] [-n ARTICLES] [-p PARTITIONS] [--pipelines N]
@@ -47,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--no-pin) do_pin=0 ;;
 	--pin-rounds) PIN_ROUNDS=$2; shift ;;
 	-X) WX+=(-X "$2"); shift ;;
-	*) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 	shift
 done

@@ -41,7 +41,7 @@ got=$(kcat -C -b "$BOOTSTRAP" -t "$dlq" -o beginning -e -q -f '%k\t%s\n' | grep 
 log "ok: $N in, committed $(group_committed "$group" "$in"), headers and original bytes checked"
 
 # Two fixed routes and the first repeated: every record in each topic once (the
-# repeat is dropped; fixed topics skip the lookup once known), dead letters as above.
+# repeat is dropped), dead letters as above.
 out2=$(fresh_name out); out3=$(fresh_name out); dlq2=$(fresh_name dlq); group2=$(fresh_name g)
 create_topic "$out2" 3
 create_topic "$out3" 1

@@ -3,7 +3,7 @@
  * 64 KB slabs; a slab is reused once every record in it is released. Why:
  * RD_KAFKA_MSG_F_COPY made one ~1.5 KB malloc per record on the
  * classification thread and its free on the delivery thread, the costliest
- * allocation pattern glibc has (docs/kafka.md "Produce without a copy").
+ * allocation pattern glibc has (docs/kafka.md "Records produced without a copy").
  *
  * One pool per classification thread: payload_pool_put from that thread only;
  * payload_pool_release from any thread (the delivery reports'). */

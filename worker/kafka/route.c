@@ -93,20 +93,24 @@ int route_registry_lookup(struct route_registry *r, const char *name, int timeou
                           rd_kafka_topic_t **rkt, char *errstr, size_t errstr_size)
 {
         struct route_topic *t;
-        long long now = route_now_ms();
+        long long now;
         int rc;
 
         pthread_mutex_lock(&r->lock);
         for (t = r->topics; t; t = t->next)
                 if (!strcmp(t->name, name))
                         break;
-        if (t && (t->exists || now - t->checked_ms < ROUTE_NEGATIVE_TTL_MS)) {
+        if (t && t->exists) { /* every message's case: no clock read */
                 *rkt = t->rkt;
-                rc = t->exists;
                 pthread_mutex_unlock(&r->lock);
-                if (!rc)
-                        snprintf(errstr, errstr_size, "topic %s does not exist", name);
-                return rc;
+                return 1;
+        }
+        now = route_now_ms();
+        if (t && now - t->checked_ms < ROUTE_NEGATIVE_TTL_MS) { /* known missing */
+                *rkt = t->rkt;
+                pthread_mutex_unlock(&r->lock);
+                snprintf(errstr, errstr_size, "topic %s does not exist", name);
+                return 0;
         }
         if (!t) {
                 t = calloc(1, sizeof(*t));

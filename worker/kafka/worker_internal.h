@@ -67,9 +67,6 @@ struct worker {
         char *input_topics[WORKER_MAX_INPUT_TOPICS];
         int input_count;
         struct topic_templates routes;
-        /* routes.tmpl[i] without placeholders: its topic once known to exist
-         * (borrowed from the registry), else NULL; any pipeline thread */
-        _Atomic(rd_kafka_topic_t *) route_rkt[TOPIC_TEMPLATE_MAX];
 
         rd_kafka_t *consumer, *producer;
         struct metrics *metrics; /* borrowed, may be NULL */

@@ -130,8 +130,7 @@ static void worker_produce_record(struct worker *w, struct payload_pool *pool,
                                   rd_kafka_message_t *m, struct otrack_entry *e,
                                   const struct pipeline_result *res)
 {
-        char expanded[TOPIC_TEMPLATE_MAX][TOPIC_NAME_MAX];
-        const char *names[TOPIC_TEMPLATE_MAX];
+        char names[TOPIC_TEMPLATE_MAX][TOPIC_NAME_MAX];
         rd_kafka_topic_t *rkts[TOPIC_TEMPLATE_MAX];
         char errstr[512];
         int n = 0;
@@ -140,19 +139,8 @@ static void worker_produce_record(struct worker *w, struct payload_pool *pool,
          * outputs or in the dead-letter topic, never half-routed. */
         for (int i = 0; i < w->routes.count; i++) {
                 int rc, dup = 0;
-                /* a template without placeholders names one topic: once it is
-                 * known to exist, no expansion and no registry lookup */
-                rkts[n] = atomic_load_explicit(&w->route_rkt[i], memory_order_acquire);
-                if (rkts[n]) {
-                        names[n] = rd_kafka_topic_name(rkts[n]);
-                        for (int j = 0; j < n; j++)
-                                dup |= !strcmp(names[j], names[n]);
-                        n += !dup;
-                        continue;
-                }
-                names[n] = expanded[n];
-                if (topic_template_expand(w->routes.tmpl[i], res->section, res->language,
-                                          expanded[n], sizeof(expanded[n]))) {
+                if (topic_template_expand(w->routes.tmpl[i], res->section, res->language, names[n],
+                                          sizeof(names[n]))) {
                         snprintf(errstr, sizeof(errstr),
                                  "output topic from template %s is too long", w->routes.tmpl[i]);
                         worker_dead_letter(w, m, e, "route_missing", errstr);
@@ -178,8 +166,6 @@ static void worker_produce_record(struct worker *w, struct payload_pool *pool,
                         worker_dead_letter(w, m, e, "route_missing", msg);
                         return;
                 }
-                if (!w->routes.has_placeholder[i])
-                        atomic_store_explicit(&w->route_rkt[i], rkts[n], memory_order_release);
                 n++;
         }
         for (int i = 0; i < n; i++) {
