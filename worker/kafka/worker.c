@@ -625,7 +625,8 @@ void worker_destroy(struct worker *w)
                 pthread_mutex_destroy(&w->threads[i].lock);
                 pthread_cond_destroy(&w->threads[i].cond);
         }
-        free(w->threads);
+        if (!abandoned) /* else it keeps the pools reachable: the producer may still use them */
+                free(w->threads);
         otrack_destroy(w->track);
         if (w->txn_offsets)
                 rd_kafka_topic_partition_list_destroy(w->txn_offsets);
