@@ -32,6 +32,7 @@ struct doc_slot {
 
 struct contrib {
         uint32_t feat;
+        uint32_t slot; /* collect_reported: which reported label it speaks for */
         double value;
 };
 
@@ -65,6 +66,12 @@ struct classify_ctx {
         size_t tags_cap;
         struct contrib *contrib;
         size_t contrib_cap;
+        struct contrib *ev_list; /* collect_reported: per reported label, strongest first */
+        size_t ev_list_cap;
+        size_t *ev_start; /* ev_list range of reported label k: [ev_start[k], ev_start[k + 1]) */
+        size_t ev_start_cap;
+        uint32_t *slot_of; /* label -> 1 + its reported position, 0 when not reported */
+        size_t slot_of_cap;
         struct classify_feature *out_feats;
         size_t out_cap;
         char *jbuf; /* options.json_text output */
@@ -105,6 +112,9 @@ void classify_ctx_destroy(struct classify_ctx *c)
         free(c->touched);
         free(c->tags);
         free(c->contrib);
+        free(c->ev_list);
+        free(c->ev_start);
+        free(c->slot_of);
         free(c->out_feats);
         free(c->jbuf);
         free(c);
@@ -347,6 +357,30 @@ static double round4(double x)
         return round(x * 10000.0) / 10000.0;
 }
 
+/* Strongest first; equal strength by feature text. Insertion sort: these
+ * lists are short (the features of one label) and it is stable. */
+static void contrib_sort(const struct classify_ctx *c, const struct taxonomy *tx,
+                         struct contrib *list, size_t n)
+{
+        for (size_t i = 1; i < n; i++) {
+                struct contrib x = list[i];
+                size_t j = i;
+                while (j > 0) {
+                        const struct contrib *y = &list[j - 1];
+                        int before =
+                            fabs(x.value) > fabs(y->value) ||
+                            (fabs(x.value) == fabs(y->value) &&
+                             strcmp(tx->strs + tx->entries[c->feats[x.feat].entry].key_off,
+                                    tx->strs + tx->entries[c->feats[y->feat].entry].key_off) < 0);
+                        if (!before)
+                                break;
+                        list[j] = list[j - 1];
+                        j--;
+                }
+                list[j] = x;
+        }
+}
+
 /* Contributions of the matched features to label @p l, strongest first. */
 static size_t collect(struct classify_ctx *c, const struct taxonomy *tx, uint32_t l,
                       int positive_only)
@@ -366,29 +400,80 @@ static size_t collect(struct classify_ctx *c, const struct taxonomy *tx, uint32_
                                      sizeof(*c->contrib)))
                                 return (size_t)-1;
                         c->contrib[n].feat = c->matched[m];
+                        c->contrib[n].slot = 0;
                         c->contrib[n].value = v;
                         n++;
                 }
         }
-        /* Insertion sort: these lists are short (the features of one label). */
-        for (size_t i = 1; i < n; i++) {
-                struct contrib x = c->contrib[i];
-                size_t j = i;
-                while (j > 0) {
-                        const struct contrib *y = &c->contrib[j - 1];
-                        int before =
-                            fabs(x.value) > fabs(y->value) ||
-                            (fabs(x.value) == fabs(y->value) &&
-                             strcmp(tx->strs + tx->entries[c->feats[x.feat].entry].key_off,
-                                    tx->strs + tx->entries[c->feats[y->feat].entry].key_off) < 0);
-                        if (!before)
-                                break;
-                        c->contrib[j] = c->contrib[j - 1];
-                        j--;
-                }
-                c->contrib[j] = x;
-        }
+        contrib_sort(c, tx, c->contrib, n);
         return n;
+}
+
+/* The positive contributions to every reported label (@p section_label, if
+ * any, as position 0; the n_topics tags as 1..n_topics) in one pass over the
+ * matched features: collect() per label walked them once per label, about
+ * nine times an article. Position k gets exactly collect(c, tx, label, 1):
+ * the same values, computed the same way, in the same order. */
+static int collect_reported(struct classify_ctx *c, const struct taxonomy *tx, int section_label,
+                            size_t n_topics)
+{
+        size_t nr = n_topics + 1, n = 0;
+        size_t old_cap = c->slot_of_cap;
+
+        if (mem_grow((void **)&c->slot_of, &c->slot_of_cap, tx->n_labels + 1,
+                     sizeof(*c->slot_of)) ||
+            mem_grow((void **)&c->ev_start, &c->ev_start_cap, 2 * (nr + 1), sizeof(size_t)))
+                return -1;
+        if (c->slot_of_cap != old_cap)
+                memset(c->slot_of, 0, c->slot_of_cap * sizeof(*c->slot_of));
+        /* labels are sections or topics, never both: no position is shared */
+        if (section_label >= 0)
+                c->slot_of[section_label] = 1;
+        for (size_t i = 0; i < n_topics; i++)
+                c->slot_of[c->tags[i].label] = (uint32_t)i + 2;
+        size_t *count = c->ev_start + nr + 1;
+        memset(count, 0, nr * sizeof(*count));
+        int rc = 0;
+        for (size_t m = 0; m < c->n_matched && !rc; m++) {
+                const struct doc_feat *f = &c->feats[c->matched[m]];
+                const struct tx_entry *e = &tx->entries[f->entry];
+                const double t = tf(f->count);
+                for (uint32_t p = 0; p < e->post_n; p++) {
+                        const struct tx_posting *P = &tx->postings[e->post_off + p];
+                        uint32_t s = c->slot_of[P->label];
+                        if (!s)
+                                continue;
+                        double v = P->weight * t * c->scale;
+                        if (v <= 0.0)
+                                continue;
+                        if (mem_grow((void **)&c->contrib, &c->contrib_cap, n + 1,
+                                     sizeof(*c->contrib))) {
+                                rc = -1;
+                                break;
+                        }
+                        c->contrib[n++] =
+                            (struct contrib){.feat = c->matched[m], .slot = s - 1, .value = v};
+                        count[s - 1]++;
+                }
+        }
+        if (section_label >= 0)
+                c->slot_of[section_label] = 0;
+        for (size_t i = 0; i < n_topics; i++)
+                c->slot_of[c->tags[i].label] = 0;
+        if (rc || mem_grow((void **)&c->ev_list, &c->ev_list_cap, n + 1, sizeof(*c->ev_list)))
+                return -1;
+        /* stable counting sort by position, then each label's list by strength */
+        c->ev_start[0] = 0;
+        for (size_t k = 0; k < nr; k++) {
+                c->ev_start[k + 1] = c->ev_start[k] + count[k];
+                count[k] = c->ev_start[k];
+        }
+        for (size_t i = 0; i < n; i++)
+                c->ev_list[count[c->contrib[i].slot]++] = c->contrib[i];
+        for (size_t k = 0; k < nr; k++)
+                contrib_sort(c, tx, c->ev_list + c->ev_start[k],
+                             c->ev_start[k + 1] - c->ev_start[k]);
+        return 0;
 }
 
 static json_t *evidence_json(struct classify_ctx *c, const struct taxonomy *tx, uint32_t l)
@@ -497,16 +582,15 @@ static void jb_score(struct classify_ctx *c, double x)
         jb_put(c, p, (size_t)(num + sizeof(num) - p));
 }
 
-static void jb_evidence(struct classify_ctx *c, const struct taxonomy *tx, uint32_t l)
+/* The evidence of reported label @p k (a position of collect_reported). */
+static void jb_evidence(struct classify_ctx *c, const struct taxonomy *tx, size_t k)
 {
-        size_t n = collect(c, tx, l, 1);
-        if (n == (size_t)-1) {
-                c->joom = 1;
-                return;
-        }
+        const struct contrib *list = c->ev_list + c->ev_start[k];
+        size_t n = c->ev_start[k + 1] - c->ev_start[k];
+
         jb_lit(c, ",\"evidence\":[");
         for (size_t i = 0; i < n && i < CLASSIFY_EVIDENCE_MAX; i++) {
-                const struct tx_entry *e = &tx->entries[c->feats[c->contrib[i].feat].entry];
+                const struct tx_entry *e = &tx->entries[c->feats[list[i].feat].entry];
                 if (i)
                         jb_put(c, ",", 1);
                 jb_str(c, tx->strs + e->key_off, e->key_len);
@@ -520,6 +604,8 @@ static int write_json_text(struct classify_ctx *c, const struct taxonomy *tx, in
 {
         c->jlen = 0;
         c->joom = 0;
+        if (collect_reported(c, tx, section_label, n_topics))
+                return -1;
         if (section_label >= 0) {
                 const struct tx_label *L = &tx->labels[section_label];
                 jb_lit(c, "{\"id\":");
@@ -538,7 +624,7 @@ static int write_json_text(struct classify_ctx *c, const struct taxonomy *tx, in
                         jb_str(c, section_hint, strlen(section_hint));
                 else
                         jb_lit(c, "null");
-                jb_evidence(c, tx, (uint32_t)section_label);
+                jb_evidence(c, tx, 0);
                 jb_put(c, "}", 1);
         } else {
                 jb_lit(c, "null");
@@ -553,7 +639,7 @@ static int write_json_text(struct classify_ctx *c, const struct taxonomy *tx, in
                 jb_score(c, c->tags[i].score);
                 jb_lit(c, ",\"confidence\":");
                 jb_score(c, round(c->tags[i].confidence * 1000.0) / 1000.0);
-                jb_evidence(c, tx, c->tags[i].label);
+                jb_evidence(c, tx, i + 1);
                 jb_put(c, "}", 1);
         }
         jb_put(c, "]", 1);
