@@ -343,6 +343,9 @@ static void test_dates(void **state)
             {"2025-04-28 10:00", "2025-04-28T10:00:00"},
             {"2025-04-28T10:00:00.123+02:00", "2025-04-28T10:00:00+02:00"},
             {"2025-04-28T10:00:00+0530", "2025-04-28T10:00:00+05:30"},
+            {"2025-04-28t23:59:60z", "2025-04-28T23:59:60Z"},
+            {"2025-01-02T03:04:05-14:00", "2025-01-02T03:04:05-14:00"},
+            {"2025-01-02T03:04-0900", "2025-01-02T03:04:00-09:00"},
             {"  21 December 2012  ", "2012-12-21"},
         };
         static const char *bad[] = {
@@ -365,9 +368,13 @@ static void test_dates(void **state)
                         fail_msg("date not recognised: '%s'", ok[i].in);
                 assert_string_equal(out, ok[i].out);
         }
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                strcpy(out, "untouched");
                 if (article_date_iso(bad[i], strlen(bad[i]), out, sizeof(out)) == 0)
                         fail_msg("'%s' taken for a date: %s", bad[i], out);
+                /* a date with a bad time must not leave half a date behind */
+                assert_string_equal(out, "untouched");
+        }
 }
 
 static void test_derived_id_from_url(void **state)

@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <utf8proc.h>
 
 #include "classify.h"
 #include "stem.h"
+#include "taxonomy.h"
 
 static char data_dir[1024];
 
@@ -32,6 +34,43 @@ static struct taxonomy *load(const char *a, const char *b, char *errstr, size_t 
         struct taxonomy *tx = taxonomy_load(paths, pool, errstr, errsz);
         stem_pool_destroy(pool);
         return tx;
+}
+
+/* tx_fold as utf8proc does it (casefold, NFC, then trimmed): the reference
+ * for its ASCII shortcut */
+static char *fold_reference(const char *s)
+{
+        utf8proc_uint8_t *out = NULL;
+        utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
+                                          UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                                              UTF8PROC_CASEFOLD);
+        assert_true(n >= 0);
+        char *p = (char *)out, *b = p, *e = p + n;
+        while (b < e && strchr(" \t\n\r", *b))
+                b++;
+        while (e > b && strchr(" \t\n\r", e[-1]))
+                e--;
+        memmove(p, b, (size_t)(e - b));
+        p[e - b] = '\0';
+        return p;
+}
+
+static void test_fold_ascii_as_unicode(void **state)
+{
+        (void)state;
+        char all[128];
+        for (int i = 1; i < 128; i++)
+                all[i - 1] = (char)i;
+        all[127] = '\0';
+        const char *cases[] = {all,         "  World NEWS \t", "\r\nSport\n", "",        "   ",
+                               "A-Z_az 09", "Politik",         "Économie",    " ÄRGER ", "ǅ"};
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *want = fold_reference(cases[i]), *got = tx_fold(cases[i]);
+                assert_non_null(got);
+                assert_string_equal(got, want);
+                free(want);
+                free(got);
+        }
 }
 
 static void test_load_combined(void **state)
@@ -243,6 +282,7 @@ int main(void)
         }
         snprintf(data_dir, sizeof(data_dir), "%s", d);
         const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_fold_ascii_as_unicode),
             cmocka_unit_test(test_load_combined),
             cmocka_unit_test(test_directory_and_keyword_files),
             cmocka_unit_test(test_star_name_mangled_by_a_stemmer),

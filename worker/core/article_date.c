@@ -78,17 +78,39 @@ static int parse_digits(const char *s, size_t n, size_t *i, int max_digits, int 
         return k;
 }
 
-/* ISO 8601: YYYY-MM-DD[(T| )hh:mm[:ss[.f+]][Z|(+|-)hh[:]mm]]. */
+/* v as exactly @p width decimal digits (0 <= v < 10^width): printf's %0Nd
+ * for the checked fields below, without snprintf, which cost as much as the
+ * rest of parsing a dated article. */
+static char *put_fixed(char *p, int v, int width)
+{
+        for (int k = width - 1; k >= 0; k--) {
+                p[k] = (char)('0' + v % 10);
+                v /= 10;
+        }
+        return p + width;
+}
+
+/* ISO 8601: YYYY-MM-DD[(T| )hh:mm[:ss[.f+]][Z|(+|-)hh[:]mm]]. Writes
+ * YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[Z|(+|-)hh:mm] (at most 26 bytes). */
 static int date_iso(const char *s, size_t n, char *out, size_t out_size)
 {
         size_t i = 0;
+        if (out_size < 26)
+                return -1;
         int y, mo, d, h = 0, mi = 0, se = 0;
         if (parse_digits(s, n, &i, 4, &y) != 4 || i >= n || s[i++] != '-' ||
             parse_digits(s, n, &i, 2, &mo) != 2 || i >= n || s[i++] != '-' ||
             parse_digits(s, n, &i, 2, &d) != 2 || !valid_ymd(y, mo, d))
                 return -1;
+        char buf[32]; /* @p out is written only on success */
+        char *o = put_fixed(buf, y, 4);
+        *o++ = '-';
+        o = put_fixed(o, mo, 2);
+        *o++ = '-';
+        o = put_fixed(o, d, 2);
         if (i == n) {
-                snprintf(out, out_size, "%04d-%02d-%02d", y, mo, d);
+                *o = '\0';
+                memcpy(out, buf, (size_t)(o - buf) + 1);
                 return 0;
         }
         if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
@@ -109,8 +131,9 @@ static int date_iso(const char *s, size_t n, char *out, size_t out_size)
                 }
         }
         char zone[8] = "";
+        size_t zone_len = 0;
         if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
-                strcpy(zone, "Z");
+                zone[zone_len++] = 'Z';
                 i++;
         } else if (i < n && (s[i] == '+' || s[i] == '-')) {
                 char sign = s[i++];
@@ -123,11 +146,23 @@ static int date_iso(const char *s, size_t n, char *out, size_t out_size)
                         return -1;
                 if (zm > 59)
                         return -1;
-                snprintf(zone, sizeof(zone), "%c%02d:%02d", sign, zh, zm);
+                zone[0] = sign;
+                put_fixed(zone + 1, zh, 2);
+                zone[3] = ':';
+                put_fixed(zone + 4, zm, 2);
+                zone_len = 6;
         }
         if (i != n)
                 return -1;
-        snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02d%s", y, mo, d, h, mi, se, zone);
+        *o++ = 'T';
+        o = put_fixed(o, h, 2);
+        *o++ = ':';
+        o = put_fixed(o, mi, 2);
+        *o++ = ':';
+        o = put_fixed(o, se, 2);
+        memcpy(o, zone, zone_len);
+        o[zone_len] = '\0';
+        memcpy(out, buf, (size_t)(o - buf) + zone_len + 1);
         return 0;
 }
 

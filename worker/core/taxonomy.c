@@ -145,21 +145,51 @@ static int raw_add(struct builder *b, const struct raw_feature *r)
         return 0;
 }
 
+static int fold_space(char ch)
+{
+        return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* ASCII needs no Unicode tables: case folding and NFC leave it unchanged but
+ * for A-Z, so this gives utf8proc_map's bytes without its cost (every
+ * article with a section label folds it). NULL when @p s is not ASCII. */
+static char *fold_ascii(const char *s)
+{
+        size_t n = 0;
+        for (; s[n]; n++)
+                if ((unsigned char)s[n] >= 0x80)
+                        return NULL;
+        while (n && fold_space(s[n - 1]))
+                n--;
+        while (n && fold_space(*s)) {
+                s++;
+                n--;
+        }
+        char *p = malloc(n + 1);
+        if (!p)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                p[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + ('a' - 'A') : s[i]);
+        p[n] = '\0';
+        return p;
+}
+
 char *tx_fold(const char *s)
 {
+        char *p = fold_ascii(s);
+        if (p)
+                return p;
         utf8proc_uint8_t *out = NULL;
         utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
                                           UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
                                               UTF8PROC_CASEFOLD);
         if (n < 0)
                 return NULL;
-        char *p = (char *)out;
+        p = (char *)out;
         size_t len = (size_t)n, start = 0;
-        while (start < len &&
-               (p[start] == ' ' || p[start] == '\t' || p[start] == '\n' || p[start] == '\r'))
+        while (start < len && fold_space(p[start]))
                 start++;
-        while (len > start && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\n' ||
-                               p[len - 1] == '\r'))
+        while (len > start && fold_space(p[len - 1]))
                 len--;
         memmove(p, p + start, len - start);
         p[len - start] = '\0';
