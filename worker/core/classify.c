@@ -438,6 +438,8 @@ static int collect_reported(struct classify_ctx *c, const struct taxonomy *tx, i
         size_t nr = n_topics + 1, n = 0;
         size_t old_cap = c->slot_of_cap;
 
+        if (section_label < 0 && n_topics == 0)
+                return 0; /* nothing reported, no evidence asked for */
         if (mem_grow((void **)&c->slot_of, &c->slot_of_cap, tx->n_labels + 1,
                      sizeof(*c->slot_of)) ||
             mem_grow((void **)&c->ev_start, &c->ev_start_cap, 2 * (nr + 1), sizeof(size_t)))
