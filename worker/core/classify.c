@@ -32,7 +32,7 @@ struct doc_slot {
 
 struct contrib {
         uint32_t feat;
-        uint32_t slot; /* collect_reported: which reported label it speaks for */
+        uint32_t slot; /* collect: the position of the label it speaks for */
         double value;
 };
 
@@ -66,12 +66,14 @@ struct classify_ctx {
         size_t tags_cap;
         struct contrib *contrib;
         size_t contrib_cap;
-        struct contrib *ev_list; /* collect_reported: per reported label, strongest first */
+        struct contrib *ev_list; /* collect: per label position, strongest first */
         size_t ev_list_cap;
-        size_t *ev_start; /* ev_list range of reported label k: [ev_start[k], ev_start[k + 1]) */
+        size_t *ev_start; /* ev_list range of position k: [ev_start[k], ev_start[k + 1]) */
         size_t ev_start_cap;
-        uint32_t *slot_of; /* label -> 1 + its reported position, 0 when not reported */
+        uint32_t *slot_of; /* collect: label -> 1 + its position, 0 for the other labels */
         size_t slot_of_cap;
+        uint32_t *ev_labels; /* collect_reported: the section, then the topics */
+        size_t ev_labels_cap;
         struct classify_feature *out_feats;
         size_t out_cap;
         char *jbuf; /* options.json_text output */
@@ -115,6 +117,7 @@ void classify_ctx_destroy(struct classify_ctx *c)
         free(c->ev_list);
         free(c->ev_start);
         free(c->slot_of);
+        free(c->ev_labels);
         free(c->out_feats);
         free(c->jbuf);
         free(c);
@@ -399,62 +402,34 @@ static void contrib_sort(const struct classify_ctx *c, const struct taxonomy *tx
         }
 }
 
-/* Contributions of the matched features to label @p l, strongest first. */
-static size_t collect(struct classify_ctx *c, const struct taxonomy *tx, uint32_t l,
-                      int positive_only)
-{
-        size_t n = 0;
-        for (size_t m = 0; m < c->n_matched; m++) {
-                const struct doc_feat *f = &c->feats[c->matched[m]];
-                const struct tx_entry *e = &tx->entries[f->entry];
-                for (uint32_t p = 0; p < e->post_n; p++) {
-                        const struct tx_posting *P = &tx->postings[e->post_off + p];
-                        if (P->label != l)
-                                continue;
-                        double v = P->weight * tf(f->count) * c->scale;
-                        if (positive_only && v <= 0.0)
-                                continue;
-                        if (mem_grow((void **)&c->contrib, &c->contrib_cap, n + 1,
-                                     sizeof(*c->contrib)))
-                                return (size_t)-1;
-                        c->contrib[n].feat = c->matched[m];
-                        c->contrib[n].slot = 0;
-                        c->contrib[n].value = v;
-                        n++;
-                }
-        }
-        contrib_sort(c, tx, c->contrib, n);
-        return n;
-}
+/* A position of collect()'s label list that stands for no label. */
+#define NO_LABEL UINT32_MAX
 
-/* The positive contributions to every reported label (@p section_label, if
- * any, as position 0; the n_topics tags as 1..n_topics) in one pass over the
- * matched features: collect() per label walked them once per label, about
- * nine times an article. Position k gets exactly collect(c, tx, label, 1):
- * the same values, computed the same way, in the same order. */
-static int collect_reported(struct classify_ctx *c, const struct taxonomy *tx, int section_label,
-                            size_t n_topics)
+/* Contributions of the matched features to each of the @p nl distinct
+ * @p labels (NO_LABEL: none), the positive ones only when @p positive_only:
+ * position k's, strongest first, are ev_list[ev_start[k], ev_start[k + 1]).
+ * One pass over the matched features for all of them: the ~9 labels an
+ * article reports would otherwise walk them ~9 times. */
+static int collect(struct classify_ctx *c, const struct taxonomy *tx, const uint32_t *labels,
+                   size_t nl, int positive_only)
 {
-        size_t nr = n_topics + 1, n = 0;
-        size_t old_cap = c->slot_of_cap;
+        size_t n = 0, old_cap = c->slot_of_cap, n_scan = 0;
+        int rc = 0;
 
-        if (section_label < 0 && n_topics == 0)
-                return 0; /* nothing reported, no evidence asked for */
         if (mem_grow((void **)&c->slot_of, &c->slot_of_cap, tx->n_labels + 1,
                      sizeof(*c->slot_of)) ||
-            mem_grow((void **)&c->ev_start, &c->ev_start_cap, 2 * (nr + 1), sizeof(size_t)))
+            mem_grow((void **)&c->ev_start, &c->ev_start_cap, 2 * (nl + 1), sizeof(size_t)))
                 return -1;
         if (c->slot_of_cap != old_cap)
                 memset(c->slot_of, 0, c->slot_of_cap * sizeof(*c->slot_of));
-        /* labels are sections or topics, never both: no position is shared */
-        if (section_label >= 0)
-                c->slot_of[section_label] = 1;
-        for (size_t i = 0; i < n_topics; i++)
-                c->slot_of[c->tags[i].label] = (uint32_t)i + 2;
-        size_t *count = c->ev_start + nr + 1;
-        memset(count, 0, nr * sizeof(*count));
-        int rc = 0;
-        for (size_t m = 0; m < c->n_matched && !rc; m++) {
+        size_t *count = c->ev_start + nl + 1;
+        memset(count, 0, nl * sizeof(*count));
+        for (size_t k = 0; k < nl; k++)
+                if (labels[k] != NO_LABEL) {
+                        c->slot_of[labels[k]] = (uint32_t)k + 1;
+                        n_scan = c->n_matched; /* no label, nothing to scan for */
+                }
+        for (size_t m = 0; m < n_scan; m++) {
                 const struct doc_feat *f = &c->feats[c->matched[m]];
                 const struct tx_entry *e = &tx->entries[f->entry];
                 const double t = tf(f->count);
@@ -464,46 +439,59 @@ static int collect_reported(struct classify_ctx *c, const struct taxonomy *tx, i
                         if (!s)
                                 continue;
                         double v = P->weight * t * c->scale;
-                        if (v <= 0.0)
+                        if (positive_only && v <= 0.0)
                                 continue;
                         if (mem_grow((void **)&c->contrib, &c->contrib_cap, n + 1,
                                      sizeof(*c->contrib))) {
                                 rc = -1;
-                                break;
+                                goto clear;
                         }
                         c->contrib[n++] =
                             (struct contrib){.feat = c->matched[m], .slot = s - 1, .value = v};
                         count[s - 1]++;
                 }
         }
-        if (section_label >= 0)
-                c->slot_of[section_label] = 0;
-        for (size_t i = 0; i < n_topics; i++)
-                c->slot_of[c->tags[i].label] = 0;
+clear:
+        for (size_t k = 0; k < nl; k++)
+                if (labels[k] != NO_LABEL)
+                        c->slot_of[labels[k]] = 0;
         if (rc || mem_grow((void **)&c->ev_list, &c->ev_list_cap, n + 1, sizeof(*c->ev_list)))
                 return -1;
         /* stable counting sort by position, then each label's list by strength */
         c->ev_start[0] = 0;
-        for (size_t k = 0; k < nr; k++) {
+        for (size_t k = 0; k < nl; k++) {
                 c->ev_start[k + 1] = c->ev_start[k] + count[k];
                 count[k] = c->ev_start[k];
         }
         for (size_t i = 0; i < n; i++)
                 c->ev_list[count[c->contrib[i].slot]++] = c->contrib[i];
-        for (size_t k = 0; k < nr; k++)
+        for (size_t k = 0; k < nl; k++)
                 contrib_sort(c, tx, c->ev_list + c->ev_start[k],
                              c->ev_start[k + 1] - c->ev_start[k]);
         return 0;
 }
 
-static json_t *evidence_json(struct classify_ctx *c, const struct taxonomy *tx, uint32_t l)
+/* collect()'s positive evidence for what the article reports: position 0 its
+ * section (NO_LABEL when none), position k + 1 its topic k. */
+static int collect_reported(struct classify_ctx *c, const struct taxonomy *tx, int section_label,
+                            size_t n_topics)
 {
-        size_t n = collect(c, tx, l, 1);
-        if (n == (size_t)-1)
-                return NULL;
+        if (mem_grow((void **)&c->ev_labels, &c->ev_labels_cap, n_topics + 1,
+                     sizeof(*c->ev_labels)))
+                return -1;
+        c->ev_labels[0] = section_label >= 0 ? (uint32_t)section_label : NO_LABEL;
+        for (size_t i = 0; i < n_topics; i++)
+                c->ev_labels[i + 1] = c->tags[i].label;
+        return collect(c, tx, c->ev_labels, n_topics + 1, 1);
+}
+
+/* The evidence of reported position @p k (collect_reported) as a json_t. */
+static json_t *evidence_json(const struct classify_ctx *c, const struct taxonomy *tx, size_t k)
+{
         json_t *a = json_array();
-        for (size_t i = 0; a && i < n && i < CLASSIFY_EVIDENCE_MAX; i++) {
-                const struct tx_entry *e = &tx->entries[c->feats[c->contrib[i].feat].entry];
+        for (size_t i = c->ev_start[k];
+             a && i < c->ev_start[k + 1] && i - c->ev_start[k] < CLASSIFY_EVIDENCE_MAX; i++) {
+                const struct tx_entry *e = &tx->entries[c->feats[c->ev_list[i].feat].entry];
                 if (json_array_append_new(a, json_stringn(tx->strs + e->key_off, e->key_len))) {
                         json_decref(a);
                         return NULL;
@@ -602,7 +590,7 @@ static void jb_score(struct classify_ctx *c, double x)
         jb_put(c, p, (size_t)(num + sizeof(num) - p));
 }
 
-/* The evidence of reported label @p k (a position of collect_reported). */
+/* The evidence of reported position @p k (collect_reported) as JSON text. */
 static void jb_evidence(struct classify_ctx *c, const struct taxonomy *tx, size_t k)
 {
         const struct contrib *list = c->ev_list + c->ev_start[k];
@@ -678,12 +666,11 @@ static json_t *explain_label(struct classify_ctx *c, const struct taxonomy *tx,
                              int assigned)
 {
         const struct tx_label *L = &tx->labels[l];
-        size_t n = collect(c, tx, l, 0);
-        if (n == (size_t)-1)
+        if (collect(c, tx, &l, 1, 0))
                 return NULL;
         json_t *contribs = json_array();
-        for (size_t i = 0; contribs && i < n; i++) {
-                const struct doc_feat *f = &c->feats[c->contrib[i].feat];
+        for (size_t i = 0; contribs && i < c->ev_start[1]; i++) {
+                const struct doc_feat *f = &c->feats[c->ev_list[i].feat];
                 const struct tx_entry *e = &tx->entries[f->entry];
                 const struct tx_posting *P = NULL;
                 for (uint32_t p = 0; p < e->post_n; p++)
@@ -694,7 +681,7 @@ static json_t *explain_label(struct classify_ctx *c, const struct taxonomy *tx,
                               (size_t)e->key_len, "lang",
                               e->lang == TX_LANG_UNKNOWN ? "und" : stem_lang_iso(e->lang), "count",
                               (double)f->count, "weight", round4(P ? P->weight : 0.0),
-                              "contribution", round4(c->contrib[i].value));
+                              "contribution", round4(c->ev_list[i].value));
                 if (k && P && P->src_off != TX_NO_SRC)
                         json_object_set_new(k, "keyword", json_string(tx->strs + P->src_off));
                 if (!k || json_array_append_new(contribs, k)) {
@@ -963,10 +950,10 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                 out->section = json_null();
         }
         out->topics = json_array();
-        if (!out->section || !out->topics)
+        if (!out->section || !out->topics || collect_reported(c, tx, section_label, n_topics))
                 goto oom;
         for (size_t i = 0; i < n_topics; i++) {
-                json_t *ev = evidence_json(c, tx, c->tags[i].label);
+                json_t *ev = evidence_json(c, tx, i + 1);
                 json_t *t =
                     ev ? json_pack("{s:s, s:f, s:f, s:o}", "id", c->tags[i].id, "score",
                                    round4(c->tags[i].score), "confidence",
@@ -976,7 +963,7 @@ int classify_run(struct classify_ctx *c, const struct taxonomy *tx,
                         goto oom;
         }
         if (section_label >= 0) {
-                json_t *ev = evidence_json(c, tx, (uint32_t)section_label);
+                json_t *ev = evidence_json(c, tx, 0);
                 if (!ev || json_object_set_new(out->section, "evidence", ev))
                         goto oom;
         }
