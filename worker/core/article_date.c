@@ -90,79 +90,73 @@ static char *put_fixed(char *p, int v, int width)
         return p + width;
 }
 
-/* ISO 8601: YYYY-MM-DD[(T| )hh:mm[:ss[.f+]][Z|(+|-)hh[:]mm]]. Writes
- * YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[Z|(+|-)hh:mm] (at most 26 bytes). */
-static int date_iso(const char *s, size_t n, char *out, size_t out_size)
+/* ISO 8601: YYYY-MM-DD[(T| )hh:mm[:ss[.f+]][Z|(+|-)hh[:]mm]]. Parsed whole
+ * first, then written: YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[Z|(+|-)hh:mm], at
+ * most 26 bytes (article_date_iso asks for 32), @p out untouched on failure. */
+static int date_iso(const char *s, size_t n, char *out)
 {
         size_t i = 0;
-        if (out_size < 26)
-                return -1;
-        int y, mo, d, h = 0, mi = 0, se = 0;
+        int y, mo, d, h = 0, mi = 0, se = 0, zh = 0, zm = 0;
+        char zone = 0; /* 0 none, 'Z', '+' or '-' */
         if (parse_digits(s, n, &i, 4, &y) != 4 || i >= n || s[i++] != '-' ||
             parse_digits(s, n, &i, 2, &mo) != 2 || i >= n || s[i++] != '-' ||
             parse_digits(s, n, &i, 2, &d) != 2 || !valid_ymd(y, mo, d))
                 return -1;
-        char buf[32]; /* @p out is written only on success */
-        char *o = put_fixed(buf, y, 4);
+        int timed = i < n;
+        if (timed) {
+                if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
+                        return -1;
+                i++;
+                if (parse_digits(s, n, &i, 2, &h) != 2 || i >= n || s[i++] != ':' ||
+                    parse_digits(s, n, &i, 2, &mi) != 2 || h > 23 || mi > 59)
+                        return -1;
+                if (i < n && s[i] == ':') {
+                        i++;
+                        if (parse_digits(s, n, &i, 2, &se) != 2 || se > 60)
+                                return -1;
+                        if (i < n && (s[i] == '.' || s[i] == ',')) {
+                                i++;
+                                int frac;
+                                while (i < n && parse_digits(s, n, &i, 9, &frac) > 0)
+                                        ;
+                        }
+                }
+                if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+                        zone = 'Z';
+                        i++;
+                } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+                        zone = s[i++];
+                        if (parse_digits(s, n, &i, 2, &zh) != 2 || zh > 14)
+                                return -1;
+                        if (i < n && s[i] == ':')
+                                i++;
+                        if ((i < n && parse_digits(s, n, &i, 2, &zm) != 2) || zm > 59)
+                                return -1;
+                }
+                if (i != n)
+                        return -1;
+        }
+        char *o = put_fixed(out, y, 4);
         *o++ = '-';
         o = put_fixed(o, mo, 2);
         *o++ = '-';
         o = put_fixed(o, d, 2);
-        if (i == n) {
-                *o = '\0';
-                memcpy(out, buf, (size_t)(o - buf) + 1);
-                return 0;
-        }
-        if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
-                return -1;
-        i++;
-        if (parse_digits(s, n, &i, 2, &h) != 2 || i >= n || s[i++] != ':' ||
-            parse_digits(s, n, &i, 2, &mi) != 2 || h > 23 || mi > 59)
-                return -1;
-        if (i < n && s[i] == ':') {
-                i++;
-                if (parse_digits(s, n, &i, 2, &se) != 2 || se > 60)
-                        return -1;
-                if (i < n && (s[i] == '.' || s[i] == ',')) {
-                        i++;
-                        int frac;
-                        while (i < n && parse_digits(s, n, &i, 9, &frac) > 0)
-                                ;
+        if (timed) {
+                *o++ = 'T';
+                o = put_fixed(o, h, 2);
+                *o++ = ':';
+                o = put_fixed(o, mi, 2);
+                *o++ = ':';
+                o = put_fixed(o, se, 2);
+                if (zone)
+                        *o++ = zone;
+                if (zone == '+' || zone == '-') {
+                        o = put_fixed(o, zh, 2);
+                        *o++ = ':';
+                        o = put_fixed(o, zm, 2);
                 }
         }
-        char zone[8] = "";
-        size_t zone_len = 0;
-        if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
-                zone[zone_len++] = 'Z';
-                i++;
-        } else if (i < n && (s[i] == '+' || s[i] == '-')) {
-                char sign = s[i++];
-                int zh, zm = 0;
-                if (parse_digits(s, n, &i, 2, &zh) != 2 || zh > 14)
-                        return -1;
-                if (i < n && s[i] == ':')
-                        i++;
-                if (i < n && parse_digits(s, n, &i, 2, &zm) != 2)
-                        return -1;
-                if (zm > 59)
-                        return -1;
-                zone[0] = sign;
-                put_fixed(zone + 1, zh, 2);
-                zone[3] = ':';
-                put_fixed(zone + 4, zm, 2);
-                zone_len = 6;
-        }
-        if (i != n)
-                return -1;
-        *o++ = 'T';
-        o = put_fixed(o, h, 2);
-        *o++ = ':';
-        o = put_fixed(o, mi, 2);
-        *o++ = ':';
-        o = put_fixed(o, se, 2);
-        memcpy(o, zone, zone_len);
-        o[zone_len] = '\0';
-        memcpy(out, buf, (size_t)(o - buf) + zone_len + 1);
+        *o = '\0';
         return 0;
 }
 
@@ -288,7 +282,7 @@ int article_date_iso(const char *s, size_t len, char *out, size_t out_size)
         article_trim(&s, &len);
         if (len == 0 || len > 64 || out_size < 32)
                 return -1;
-        if (date_iso(s, len, out, out_size) == 0)
+        if (date_iso(s, len, out) == 0)
                 return 0;
         return date_words(s, len, out, out_size);
 }
