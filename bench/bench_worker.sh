@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--no-pin) do_pin=0 ;;
 	--pin-rounds) PIN_ROUNDS=$2; shift ;;
 	-X) WX+=(-X "$2"); shift ;;
-	*) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 2 ;;
 	esac
 	shift
 done

@@ -152,7 +152,8 @@ static int fold_space(char ch)
 
 /* ASCII needs no Unicode tables: case folding and NFC leave it unchanged but
  * for A-Z, so this gives utf8proc_map's bytes without its cost (every
- * article with a section label folds it). NULL when @p s is not ASCII. */
+ * article with a section label folds it). NULL when @p s is not ASCII, or
+ * out of memory (tx_fold's Unicode path then fails alike). */
 static char *fold_ascii(const char *s)
 {
         size_t n = 0;
