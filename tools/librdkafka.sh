@@ -35,7 +35,7 @@ if [ "${1:-}" = --root ]; then
 	echo "$DEST/root"
 	exit 0
 elif [ $# -gt 0 ]; then
-	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+	awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" >&2
 	exit 2
 fi
 
