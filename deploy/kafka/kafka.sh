@@ -346,5 +346,5 @@ stop) stop ;;
 restart) restart_same "${args[@]+"${args[@]}"}" ;;
 status) status ;;
 create-topic) create_topic "${args[@]}" ;;
-*) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" >&2; exit 2 ;;
 esac
