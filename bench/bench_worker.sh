@@ -73,10 +73,7 @@ say() { printf '%s\n' "$*"; }
 B=$("$src/deploy/kafka/kafka.sh" start --dir "$KDIR" --fresh --watch-pid $$ 2>/dev/null | tail -1)
 say "broker $B, $N articles, $PARTS partitions, pipelines=$PIPELINES, $(nproc) CPUs (shared): $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 say "$("$STEMTAG" --version | awk '/librdkafka/ { $1 = $1; print }')${WX[*]:+; worker settings ${WX[*]}}"
-# create TOPIC PARTITIONS: and wait until every partition has a leader (a
-# fresh topic's watermarks are "not leader" for a moment)
-create() { "$KT" create -b "$B" "$1" "$2" >/dev/null && "$KT" wait -b "$B" "$1" >/dev/null; }
-for t in in out dlq pass lat.in lat.out lat.pass; do create "$t" "$PARTS"; done
+for t in in out dlq pass lat.in lat.out lat.pass; do "$KT" create -b "$B" "$t" "$PARTS" >/dev/null; done
 
 awk -v n="$N" -v prefix=bench -v bad_every=0 -v sentences=$SENTENCES -f "$src/tests/integration/gen_articles.awk" >"$TMP/input.txt"
 bytes=$(cut -f2- "$TMP/input.txt" | wc -c)
@@ -195,7 +192,7 @@ if [ $do_pin = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; the
 	pc_start=$(classify_startup taskset -c 1)
 	pin_ratios=() pin_rates=() pc_rates=() pin_rss_max=0
 	for ((r = 1; r <= PIN_ROUNDS; r++)); do
-		create "pin$r.out" "$PARTS"
+		"$KT" create -b "$B" "pin$r.out" "$PARTS" >/dev/null
 		taskset -c 1 env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" "${WX[@]+"${WX[@]}"}" -X kafka.group.id="bench-pin$r" \
 			-X output.topics="pin$r.out" 2>"$TMP/worker-pin$r.log" &
 		wpid=$!
@@ -228,8 +225,8 @@ owned() { # LOG -> partitions the worker owns now
 }
 scale_run() { # K -> sets sr_rate sr_s sr_rss (MB, one per worker, comma-separated)
 	local k=$1 i o p deadline total ok rs=() wp=()
-	create "s$k.in" "$SCALE_PARTS"
-	create "s$k.out" "$SCALE_PARTS"
+	"$KT" create -b "$B" "s$k.in" "$SCALE_PARTS" >/dev/null
+	"$KT" create -b "$B" "s$k.out" "$SCALE_PARTS" >/dev/null
 	for ((i = 1; i <= k; i++)); do
 		env -u STEMTAG_KAFKA_DIR "$STEMTAG" run -c "$conf" "${WX[@]+"${WX[@]}"}" -X kafka.group.id="bench-s$k" \
 			-X input.topics="s$k.in" -X output.topics="s$k.out" -X log.level=info 2>"$TMP/scale$k.$i.log" &

@@ -113,6 +113,24 @@ static int kt_wait(const char *brokers, const char *topic)
         return 0;
 }
 
+/* A fresh topic's partition can have a leader in the metadata while that
+ * broker still answers "not leader" to ListOffsets: waited out (every 200 ms,
+ * up to 60 s) like kt_wait's leaders, so callers polling a count see a number,
+ * never an error, in that window. */
+static rd_kafka_resp_err_t kt_watermarks(rd_kafka_t *rk, const char *topic, int partition,
+                                         int64_t *lo, int64_t *hi)
+{
+        rd_kafka_resp_err_t err;
+        for (int tries = 0;; tries++) {
+                err = rd_kafka_query_watermark_offsets(rk, topic, partition, lo, hi, KT_TIMEOUT_MS);
+                if ((err != RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION &&
+                     err != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) ||
+                    tries == 300)
+                        return err;
+                rd_kafka_poll(rk, 200);
+        }
+}
+
 /* Sum of high watermarks (@p group NULL) or of committed offsets (@p group set). */
 static int kt_sum(const char *brokers, const char *group, const char *topic)
 {
@@ -136,8 +154,7 @@ static int kt_sum(const char *brokers, const char *group, const char *topic)
         } else {
                 for (int p = 0; p < n; p++) {
                         int64_t lo, hi;
-                        rd_kafka_resp_err_t err =
-                            rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, KT_TIMEOUT_MS);
+                        rd_kafka_resp_err_t err = kt_watermarks(rk, topic, p, &lo, &hi);
                         if (err)
                                 kt_die("watermarks", rd_kafka_err2str(err));
                         sum += hi;
